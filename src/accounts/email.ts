@@ -1,0 +1,39 @@
+import { AuthConnectError } from '../errors.js';
+
+const MAX_EMAIL = 254;
+const MAX_LOCAL = 64;
+const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]+$/u;
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
+
+export class InvalidEmailError extends AuthConnectError {
+  constructor(reason: string) {
+    super('INVALID_EMAIL', `email ${reason}`, 400);
+    this.name = 'InvalidEmailError';
+  }
+}
+
+/**
+ * The one canonical form of an email address: trimmed, Unicode NFC, lower case. Accounts are unique on
+ * this form, so "Ann@X.test" and "ann@x.test" are one account. Control and invisible format characters
+ * (zero-width, bidi overrides) are refused rather than stripped, so what a person sees is what is stored.
+ */
+export function normaliseEmail(input: unknown): string {
+  if (typeof input !== 'string') throw new InvalidEmailError('must be a string');
+  const email = input.trim().normalize('NFC').toLowerCase();
+  if (email.length === 0) throw new InvalidEmailError('is required');
+  if (email.length > MAX_EMAIL) throw new InvalidEmailError(`must be at most ${MAX_EMAIL} characters`);
+  if (/[\p{C}\s]/u.test(email)) throw new InvalidEmailError('contains spaces, control or invisible characters');
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (at < 1 || !domain) throw new InvalidEmailError('must look like name@example.com');
+  if (local.length > MAX_LOCAL) throw new InvalidEmailError(`must have at most ${MAX_LOCAL} characters before the @`);
+  if (!LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    throw new InvalidEmailError('has characters that are not allowed before the @');
+  }
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
+    throw new InvalidEmailError('must have a domain such as example.com after the @');
+  }
+  return email;
+}

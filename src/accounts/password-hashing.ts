@@ -1,0 +1,62 @@
+import { availableParallelism } from 'node:os';
+import argon2 from 'argon2';
+import type { Argon2Settings } from '../config/types.js';
+import { boundedConcurrency } from '../util/bounded-concurrency.js';
+
+/**
+ * argon2 runs on libuv's thread pool. Bounding how many hashes run and wait keeps the pool free for
+ * everything else and turns overload into quick 503s (OverloadedError) instead of growing latency.
+ */
+const runHash = boundedConcurrency('password checks', Math.max(2, availableParallelism()), 64);
+
+export interface VerifyResult {
+  valid: boolean;
+  /** The stored hash was made with weaker settings (or another algorithm) than configured now. */
+  needsRehash: boolean;
+}
+
+export function hashPassword(password: string, settings: Argon2Settings): Promise<string> {
+  return runHash(() =>
+    argon2.hash(password, {
+      type: argon2.argon2id,
+      memoryCost: settings.memory_kib,
+      timeCost: settings.iterations,
+      parallelism: settings.parallelism,
+    }),
+  );
+}
+
+export async function verifyPassword(storedHash: string, password: string, settings: Argon2Settings): Promise<VerifyResult> {
+  let valid = false;
+  try {
+    valid = await runHash(() => argon2.verify(storedHash, password));
+  } catch (error) {
+    if ((error as Error).name === 'OverloadedError') throw error;
+    valid = false; // a malformed stored hash never matches
+  }
+  return { valid, needsRehash: valid && isWeakerThan(storedHash, settings) };
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Spends the same time as a real check, for logins with an unknown email, so response time does not
+ * tell whether an account exists.
+ */
+export async function verifyAgainstDummy(password: string, settings: Argon2Settings): Promise<void> {
+  dummyHash ??= hashPassword('auth-connect dummy password', settings);
+  await verifyPassword(await dummyHash, password, settings);
+}
+
+/** Reads the parameters a PHC-format argon2 hash carries, e.g. $argon2id$v=19$m=19456,t=2,p=1$salt$hash. */
+export function hashParameters(storedHash: string): { algorithm: string; memoryKib: number; iterations: number; parallelism: number } | undefined {
+  const match = /^\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(storedHash);
+  if (!match) return undefined;
+  return { algorithm: match[1]!, memoryKib: Number(match[2]), iterations: Number(match[3]), parallelism: Number(match[4]) };
+}
+
+function isWeakerThan(storedHash: string, settings: Argon2Settings): boolean {
+  const current = hashParameters(storedHash);
+  if (!current || current.algorithm !== 'argon2id') return true;
+  return current.memoryKib < settings.memory_kib || current.iterations < settings.iterations || current.parallelism < settings.parallelism;
+}

@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: string;
+  is_active: boolean;
+  email_verified: boolean;
+  failed_login_count: number;
+  last_failed_login_at: Date | null;
+  locked_until: Date | null;
+  last_login_at: Date | null;
+  password_changed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when Postgres refused a write because of a unique index. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === '23505';
+}
+
+export async function insertUser(db: Knex, user: { email: string; passwordHash: string; role: string }): Promise<UserRow> {
+  const [row] = await db('users')
+    .insert({ email: user.email, password_hash: user.passwordHash, role: user.role, password_changed_at: db.fn.now() })
+    .returning('*');
+  return row as UserRow;
+}
+
+export async function findUserById(db: Knex, id: string): Promise<UserRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  return (await db('users').where({ id }).first()) as UserRow | undefined;
+}
+
+/** `email` must already be normalised (see normaliseEmail). */
+export async function findUserByEmail(db: Knex, email: string): Promise<UserRow | undefined> {
+  return (await db('users').where({ email }).first()) as UserRow | undefined;
+}
+
+export interface UserListQuery {
+  search?: string;
+  role?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listUsers(db: Knex, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
+  const filtered = db('users').modify((q) => {
+    if (query.search) q.whereILike('email', `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (query.role) q.where('role', query.role);
+  });
+  const [users, [{ total }]] = await Promise.all([
+    filtered.clone().orderBy('created_at').orderBy('id').limit(query.limit).offset(query.offset),
+    filtered.clone().select(db.raw('count(*)::int as total')) as unknown as Promise<[{ total: number }]>,
+  ]);
+  return { users: users as UserRow[], total };
+}
+
+export async function updateUser(db: Knex, id: string, patch: UserPatch): Promise<UserRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const [row] = await db('users').where({ id }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
+  return row as UserRow | undefined;
+}

@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+
+export interface AuditEvent {
+  event: string;
+  outcome?: 'success' | 'failure';
+  actorUserId?: string | null;
+  userId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Never a secret: no passwords, tokens, keys or hashes. */
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
+  await db('audit_events').insert({
+    event: event.event,
+    outcome: event.outcome ?? 'success',
+    actor_user_id: event.actorUserId ?? null,
+    user_id: event.userId ?? null,
+    client_id: event.clientId ?? null,
+    ip: event.ip ?? null,
+    user_agent: event.userAgent?.slice(0, 512) ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  });
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { AuthConfig, RuntimeSettings } from './types.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, configDir: string): RuntimeSettings {
+  const production = env.NODE_ENV === 'production';
+  const { port, host } = auth.server;
+  const issuer = auth.server.issuer?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
+  const issuerUrl = new URL(issuer);
+  if (production && issuerUrl.protocol !== 'https:' && !LOCAL_HOSTS.has(issuerUrl.hostname)) {
+    throw new ConfigError(`ISSUER=${issuer}: must be an https:// URL when NODE_ENV=production (tokens and cookies would travel in clear)`);
+  }
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl) checkDatabaseUrl(databaseUrl);
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as RuntimeSettings['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${env.LOG_LEVEL}: must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET: must be at least 32 characters (for example: openssl rand -base64 48)');
+  }
+
+  return {
+    production,
+    issuer,
+    port,
+    host,
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    configDir,
+    keysDir: path.resolve(env.KEYS_DIR || 'keys'),
+    jwtSecret,
+    logLevel,
+  };
+}
+
+function checkDatabaseUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL: not a URL; expected postgres://user:password@host:5432/database (or unset it to use the embedded database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL: must start with postgres:// (got ${url.protocol}//…); unset it to use the embedded database`);
+  }
+}

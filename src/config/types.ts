@@ -1,0 +1,69 @@
+export type SigningAlgorithm = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
+
+export interface AuthConfig {
+  jwt: { algorithm: SigningAlgorithm; access_token_expire_minutes: number; refresh_token_expire_days: number };
+  password: {
+    min_length: number;
+    max_length: number;
+    require_uppercase: boolean;
+    require_lowercase: boolean;
+    require_digit: boolean;
+    require_special: boolean;
+    argon2: Argon2Settings;
+  };
+  session: { max_sessions_per_user: number; session_timeout_minutes: number };
+  server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
+  registration: { enabled: boolean; default_role: string };
+}
+
+export type PasswordPolicy = AuthConfig['password'];
+
+export interface Argon2Settings {
+  memory_kib: number;
+  iterations: number;
+  parallelism: number;
+}
+
+export interface RoleDefinition {
+  description?: string;
+  permissions: string[];
+}
+
+export interface RolesConfig {
+  roles: Record<string, RoleDefinition>;
+}
+
+export interface StaticClientConfig {
+  client_id: string;
+  client_name?: string;
+  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  client_secret_hash?: string;
+  jwks_uri?: string;
+  jwks?: { keys: object[] };
+  first_party: boolean;
+  permissions: string[];
+}
+
+/** Settings that come only from the environment (DESIGN.md, interface contract). */
+export interface RuntimeSettings {
+  production: boolean;
+  issuer: string;
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  configDir: string;
+  keysDir: string;
+  jwtSecret?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface Config {
+  auth: AuthConfig;
+  roles: RolesConfig;
+  clients: StaticClientConfig[];
+  runtime: RuntimeSettings;
+}

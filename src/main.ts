@@ -1,0 +1,78 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig } from './config/load-config.js';
+import { resolveServerSecret } from './config/server-secret.js';
+import { openDatabase, type Database } from './db/open-database.js';
+import { migrateToLatest } from './db/migrations.js';
+import { createLogger } from './logger.js';
+import { describeFailure } from './describe-failure.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.runtime.logLevel);
+  const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
+
+  const database = await openDatabase(config.runtime, { role: 'server' });
+  let server: Server | undefined;
+  try {
+    const applied = await migrateToLatest(database.knex);
+    if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+    const app = createApp({ config, db: database.knex, log, serverSecret });
+    server = await listen(app.callback(), config.runtime.port, config.runtime.host);
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.runtime.port;
+  log.info({ port, database: database.description }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description})`);
+
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  const stop = onceShutdown(server, database, log);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function listen(handler: Parameters<typeof import('node:http').createServer>[1], port: number, host: string): Promise<Server> {
+  return import('node:http').then(
+    ({ createServer }) =>
+      new Promise<Server>((resolve, reject) => {
+        const server = createServer(handler);
+        server.keepAliveTimeout = 65_000;
+        server.once('error', (error: NodeJS.ErrnoException) => {
+          reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; stop what uses it or set PORT`) : error);
+        });
+        server.listen(port, host, () => resolve(server));
+      }),
+  );
+}
+
+function onceShutdown(server: Server, database: Database, log: ReturnType<typeof createLogger>) {
+  let stopping = false;
+  return (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    const force = setTimeout(() => {
+      log.warn('requests still open after the grace period; closing them');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      database
+        .close()
+        .catch((error) => log.error({ err: error }, 'closing the database failed'))
+        .finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+}
+
+main().catch((error) => {
+  process.stderr.write(`auth-connect: ${describeFailure(error)}\n`);
+  process.exit(1);
+});
