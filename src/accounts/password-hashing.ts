@@ -48,11 +48,13 @@ export async function verifyAgainstDummy(password: string, settings: Argon2Setti
   await verifyPassword(await dummyHash, password, settings);
 }
 
-/** Reads the parameters a PHC-format argon2 hash carries, e.g. $argon2id$v=19$m=19456,t=2,p=1$salt$hash. */
+/** Reads the parameters a PHC-format argon2 hash carries, e.g. $argon2id$v=19$m=19456,t=2,p=1$salt$hash (any order). */
 export function hashParameters(storedHash: string): { algorithm: string; memoryKib: number; iterations: number; parallelism: number } | undefined {
-  const match = /^\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(storedHash);
+  const match = /^\$(argon2(?:id|i|d))\$v=\d+\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/.exec(storedHash);
   if (!match) return undefined;
-  return { algorithm: match[1]!, memoryKib: Number(match[2]), iterations: Number(match[3]), parallelism: Number(match[4]) };
+  const params = Object.fromEntries(match[2]!.split(',').map((pair) => pair.split('=') as [string, string]));
+  if (!params.m || !params.t || !params.p) return undefined;
+  return { algorithm: match[1]!, memoryKib: Number(params.m), iterations: Number(params.t), parallelism: Number(params.p) };
 }
 
 function isWeakerThan(storedHash: string, settings: Argon2Settings): boolean {

@@ -68,6 +68,8 @@ function createKnex(connection: pg.ClientConfig, poolSize: number): Knex {
     } as Knex.PgConnectionConfig,
     pool: { min: 0, max: poolSize, idleTimeoutMillis: 30_000 },
     acquireConnectionTimeout: CONNECT_TIMEOUT_MS + 1_000,
+    // knex would print connection errors with stacks to the console; they reach us as rejections instead
+    log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
   });
 }
 

@@ -1,0 +1,37 @@
+import { createAccount, publicUser } from '../../accounts/accounts-service.js';
+import { recordAudit } from '../../audit/audit-log.js';
+import { UsageError, type Command } from '../command.js';
+import { promptSecret, readStdinSecret } from '../read-secret.js';
+
+export const userCreate: Command = {
+  name: 'user create',
+  summary: 'create a user (the password is asked for when not given)',
+  usage: '--email E [--role R] [--password P | --password-stdin]',
+  options: {
+    email: { type: 'string' },
+    role: { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+  },
+  async run(ctx, options) {
+    if (typeof options.email !== 'string') throw new UsageError('--email is required');
+    if (options.password !== undefined && options['password-stdin']) throw new UsageError('give either --password or --password-stdin, not both');
+    const password =
+      typeof options.password === 'string'
+        ? options.password
+        : options['password-stdin']
+          ? await readStdinSecret()
+          : await askTwice();
+    const accounts = await ctx.accounts();
+    const user = await createAccount(accounts, { email: options.email, password, role: options.role as string | undefined });
+    await recordAudit(accounts.db, { event: 'user.created', userId: user.id, details: { via: 'cli', role: user.role } });
+    ctx.print(`created user ${user.email} (${user.role}), id ${user.id}`, publicUser(user));
+  },
+};
+
+async function askTwice(): Promise<string> {
+  const first = await promptSecret('Password: ');
+  const second = await promptSecret('Repeat password: ');
+  if (first !== second) throw new UsageError('the two passwords differ');
+  return first;
+}

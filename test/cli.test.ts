@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { runCli, startServer } from './helpers/processes.js';
+import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+
+for (const engine of testEngines()) {
+  describe(`auth-connect CLI on ${engine}`, () => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await createTestDatabase(engine);
+    });
+    after(() => db?.drop());
+    const cli = (args: string[], stdin?: string) => runCli(args, db.env, stdin);
+
+    it('init migrates and prints the next steps', async () => {
+      const r = await cli(['init']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /applied \d+ migration/);
+      assert.match(r.stdout, /Next steps:/);
+    });
+
+    it('migrate says the database is up to date, also as JSON', async () => {
+      const r = await cli(['migrate', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).applied, []);
+    });
+
+    it('user create with --password, --password-stdin, and its --json form', async () => {
+      const a = await cli(['user', 'create', '--email', 'Admin@Example.com', '--role', 'admin', '--password', 'Secret123']);
+      assert.equal(a.code, 0, a.stderr);
+      assert.match(a.stdout, /^created user admin@example\.com \(admin\), id [0-9a-f-]{36}\n$/);
+      const b = await cli(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
+      assert.equal(b.code, 0, b.stderr);
+      const created = JSON.parse(b.stdout);
+      assert.equal(created.email, 'student@example.com');
+      assert.equal(created.role, 'student');
+      assert.equal(created.password_hash, undefined, 'no hash leaves the server');
+    });
+
+    it('user create refuses a duplicate, a weak password and an unknown role with one line and exit 1', async () => {
+      const dup = await cli(['user', 'create', '--email', 'ADMIN@example.com', '--password', 'Secret123']);
+      assert.deepEqual([dup.code, dup.stderr], [1, 'auth-connect: an account with this email already exists\n']);
+      const weak = await cli(['user', 'create', '--email', 'w@example.com', '--password', 'weak']);
+      assert.deepEqual([weak.code, weak.stderr], [1, 'auth-connect: password must have at least 8 characters, an uppercase letter, a digit\n']);
+      const role = await cli(['user', 'create', '--email', 'r@example.com', '--password', 'Secret123', '--role', 'root', '--json']);
+      assert.equal(role.code, 1);
+      assert.deepEqual(JSON.parse(role.stdout), { error: 'UNKNOWN_ROLE', message: 'role "root" does not exist; roles: admin, instructor, student, guest' });
+      const email = await cli(['user', 'create', '--email', 'nobody', '--password', 'Secret123']);
+      assert.deepEqual([email.code, email.stderr], [1, 'auth-connect: email must look like name@example.com\n']);
+    });
+
+    it('user create without a password and without a terminal says how to give one', async () => {
+      const r = await cli(['user', 'create', '--email', 'x@example.com']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
+    });
+
+    it('user list shows users, filters, and pages', async () => {
+      const all = await cli(['user', 'list']);
+      assert.equal(all.code, 0, all.stderr);
+      assert.match(all.stdout, /^EMAIL\s+ROLE\s+STATUS\s+CREATED\s+ID\n/);
+      assert.match(all.stdout, /admin@example\.com\s+admin\s+active/);
+      assert.match(all.stdout, /2 of 2 user\(s\)/);
+      const page = JSON.parse((await cli(['user', 'list', '--search', 'stud', '--json'])).stdout);
+      assert.equal(page.total, 1);
+      assert.equal(page.users[0].email, 'student@example.com');
+      const bad = await cli(['user', 'list', '--limit', 'ten']);
+      assert.deepEqual([bad.code, bad.stderr], [2, 'auth-connect: --limit must be a whole number from 1 to 10000 (got ten)\n']);
+    });
+
+    it('user set-role, disable and enable change the user', async () => {
+      const role = await cli(['user', 'set-role', '--email', 'student@example.com', '--role', 'instructor']);
+      assert.deepEqual([role.code, role.stdout], [0, 'student@example.com now has role instructor\n']);
+      const disabled = JSON.parse((await cli(['user', 'disable', '--email', 'student@example.com', '--json'])).stdout);
+      assert.equal(disabled.is_active, false);
+      assert.match((await cli(['user', 'list'])).stdout, /student@example\.com\s+instructor\s+disabled/);
+      assert.equal((await cli(['user', 'enable', '--email', 'student@example.com'])).code, 0);
+      const missing = await cli(['user', 'disable', '--email', 'ghost@example.com']);
+      assert.deepEqual([missing.code, missing.stderr], [1, 'auth-connect: no user with email ghost@example.com\n']);
+      const badRole = await cli(['user', 'set-role', '--email', 'student@example.com', '--role', 'root']);
+      assert.equal(badRole.code, 1);
+    });
+
+    it('roles list prints roles.json', async () => {
+      const r = await cli(['roles', 'list']);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /admin\s+read,write,delete,manage_users,manage_content\s+Full system access/);
+      assert.deepEqual(JSON.parse((await cli(['roles', 'list', '--json'])).stdout).guest.permissions, ['read']);
+    });
+
+    it('config show validates and redacts secrets', async () => {
+      const r = await runCli(['config', 'show', '--json'], { ...db.env, JWT_SECRET: 'a-very-secret-value-of-enough-length-1234' });
+      assert.equal(r.code, 0, r.stderr);
+      const shown = JSON.parse(r.stdout);
+      assert.equal(shown.auth.jwt.algorithm, 'ES256');
+      assert.equal(shown.runtime.jwtSecret, '[set]');
+      assert.doesNotMatch(r.stdout, /a-very-secret-value/);
+      if (engine === 'postgres') assert.doesNotMatch(shown.runtime.databaseUrl, /:[^:@/]+@/, 'no password in the URL');
+      const bad = await runCli(['config', 'show'], { ...db.env, JWT_ALGORITHM: 'HS256' });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^auth-connect: JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS[^\n]*\n$/);
+    });
+
+    it('health reports each check and exits 0 when all are fine', async () => {
+      const r = await cli(['health']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^ok\s+database: /m);
+      assert.match(r.stdout, /^ok\s+migrations: \d+ applied, none pending/m);
+      assert.equal(JSON.parse((await cli(['health', '--json'])).stdout).ok, true);
+    });
+
+    it('answers a mistyped command or flag with one line and exit 2', async () => {
+      const flag = await cli(['user', 'create', '--emial', 'x@example.com']);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /^auth-connect: unknown option --emial \(did you mean --email\?\); usage: auth-connect user create --email E/);
+      assert.equal(flag.stderr.trim().split('\n').length, 1);
+      const command = await cli(['usr', 'list']);
+      assert.deepEqual([command.code, command.stderr], [2, 'auth-connect: unknown command "usr list" (did you mean "user list"?); run auth-connect --help\n']);
+      const missing = await cli(['user', 'set-role', '--email']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^auth-connect: --email needs a value/);
+      const extra = await cli(['migrate', 'now']);
+      assert.deepEqual([extra.code, extra.stderr.split(';')[0]], [2, 'auth-connect: unexpected argument "now"']);
+      const help = await cli(['--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /user create\s+create a user/);
+    });
+
+    if (engine === 'embedded') {
+      it('works beside a running server on the same embedded database, and a second server is refused', async () => {
+        const server = await startServer(db.env);
+        try {
+          const created = await cli(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
+          assert.equal(created.code, 0, created.stderr);
+          assert.match((await cli(['user', 'list'])).stdout, /beside@example\.com/);
+          const second = await runCli([], {}).then(() => startServer(db.env, 15_000)).then(
+            () => assert.fail('a second server started'),
+            (error: Error) => error.message,
+          );
+          assert.match(second, /the embedded database in \S+ is already used by another auth-connect server \(pid \d+\); stop it, give this one its own DATA_DIR, or use Postgres/);
+        } finally {
+          assert.equal(await server.stop(), 0, 'SIGTERM shuts down cleanly');
+        }
+        assert.match((await cli(['user', 'list'])).stdout, /beside@example\.com/, 'nothing written beside the server was lost');
+      });
+    }
+  });
+}

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const cliPath = path.join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+const serverPath = path.join(packageRoot, 'dist', 'src', 'main.js');
+
+/** Environment for spawned processes: ours wins, and nothing leaks in from the developer's shell. */
+function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' };
+  return { ...base, ...env };
+}
+
+/** Runs `auth-connect ...args` as a user would, from the package root. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: packageRoot, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line. */
+export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let settled = false;
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const timer = setTimeout(() => fail(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const match = /"port":(\d+)[^\n]*listening on/.exec(output);
+      if (match && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        const port = Number(match[1]);
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          port,
+          process: child,
+          output: () => output,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`server exited with ${code} before listening:\n${output}`)));
+  });
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { RuntimeSettings } from '../../src/config/types.js';
+import { openDatabase, type Database } from '../../src/db/open-database.js';
+import { packageRoot } from '../../src/paths.js';
+
+export type EngineName = 'embedded' | 'postgres';
+
+/** The engines the suites run on: the embedded database always, Postgres when TEST_DATABASE_URL is set. */
+export function testEngines(): EngineName[] {
+  return process.env.TEST_DATABASE_URL ? ['embedded', 'postgres'] : ['embedded'];
+}
+
+export interface TestDatabase {
+  engine: EngineName;
+  /** Environment that points a spawned server or CLI at this database. */
+  env: Record<string, string>;
+  runtime: RuntimeSettings;
+  /** Opens it in this process (for the embedded engine: as its owner). */
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database of the given engine: a new Postgres database next to TEST_DATABASE_URL's,
+ * or a new embedded data directory (copied from a once-initialised template, since PGlite's initdb takes seconds).
+ */
+export async function createTestDatabase(engine: EngineName): Promise<TestDatabase> {
+  return engine === 'postgres' ? createPostgresDatabase() : createEmbeddedDatabase();
+}
+
+function runtimeFor(overrides: Partial<RuntimeSettings>): RuntimeSettings {
+  return {
+    production: false,
+    issuer: 'http://localhost:3000',
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: mkdtempSync(path.join(tmpdir(), 'ac-data-')),
+    configDir: path.resolve('config'),
+    keysDir: path.resolve('keys'),
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+async function createPostgresDatabase(): Promise<TestDatabase> {
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `ac_test_${randomBytes(6).toString('hex')}`;
+  const admin = adminKnex(base);
+  try {
+    await admin.raw(`create database ${name}`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const runtime = runtimeFor({ databaseUrl: url.toString() });
+  return {
+    engine: 'postgres',
+    env: { DATABASE_URL: url.toString(), DATA_DIR: runtime.dataDir },
+    runtime,
+    open: () => openDatabase(runtime, { role: 'server', poolSize: 10 }),
+    drop: async () => {
+      const knex = adminKnex(base);
+      try {
+        await knex.raw(`drop database if exists ${name} with (force)`);
+      } finally {
+        await knex.destroy();
+      }
+      rmSync(runtime.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function adminKnex(base: URL): Knex {
+  return knexFactory({ client: 'pg', connection: base.toString(), pool: { min: 0, max: 1 } });
+}
+
+let template: Promise<string> | undefined;
+
+async function createEmbeddedDatabase(): Promise<TestDatabase> {
+  const source = await (template ??= embeddedTemplate());
+  const runtime = runtimeFor({});
+  cpSync(source, path.join(runtime.dataDir, 'pgdata'), { recursive: true });
+  return {
+    engine: 'embedded',
+    env: { DATA_DIR: runtime.dataDir },
+    runtime,
+    open: () => openDatabase(runtime, { role: 'server' }),
+    drop: async () => rmSync(runtime.dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** An initialised, empty PGlite data directory, made once per machine and PGlite version. */
+async function embeddedTemplate(): Promise<string> {
+  const manifest = path.join(packageRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const target = path.join(tmpdir(), `auth-connect-pglite-template-${version}`);
+  if (existsSync(path.join(target, 'PG_VERSION'))) return target;
+  const work = mkdtempSync(path.join(tmpdir(), 'ac-template-'));
+  const database = await openDatabase(runtimeFor({ dataDir: work }), { role: 'server' });
+  await database.close();
+  rmSync(target, { recursive: true, force: true });
+  renameSync(path.join(work, 'pgdata'), target);
+  rmSync(work, { recursive: true, force: true });
+  return target;
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startServer } from './helpers/processes.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+describe('server shell', () => {
+  it('serves /healthz and /readyz on the embedded database and stops cleanly on SIGTERM', async () => {
+    const db = await createTestDatabase('embedded');
+    try {
+      const server = await startServer(db.env);
+      assert.match(server.output(), /auth-connect listening on http:\/\/localhost:0|auth-connect listening on http/);
+      assert.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: 'ok' });
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(ready.headers.get('cache-control'), 'no-store');
+      assert.equal(await server.stop('SIGINT'), 0);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('refuses to start with an unreachable database: one clear line, exit 1', async () => {
+    const error = await startServer({ DATABASE_URL: 'postgres://auth:pw@127.0.0.1:1/auth', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ac-')) }, 20_000).then(
+      () => assert.fail('started'),
+      (e: Error) => e.message,
+    );
+    assert.match(error, /exited with 1 before listening:\n(\{[^\n]*JWT_SECRET is not set[^\n]*\n)?auth-connect: cannot use the Postgres at postgres:\/\/auth:\*\*\*@127\.0\.0\.1:1\/auth: connection refused; is Postgres running/);
+    assert.doesNotMatch(error, /pw@|\n\s+at /, 'no password and no stack trace');
+  });
+
+  it('refuses to start with a bad configuration value: one line naming it', async () => {
+    const error = await startServer({ JWT_ALGORITHM: 'HS256' }).then(
+      () => assert.fail('started'),
+      (e: Error) => e.message,
+    );
+    assert.match(error, /exited with 1 before listening:\nauth-connect: JWT_ALGORITHM=HS256 is refused[^\n]*\n$/);
+  });
+
+  const postgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+  postgres('on Postgres, when the database goes away while running', () => {
+    let db: TestDatabase;
+    let proxy: TcpProxy;
+    before(async () => {
+      db = await createTestDatabase('postgres');
+      const target = new URL(db.env.DATABASE_URL!);
+      proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      await proxy.start();
+    });
+    after(async () => {
+      await proxy.cut();
+      await db.drop();
+    });
+
+    it('answers 503 on /readyz, keeps living, and recovers when the database returns', async () => {
+      const viaProxy = new URL(db.env.DATABASE_URL!);
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(proxy.port);
+      const server = await startServer({ ...db.env, DATABASE_URL: viaProxy.toString() });
+      try {
+        assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+        await proxy.cut();
+        const down = await fetch(`${server.url}/readyz`);
+        assert.equal(down.status, 503);
+        assert.deepEqual(await down.json(), { status: 'unavailable', failed: ['database'] });
+        assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the process lives');
+        await sleep(500);
+        assert.equal(server.process.exitCode, null);
+
+        await proxy.restore();
+        let status = 0;
+        for (let i = 0; i < 40 && status !== 200; i++) {
+          status = (await fetch(`${server.url}/readyz`)).status;
+          if (status !== 200) await sleep(250);
+        }
+        assert.equal(status, 200, 'ready again without a restart');
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    });
+  });
+});
