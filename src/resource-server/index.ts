@@ -1,0 +1,33 @@
+/**
+ * auth-connect/resource-server: what an API needs to accept auth-connect access tokens. It verifies them
+ * offline against the issuer's JWKS and checks roles and permissions, with middleware for Koa and for
+ * Express-style (Node http) servers. It depends on jose alone, never on the auth-connect server.
+ */
+export { createVerifier, type AccessTokenVerifier } from './verifier.js';
+export {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_CACHE_SIZE,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  type VerifierOptions,
+} from './verifier-options.js';
+export type { AccessTokenClaims } from './access-token-claims.js';
+export {
+  TokenVerificationError,
+  VerifierUnavailableError,
+  VerifierOptionsError,
+  isTokenVerificationError,
+  isVerifierUnavailableError,
+  type TokenErrorCode,
+} from './errors.js';
+export { authenticate, requireRole, requirePermission, type AuthState } from './koa-middleware.js';
+export {
+  expressAuthenticate,
+  expressRequireRole,
+  expressRequirePermission,
+  type AuthenticatedRequest,
+  type NextFunction,
+  type NodeMiddleware,
+} from './node-middleware.js';
+export { DEFAULT_REALM, type AuthMiddlewareOptions } from './auth-responses.js';
+export { bearerCredentials, type BearerCredentials } from './bearer-token.js';

@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessTokenClaims } from './access-token-claims.js';
+import {
+  DEFAULT_REALM,
+  insufficientPermissionsResponse,
+  malformedTokenResponse,
+  missingTokenResponse,
+  verificationFailureResponse,
+  type AuthMiddlewareOptions,
+  type AuthResponse,
+} from './auth-responses.js';
+import { hasAllPermissions, hasAnyRole, missingPermissionMessage, missingRoleMessage, nameList } from './authorization-rules.js';
+import { bearerCredentials } from './bearer-token.js';
+import type { AccessTokenVerifier } from './verifier.js';
+
+/** A request after expressAuthenticate: `auth` holds the verified claims. */
+export interface AuthenticatedRequest extends IncomingMessage {
+  auth?: AccessTokenClaims;
+}
+
+export type NextFunction = (error?: unknown) => void;
+
+/** Express-style middleware written against Node's own http types, so it fits Express, Connect or plain http. */
+export type NodeMiddleware = (req: AuthenticatedRequest, res: ServerResponse, next: NextFunction) => void;
+
+/**
+ * Verifies the request's bearer token and sets `req.auth`, or answers 401 / 503 like the Koa authenticate().
+ * An error that is not about the token goes to `next(error)`.
+ */
+export function expressAuthenticate(verifier: AccessTokenVerifier, options: AuthMiddlewareOptions = {}): NodeMiddleware {
+  const realm = options.realm ?? DEFAULT_REALM;
+  return (req, res, next) => {
+    const credentials = bearerCredentials(req.headers.authorization);
+    if (credentials.kind === 'absent') return send(res, missingTokenResponse(realm));
+    if (credentials.kind === 'malformed') return send(res, malformedTokenResponse(realm));
+    verifier.verify(credentials.token).then(
+      (claims) => {
+        req.auth = claims;
+        next();
+      },
+      (error: unknown) => {
+        const response = verificationFailureResponse(realm, error);
+        if (response) send(res, response);
+        else next(error);
+      },
+    );
+  };
+}
+
+/** Passes if the caller has ANY of the roles; otherwise 403. Needs expressAuthenticate before it. */
+export function expressRequireRole(roles: string | readonly string[], options: AuthMiddlewareOptions = {}): NodeMiddleware {
+  const wanted = nameList(roles, 'expressRequireRole');
+  return guard(options, (claims) => hasAnyRole(claims, wanted), missingRoleMessage(wanted));
+}
+
+/** Passes only if the caller has ALL the permissions; otherwise 403. Needs expressAuthenticate before it. */
+export function expressRequirePermission(permissions: string | readonly string[], options: AuthMiddlewareOptions = {}): NodeMiddleware {
+  const wanted = nameList(permissions, 'expressRequirePermission');
+  return guard(options, (claims) => hasAllPermissions(claims, wanted), missingPermissionMessage(wanted));
+}
+
+function guard(options: AuthMiddlewareOptions, allows: (claims: AccessTokenClaims) => boolean, refusal: string): NodeMiddleware {
+  const realm = options.realm ?? DEFAULT_REALM;
+  return (req, res, next) => {
+    if (!req.auth) return send(res, missingTokenResponse(realm));
+    if (!allows(req.auth)) return send(res, insufficientPermissionsResponse(realm, refusal));
+    next();
+  };
+}
+
+function send(res: ServerResponse, response: AuthResponse): void {
+  const body = JSON.stringify(response.body);
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
