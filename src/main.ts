@@ -6,6 +6,10 @@ import { openDatabase, type Database } from './db/open-database.js';
 import { migrateToLatest } from './db/migrations.js';
 import { createLogger } from './logger.js';
 import { describeFailure } from './describe-failure.js';
+import { deriveCookieKeys } from './config/cookie-keys.js';
+import { loadSigningKeys } from './keys/load-signing-keys.js';
+import { createProvider } from './oidc/create-provider.js';
+import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -19,7 +23,11 @@ async function main(): Promise<void> {
   try {
     const applied = await migrateToLatest(database.knex);
     if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
-    const app = createApp({ config, db: database.knex, log, serverSecret });
+    const keys = await loadSigningKeys(config.runtime, config.auth.jwt.algorithm, (message) => log.warn(message));
+    const cookieKeys = deriveCookieKeys(serverSecret);
+    const provider = createProvider({ config, db: database.knex, keys, cookieKeys, log });
+    const app = createApp({ config, db: database.knex, log, provider, keys, cookieKeys, serverSecret });
+    scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
   } catch (error) {
     await database.close().catch(() => {});

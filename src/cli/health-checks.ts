@@ -1,6 +1,22 @@
+import { describeFailure } from '../describe-failure.js';
+import { requiredAlgorithms } from '../keys/generate-signing-key.js';
+import { keySetPath, readKeySet } from '../keys/key-set-file.js';
 import type { CliContext } from './cli-context.js';
 
 export type HealthCheck = (ctx: CliContext) => Promise<{ check: string; ok: boolean; detail: string }>;
 
-/** Checks that later parts (signing keys) add to `auth-connect health`. */
-export const healthChecks: HealthCheck[] = [];
+const signingKeys: HealthCheck = async (ctx) => {
+  const { keysDir } = ctx.config.runtime;
+  try {
+    const set = readKeySet(keysDir);
+    if (!set) return { check: 'keys', ok: false, detail: `no keys in ${keySetPath(keysDir)}; run auth-connect keys generate` };
+    const missing = requiredAlgorithms(ctx.config.auth.jwt.algorithm).filter((alg) => !set.keys.some((k) => k.alg === alg));
+    if (missing.length) return { check: 'keys', ok: false, detail: `no ${missing.join(' and ')} key in ${keySetPath(keysDir)}; run auth-connect keys generate` };
+    return { check: 'keys', ok: true, detail: `${set.keys.length} signing key(s) in ${keySetPath(keysDir)}` };
+  } catch (error) {
+    return { check: 'keys', ok: false, detail: describeFailure(error) };
+  }
+};
+
+/** Checks beyond the database that `auth-connect health` runs. */
+export const healthChecks: HealthCheck[] = [signingKeys];

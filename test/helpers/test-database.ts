@@ -21,6 +21,8 @@ export interface TestDatabase {
   runtime: RuntimeSettings;
   /** Opens it in this process (for the embedded engine: as its owner). */
   open(): Promise<Database>;
+  /** Opens it as the CLI would: beside a running server that owns an embedded database. */
+  openBeside(): Promise<Database>;
   drop(): Promise<void>;
 }
 
@@ -33,14 +35,15 @@ export async function createTestDatabase(engine: EngineName): Promise<TestDataba
 }
 
 function runtimeFor(overrides: Partial<RuntimeSettings>): RuntimeSettings {
+  const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), 'ac-data-'));
   return {
     production: false,
     issuer: 'http://localhost:3000',
     port: 0,
     host: '127.0.0.1',
-    dataDir: mkdtempSync(path.join(tmpdir(), 'ac-data-')),
-    configDir: path.resolve('config'),
-    keysDir: path.resolve('keys'),
+    dataDir,
+    configDir: path.join(packageRoot, 'config'),
+    keysDir: path.join(dataDir, 'keys'),
     logLevel: 'silent',
     ...overrides,
   };
@@ -60,9 +63,10 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
   const runtime = runtimeFor({ databaseUrl: url.toString() });
   return {
     engine: 'postgres',
-    env: { DATABASE_URL: url.toString(), DATA_DIR: runtime.dataDir },
+    env: { DATABASE_URL: url.toString(), DATA_DIR: runtime.dataDir, KEYS_DIR: runtime.keysDir },
     runtime,
     open: () => openDatabase(runtime, { role: 'server', poolSize: 10 }),
+    openBeside: () => openDatabase(runtime, { role: 'cli', poolSize: 4 }),
     drop: async () => {
       const knex = adminKnex(base);
       try {
@@ -87,9 +91,10 @@ async function createEmbeddedDatabase(): Promise<TestDatabase> {
   cpSync(source, path.join(runtime.dataDir, 'pgdata'), { recursive: true });
   return {
     engine: 'embedded',
-    env: { DATA_DIR: runtime.dataDir },
+    env: { DATA_DIR: runtime.dataDir, KEYS_DIR: runtime.keysDir },
     runtime,
     open: () => openDatabase(runtime, { role: 'server' }),
+    openBeside: () => openDatabase(runtime, { role: 'cli' }),
     drop: async () => rmSync(runtime.dataDir, { recursive: true, force: true }),
   };
 }

@@ -1,11 +1,16 @@
 import type { Command } from '../command.js';
+import { clientCreate, clientDelete, clientHashSecret, clientList } from './client.js';
 import { configShow } from './config-show.js';
 import { health } from './health.js';
 import { init } from './init.js';
+import { keysGenerate, keysList } from './keys.js';
 import { migrate } from './migrate.js';
 import { rolesList } from './roles-list.js';
 import { userCreate } from './user-create.js';
 import { userList } from './user-list.js';
 import { userDisable, userEnable, userSetRole } from './user-update.js';
 
-export const commands: Command[] = [init, migrate, userCreate, userList, userSetRole, userDisable, userEnable, rolesList, configShow, health];
+export const commands: Command[] = [
+  init, migrate, keysGenerate, keysList, userCreate, userList, userSetRole, userDisable, userEnable, rolesList,
+  clientCreate, clientList, clientDelete, clientHashSecret, configShow, health,
+];

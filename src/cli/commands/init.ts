@@ -1,4 +1,6 @@
 import { migrateToLatest } from '../../db/migrations.js';
+import { generateSigningKey, requiredAlgorithms } from '../../keys/generate-signing-key.js';
+import { keySetPath, readKeySet, writeKeySet } from '../../keys/key-set-file.js';
 import type { Command } from '../command.js';
 
 export const init: Command = {
@@ -7,13 +9,18 @@ export const init: Command = {
   async run(ctx) {
     const database = await ctx.database({ migrate: false });
     const applied = await migrateToLatest(database.knex);
+    const { keysDir } = ctx.config.runtime;
+    const existing = readKeySet(keysDir);
+    const missing = requiredAlgorithms(ctx.config.auth.jwt.algorithm).filter((alg) => !existing?.keys.some((k) => k.alg === alg));
+    if (missing.length) writeKeySet(keysDir, { keys: [...(existing?.keys ?? []), ...(await Promise.all(missing.map(generateSigningKey)))] });
     const steps = [
       `database: ${database.description}, ${applied.length ? `applied ${applied.length} migration(s)` : 'up to date'}`,
+      `signing keys: ${keySetPath(keysDir)}, ${missing.length ? `created ${missing.join(' and ')}` : 'present'}`,
       '',
       'Next steps:',
       '  auth-connect user create --email you@example.com --role admin',
       '  npm start',
     ];
-    ctx.print(steps, { database: database.description, applied });
+    ctx.print(steps, { database: database.description, applied, keys: keySetPath(keysDir), createdKeys: missing });
   },
 };

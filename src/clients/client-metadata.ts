@@ -1,0 +1,44 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { StaticClientConfig } from '../config/types.js';
+import type { ClientRow } from './clients-repository.js';
+
+/** Our own client metadata, kept by oidc-provider beside the standard fields (extraClientMetadata). */
+export const EXTRA_CLIENT_METADATA = ['first_party', 'permissions'] as const;
+
+/**
+ * The oidc-provider metadata of a client. `client_secret` holds the secret's hash: the provider hands it
+ * to our compareClientSecret and, with client_secret_jwt and HS* algorithms switched off, uses it for nothing else.
+ */
+export function clientMetadataFromRow(row: ClientRow): ClientMetadata {
+  return {
+    ...row.metadata,
+    client_id: row.client_id,
+    client_name: row.client_name,
+    ...(row.secret_hash ? { client_secret: row.secret_hash } : {}),
+    first_party: row.first_party,
+    permissions: row.permissions,
+  };
+}
+
+export function clientMetadataFromConfig(client: StaticClientConfig): ClientMetadata {
+  return {
+    client_id: client.client_id,
+    client_name: client.client_name ?? client.client_id,
+    ...grantShape(client.grant_types, client.redirect_uris),
+    post_logout_redirect_uris: client.post_logout_redirect_uris,
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    ...(client.client_secret_hash ? { client_secret: client.client_secret_hash } : {}),
+    ...(client.jwks ? { jwks: client.jwks as ClientMetadata['jwks'] } : {}),
+    ...(client.jwks_uri ? { jwks_uri: client.jwks_uri } : {}),
+    first_party: client.first_party,
+    permissions: client.permissions,
+  };
+}
+
+/** grant_types, response_types and redirect_uris consistent with the grants a client uses. */
+export function grantShape(grants: readonly string[], redirectUris: string[]): Pick<ClientMetadata, 'grant_types' | 'response_types' | 'redirect_uris'> {
+  const usesCode = grants.includes('authorization_code');
+  const grantTypes = new Set(grants);
+  if (usesCode) grantTypes.add('refresh_token'); // refresh tokens are issued with offline_access and to first-party apps
+  return { grant_types: [...grantTypes], response_types: usesCode ? ['code'] : [], redirect_uris: usesCode ? redirectUris : [] };
+}

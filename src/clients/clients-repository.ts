@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+
+export interface ClientRow {
+  client_id: string;
+  client_name: string;
+  metadata: Record<string, unknown>;
+  secret_hash: string | null;
+  first_party: boolean;
+  permissions: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertClient(db: Knex, row: Omit<ClientRow, 'created_at' | 'updated_at'>): Promise<ClientRow> {
+  const [inserted] = await db('clients')
+    .insert({ ...row, metadata: JSON.stringify(row.metadata), permissions: JSON.stringify(row.permissions) })
+    .returning('*');
+  return inserted as ClientRow;
+}
+
+export async function findClientRow(db: Knex, clientId: string): Promise<ClientRow | undefined> {
+  const { rows } = await db.raw<{ rows: ClientRow[] }>('select * from clients where client_id = ?', [clientId]);
+  return rows[0];
+}
+
+export async function listClientRows(db: Knex): Promise<ClientRow[]> {
+  return (await db('clients').orderBy('created_at').orderBy('client_id')) as ClientRow[];
+}
+
+export async function deleteClientRow(db: Knex, clientId: string): Promise<boolean> {
+  const deleted = await db('clients').where({ client_id: clientId }).delete().returning('client_id');
+  return deleted.length > 0;
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { AuthConnectError } from '../errors.js';
+import type { RolesConfig } from '../config/types.js';
+import { allPermissions } from '../rbac/roles.js';
+import { grantShape } from './client-metadata.js';
+import { generateClientSecret, hashClientSecret } from './client-secret.js';
+import { deleteClientRow, insertClient, listClientRows, type ClientRow } from './clients-repository.js';
+
+export class InvalidClientInputError extends AuthConnectError {
+  constructor(message: string) {
+    super('INVALID_CLIENT', message, 400);
+    this.name = 'InvalidClientInputError';
+  }
+}
+
+export class ClientNotFoundError extends AuthConnectError {
+  constructor(clientId: string) {
+    super('CLIENT_NOT_FOUND', `no client with id ${clientId}`, 404);
+    this.name = 'ClientNotFoundError';
+  }
+}
+
+export type ClientGrant = 'client_credentials' | 'authorization_code';
+
+export interface NewClient {
+  name: string;
+  grant: ClientGrant;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  public?: boolean;
+  firstParty?: boolean;
+  permissions?: string[];
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Creates a client; returns it with its secret, which exists only in this answer (only the hash is stored). */
+export async function createClient(db: Knex, roles: RolesConfig, input: NewClient): Promise<{ client: ClientRow; secret?: string }> {
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
+  const redirectUris = (input.redirectUris ?? []).map((uri) => checkRedirectUri(uri, 'redirect URI'));
+  const postLogout = (input.postLogoutRedirectUris ?? []).map((uri) => checkRedirectUri(uri, 'post-logout redirect URI'));
+  if (input.grant === 'authorization_code' && redirectUris.length === 0) {
+    throw new InvalidClientInputError('an authorization_code client needs at least one --redirect-uri');
+  }
+  if (input.grant === 'client_credentials' && input.public) {
+    throw new InvalidClientInputError('a client_credentials client cannot be public: it authenticates with its secret');
+  }
+  if (input.grant === 'client_credentials' && (redirectUris.length || postLogout.length)) {
+    throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
+  }
+  const known = new Set(allPermissions(roles));
+  const permissions = [...new Set(input.permissions ?? [])];
+  const unknown = permissions.filter((p) => !known.has(p));
+  if (unknown.length) throw new InvalidClientInputError(`unknown permission(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+
+  const secret = input.public ? undefined : generateClientSecret();
+  const client = await insertClient(db, {
+    client_id: randomBytes(16).toString('base64url'),
+    client_name: name,
+    metadata: {
+      ...grantShape([input.grant], redirectUris),
+      post_logout_redirect_uris: postLogout,
+      token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    },
+    secret_hash: secret ? hashClientSecret(secret) : null,
+    first_party: input.firstParty ?? false,
+    permissions,
+  });
+  return { client, secret };
+}
+
+export function listClients(db: Knex): Promise<ClientRow[]> {
+  return listClientRows(db);
+}
+
+export async function deleteClient(db: Knex, clientId: string): Promise<void> {
+  if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
+}
+
+/**
+ * Redirect URIs are compared exactly (RFC 9700 §4.1.3), so they must be complete: absolute, no fragment,
+ * https except for loopback development addresses.
+ */
+function checkRedirectUri(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidClientInputError(`${what} "${value}" is not an absolute URL`);
+  }
+  if (url.hash) throw new InvalidClientInputError(`${what} "${value}" must not contain a fragment (#)`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) {
+    throw new InvalidClientInputError(`${what} "${value}" must use https (http is allowed for localhost only)`);
+  }
+  return value;
+}

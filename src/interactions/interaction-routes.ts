@@ -1,0 +1,152 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
+import { authenticate, type AccountsContext } from '../accounts/accounts-service.js';
+import { findUserById } from '../accounts/users-repository.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
+import type { Logger } from '../logger.js';
+import { consentItems } from './consent-items.js';
+import type { CsrfProtection } from './csrf.js';
+import { renderPage, type PageContext } from './render-page.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountsContext;
+  csrf: CsrfProtection;
+  page: PageContext;
+  log: Logger;
+}
+
+const FAILED_LOGIN = 'The email or password is not correct.';
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** Our login and consent pages, under /interaction/:uid where oidc-provider's interaction cookie is scoped. */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { provider, accounts, csrf, page } = deps;
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
+
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      renderInteractionError(ctx, page, error, deps.log);
+    }
+  });
+
+  router.get('/', async (ctx) => {
+    const interaction = await details(ctx, provider);
+    const clientName = await clientNameOf(provider, interaction);
+    if (interaction.prompt.name === 'login') {
+      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName, email: loginHint(interaction), error: undefined });
+      return;
+    }
+    const user = interaction.session?.accountId ? await findUserById(accounts.db, interaction.session.accountId) : undefined;
+    renderPage(ctx, page, 'consent', 'Allow access', {
+      uid: interaction.uid,
+      csrf: csrf.issue(ctx, interaction.uid),
+      clientName: clientName ?? interaction.params.client_id,
+      email: user?.email ?? '',
+      items: consentItems(interaction.prompt.details as Parameters<typeof consentItems>[0]),
+    });
+  });
+
+  router.post('/login', form, async (ctx) => {
+    const interaction = await details(ctx, provider);
+    const body = formBody(ctx);
+    requireCsrf(ctx, csrf, interaction.uid, body.csrf);
+    if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
+    const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
+    const user = await authenticate(accounts, email, body.password);
+    const audit = { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: String(interaction.params.client_id ?? '') || null };
+    if (!user) {
+      await recordAudit(accounts.db, { event: 'login', outcome: 'failure', ...audit, details: { email: email.trim().toLowerCase(), via: 'page' } });
+      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error: FAILED_LOGIN }, 401);
+      return;
+    }
+    await recordAudit(accounts.db, { event: 'login', userId: user.id, ...audit, details: { via: 'page' } });
+    await finish(ctx, provider, { login: { accountId: user.id } });
+  });
+
+  router.post('/confirm', form, async (ctx) => {
+    const interaction = await details(ctx, provider);
+    requireCsrf(ctx, csrf, interaction.uid, formBody(ctx).csrf);
+    if (interaction.prompt.name !== 'consent' || !interaction.session?.accountId) throw new errors.InvalidRequest('nothing to consent to');
+    const grantId = await saveConsent(provider, interaction);
+    await finish(ctx, provider, { consent: { grantId } });
+  });
+
+  router.post('/abort', form, async (ctx) => {
+    const interaction = await details(ctx, provider);
+    requireCsrf(ctx, csrf, interaction.uid, formBody(ctx).csrf);
+    await finish(ctx, provider, { error: 'access_denied', error_description: 'End-User aborted interaction' });
+  });
+
+  return router;
+}
+
+async function details(ctx: Context, provider: Provider): Promise<Interaction> {
+  const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+  if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+  return interaction;
+}
+
+/** Saves the interaction's result and sends the browser back to the authorization endpoint (303, RFC 9700 §4.12). */
+async function finish(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
+  // a consent must keep the login of the same interaction (else prompt=login would ask again); a login starts afresh
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: !result.login });
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+async function saveConsent(provider: Provider, interaction: Interaction): Promise<string> {
+  const { prompt, params, session, grantId } = interaction;
+  const grant = (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+  const detail = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (detail.missingOIDCScope) grant.addOIDCScope(detail.missingOIDCScope.join(' '));
+  if (detail.missingOIDCClaims) grant.addOIDCClaims(detail.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(detail.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  return grant.save();
+}
+
+function requireCsrf(ctx: Context, csrf: CsrfProtection, uid: string, token: unknown): void {
+  if (!csrf.verify(ctx, uid, token)) throw new errors.InvalidRequest('the form expired or did not come from this site; go back to the app and try again');
+}
+
+function formBody(ctx: Context): Record<string, unknown> {
+  const body = (ctx.request as { body?: unknown }).body;
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
+async function clientNameOf(provider: Provider, interaction: Interaction): Promise<string | undefined> {
+  const client = await provider.Client.find(String(interaction.params.client_id));
+  return client?.clientName ?? undefined;
+}
+
+function loginHint(interaction: Interaction): string {
+  const hint = interaction.params.login_hint;
+  return typeof hint === 'string' && hint.length <= 254 ? hint : '';
+}
+
+function renderInteractionError(ctx: Context, page: PageContext, error: unknown, log: Logger): void {
+  const name = (error as { name?: string }).name;
+  if (name === 'SessionNotFound') {
+    renderPage(ctx, page, 'error', 'Sign-in expired', { heading: 'This sign-in has expired', message: 'The sign-in page was open too long, already used, or opened in another browser.', code: 'session_not_found' }, 400);
+    return;
+  }
+  const status = (error as { status?: number }).status;
+  if ((error as { expose?: boolean }).expose && status && status < 500) {
+    const e = error as { error?: string; error_description?: string; message: string };
+    renderPage(ctx, page, 'error', 'Something went wrong', { heading: 'We could not complete this request', message: e.error_description ?? e.message, code: e.error }, status);
+    return;
+  }
+  if (status === 503 || (error as { code?: string }).code === 'SERVER_BUSY' || isDatabaseUnavailable(error)) {
+    renderPage(ctx, page, 'error', 'Try again', { heading: 'Please try again', message: 'The service is busy or temporarily unavailable. Try again in a moment.', code: 'temporarily_unavailable' }, 503);
+    ctx.set('Retry-After', '5');
+    return;
+  }
+  log.error({ err: error, path: ctx.path }, 'interaction failed');
+  renderPage(ctx, page, 'error', 'Something went wrong', { heading: 'Something went wrong', message: 'Sorry, something went wrong on our side.', code: 'server_error' }, 500);
+}

@@ -1,0 +1,53 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { JWK } from 'jose';
+import { ConfigError } from '../errors.js';
+
+export interface PrivateKeySet {
+  keys: (JWK & { kid: string; alg: string; use: 'sig' })[];
+}
+
+export const keySetPath = (keysDir: string) => path.join(keysDir, 'jwks.json');
+
+/** The private key set in KEYS_DIR, or undefined when there is none yet. */
+export function readKeySet(keysDir: string): PrivateKeySet | undefined {
+  const file = keySetPath(keysDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code}); check KEYS_DIR and the file's permissions`);
+  }
+  let set: PrivateKeySet;
+  try {
+    set = JSON.parse(text) as PrivateKeySet;
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message}); restore it or create new keys with auth-connect keys generate --force`);
+  }
+  if (!Array.isArray(set?.keys) || set.keys.length === 0) throw new ConfigError(`${file}: expected {"keys": [...]} with at least one key`);
+  set.keys.forEach((key, i) => {
+    if (!key.kid || !key.alg || key.use !== 'sig') throw new ConfigError(`${file}: keys[${i}] needs "kid", "alg" and "use": "sig"`);
+    if (!key.d) throw new ConfigError(`${file}: keys[${i}] (kid ${key.kid}) is a public key; the server needs the private key to sign`);
+  });
+  return set;
+}
+
+/** Writes the set atomically, readable by the owner only. */
+export function writeKeySet(keysDir: string, set: PrivateKeySet): void {
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  const file = keySetPath(keysDir);
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(set, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, file);
+}
+
+/** True when users other than the owner may read the file. */
+export function isReadableByOthers(keysDir: string): boolean {
+  try {
+    return (statSync(keySetPath(keysDir)).mode & 0o077) !== 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { clientMetadataFromRow } from '../clients/client-metadata.js';
+import { findClientRow } from '../clients/clients-repository.js';
+import { withProviderErrors } from './database-unavailable.js';
+
+/**
+ * oidc-provider reads clients that are not in clients.json through this adapter, from the clients table.
+ * Clients are created by the CLI and admin API, never by the provider (no dynamic registration).
+ */
+export class ClientAdapter implements Adapter {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!/^[\x21-\x7e]{1,128}$/.test(id)) return undefined; // never send NUL bytes or oversized ids to Postgres
+    const row = await withProviderErrors(() => findClientRow(this.#db, id));
+    return row ? (clientMetadataFromRow(row) as AdapterPayload) : undefined;
+  }
+
+  async upsert(): Promise<void> {
+    throw new Error('clients are managed by auth-connect, not by oidc-provider');
+  }
+  async destroy(): Promise<void> {
+    throw new Error('clients are managed by auth-connect, not by oidc-provider');
+  }
+  async consume(): Promise<void> {}
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async revokeByGrantId(): Promise<void> {}
+}

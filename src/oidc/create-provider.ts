@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { clientMetadataFromConfig, EXTRA_CLIENT_METADATA } from '../clients/client-metadata.js';
+import { clientSecretMatches } from '../clients/client-secret.js';
+import type { Config } from '../config/types.js';
+import { providerPages } from '../interactions/provider-pages.js';
+import type { PrivateKeySet } from '../keys/key-set-file.js';
+import type { Logger } from '../logger.js';
+import { ClientAdapter } from './client-adapter.js';
+import { accountFinder } from './find-account.js';
+import { loadExistingGrant } from './first-party-grant.js';
+import { KnexAdapter } from './knex-adapter.js';
+import { lifetimes } from './lifetimes.js';
+import { resourceIndicators } from './resource-servers.js';
+import { alignJwtScope, tokenClaims } from './token-claims.js';
+
+export interface ProviderDeps {
+  config: Config;
+  db: Knex;
+  keys: PrivateKeySet;
+  cookieKeys: string[];
+  log: Logger;
+  /** Called when a replayed code or refresh token made us revoke its grant. */
+  onGrantRevoked?: (grantId: string) => void;
+}
+
+const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/** oidc-provider configured as our token server (DESIGN.md; research/oidc-provider.md explains each trap). */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, db, log } = deps;
+  const { auth, roles } = config;
+  const pages = providerPages({ organization: auth.server.organization_name });
+  const onReplay = (grantId: string) => {
+    log.warn({ grantId }, 'a code or refresh token was used twice; its grant is revoked');
+    deps.onGrantRevoked?.(grantId);
+  };
+
+  const configuration: Configuration = {
+    adapter: (model: string) => (model === 'Client' ? new ClientAdapter(db) : new KnexAdapter(db, model, onReplay)),
+    clients: config.clients.map(clientMetadataFromConfig),
+    jwks: deps.keys as Configuration['jwks'],
+    findAccount: accountFinder(db, roles),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
+    scopes: ['openid', 'offline_access', 'email', 'roles'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    // client_secret_jwt would use the stored secret (a hash here) as an HMAC key: off, like every HS* algorithm
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+      userinfoSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+      introspectionSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+      authorizationSigningAlgValues: [...ASYMMETRIC_ALGORITHMS],
+    },
+    extraClientMetadata: {
+      properties: [...EXTRA_CLIENT_METADATA],
+      validator(_ctx, key, value, metadata) {
+        if (key === 'first_party') metadata.first_party = value === true;
+        if (key === 'permissions') metadata.permissions = Array.isArray(value) ? value.filter((p): p is string => typeof p === 'string') : [];
+      },
+    },
+    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      resourceIndicators: resourceIndicators(auth, roles),
+    },
+    extraTokenClaims: tokenClaims(db, roles) as Configuration['extraTokenClaims'],
+    formats: { customizers: { jwt: alignJwtScope as NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'] } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    ttl: lifetimes(auth) as Configuration['ttl'],
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || (client as unknown as { first_party?: boolean }).first_party === true),
+    // refresh tokens are bound to our own sessions (and revoked with them), not to the provider's cookie session
+    expiresWithSession: async () => false,
+    loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],
+    renderError: pages.renderError as Configuration['renderError'],
+  };
+
+  const provider = new Provider(config.runtime.issuer, configuration);
+  provider.proxy = auth.server.trust_proxy;
+  // client secrets are stored as SHA-256 hashes (clients/client-secret.ts); oidc-provider's intended hook
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return clientSecretMatches(this.clientSecret, actual);
+  };
+  provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    await next();
+    if (ctx.status === 503) ctx.set('Retry-After', '5');
+  });
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => log.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
+  return provider;
+}

@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { withProviderErrors } from './database-unavailable.js';
+import {
+  consumePayload, deleteGrantOf, deletePayload, deletePayloadsOfGrant, findPayload, findPayloadByUid, findPayloadByUserCode,
+  upsertPayload, type StoredPayload,
+} from './payloads-repository.js';
+
+/**
+ * oidc-provider's storage for every model except Client, in the oidc_payloads table. Lookups are scoped by
+ * model, because introspection and revocation probe several models with the same value.
+ */
+export class KnexAdapter implements Adapter {
+  readonly #db: Knex;
+  readonly #model: string;
+  readonly #onReplay: (grantId: string) => void;
+
+  constructor(db: Knex, model: string, onReplay: (grantId: string) => void = () => {}) {
+    this.#db = db;
+    this.#model = model;
+    this.#onReplay = onReplay;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    await withProviderErrors(() => upsertPayload(this.#db, {
+      model: this.#model,
+      id,
+      payload,
+      grantId: payload.grantId,
+      uid: payload.uid,
+      userCode: payload.userCode,
+      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    }));
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await withProviderErrors(() => findPayload(this.#db, this.#model, id)));
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await withProviderErrors(() => findPayloadByUid(this.#db, this.#model, uid)));
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await withProviderErrors(() => findPayloadByUserCode(this.#db, this.#model, userCode)));
+  }
+
+  /**
+   * oidc-provider checks `consumed` on a read made earlier in the request, so concurrent redemptions would
+   * all pass; here the database decides. The loser gets invalid_grant (never a 500) and, as for a replay,
+   * the whole grant is revoked (RFC 9700 §4.14, RFC 6749 §4.1.2).
+   */
+  async consume(id: string): Promise<void> {
+    if (await withProviderErrors(() => consumePayload(this.#db, this.#model, id))) return;
+    if (this.#model === 'PushedAuthorizationRequest') {
+      throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+    }
+    const grantId = await withProviderErrors(() => deleteGrantOf(this.#db, this.#model, id));
+    if (grantId) this.#onReplay(grantId);
+    throw new errors.InvalidGrant(`${this.#model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+  }
+
+  async destroy(id: string): Promise<void> {
+    await withProviderErrors(() => deletePayload(this.#db, this.#model, id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await withProviderErrors(() => deletePayloadsOfGrant(this.#db, this.#model, grantId));
+  }
+}
+
+function toPayload(row: StoredPayload | undefined): AdapterPayload | undefined {
+  if (!row) return undefined;
+  return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : (row.payload as AdapterPayload);
+}

@@ -1,0 +1,83 @@
+import type { Knex } from 'knex';
+
+/** SQL for the oidc_payloads table; one row per oidc-provider model instance. */
+
+export interface StoredPayload {
+  payload: Record<string, unknown>;
+  consumed_at: Date | null;
+}
+
+export async function upsertPayload(
+  db: Knex,
+  row: { model: string; id: string; payload: object; grantId?: string; uid?: string; userCode?: string; expiresAt: Date | null },
+): Promise<void> {
+  // consumed_at is deliberately not in the update: a re-save must never make a used code or token usable again
+  await db.raw(
+    `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+     values (?, ?, ?, ?, ?, ?, ?)
+     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+       uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+    [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.uid ?? null, row.userCode ?? null, row.expiresAt],
+  );
+}
+
+export async function findPayload(db: Knex, model: string, id: string): Promise<StoredPayload | undefined> {
+  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and id = ?', [model, id]);
+  return rows[0];
+}
+
+/** The newest row with this uid: uids are not unique (see the migration), so "newest" keeps lookups deterministic. */
+export async function findPayloadByUid(db: Knex, model: string, uid: string): Promise<StoredPayload | undefined> {
+  const { rows } = await db.raw<{ rows: StoredPayload[] }>(
+    'select payload, consumed_at from oidc_payloads where model = ? and uid = ? order by created_at desc limit 1',
+    [model, uid],
+  );
+  return rows[0];
+}
+
+export async function findPayloadByUserCode(db: Knex, model: string, userCode: string): Promise<StoredPayload | undefined> {
+  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and user_code = ?', [model, userCode]);
+  return rows[0];
+}
+
+/**
+ * Marks a row consumed if, and only if, nobody did before: the single statement is what makes a code or
+ * refresh token redeemable exactly once, however many requests race for it.
+ */
+export async function consumePayload(db: Knex, model: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.raw<{ rowCount: number }>(
+    'update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null',
+    [model, id],
+  );
+  return rowCount === 1;
+}
+
+/** Deletes every row of the grant that `id` belongs to, and the grant itself; returns the grant id. */
+export async function deleteGrantOf(db: Knex, model: string, id: string): Promise<string | undefined> {
+  const { rows } = await db.raw<{ rows: { grant_id: string }[] }>(
+    `with target as (select grant_id from oidc_payloads where model = ? and id = ? and grant_id is not null)
+     delete from oidc_payloads where grant_id in (select grant_id from target)
+        or (model = 'Grant' and id in (select grant_id from target))
+     returning (select grant_id from target) as grant_id`,
+    [model, id],
+  );
+  return rows[0]?.grant_id;
+}
+
+export async function deletePayload(db: Knex, model: string, id: string): Promise<void> {
+  await db.raw('delete from oidc_payloads where model = ? and id = ?', [model, id]);
+}
+
+export async function deletePayloadsOfGrant(db: Knex, model: string, grantId: string): Promise<void> {
+  await db.raw('delete from oidc_payloads where model = ? and grant_id = ?', [model, grantId]);
+}
+
+/** Deletes up to `batch` rows expired before `before`; returns how many. */
+export async function deleteExpiredBatch(db: Knex, before: Date, batch: number): Promise<number> {
+  const { rowCount } = await db.raw<{ rowCount: number }>(
+    `delete from oidc_payloads where ctid in (
+       select ctid from oidc_payloads where expires_at < ? limit ?)`,
+    [before, batch],
+  );
+  return rowCount;
+}
