@@ -100,12 +100,71 @@ for (const engine of testEngines()) {
       assert.match(bad.stderr, /^auth-connect: JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS[^\n]*\n$/);
     });
 
+    it('health fails with exit 1 when the keys are missing', async () => {
+      const r = await runCli(['health'], { ...db.env, KEYS_DIR: `${db.runtime.dataDir}/no-keys` });
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^FAIL\s+keys: no keys in .*; run auth-connect keys generate/m);
+    });
+
     it('health reports each check and exits 0 when all are fine', async () => {
       const r = await cli(['health']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /^ok\s+database: /m);
       assert.match(r.stdout, /^ok\s+migrations: \d+ applied, none pending/m);
+      assert.match(r.stdout, /^ok\s+keys: 2 signing key\(s\)/m);
       assert.equal(JSON.parse((await cli(['health', '--json'])).stdout).ok, true);
+    });
+
+    it('keys list shows the keys init created; keys generate refuses to overwrite them without --force', async () => {
+      const list = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { alg: string; kid: string }[];
+      assert.deepEqual(list.map((k) => k.alg).sort(), ['ES256', 'RS256']);
+      const again = await cli(['keys', 'generate']);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /already holds keys for ES256 and RS256; --force replaces them/);
+      const forced = JSON.parse((await cli(['keys', 'generate', '--force', '--json'])).stdout) as { keys: { kid: string }[] };
+      assert.notDeepEqual(forced.keys.map((k) => k.kid).sort(), list.map((k) => k.kid).sort());
+    });
+
+    it('client create prints the secret once; client list never shows it; client delete removes it', async () => {
+      const machine = await cli(['client', 'create', '--name', 'Nightly job', '--grant', 'client_credentials', '--permissions', 'read,write', '--json']);
+      assert.equal(machine.code, 0, machine.stderr);
+      const created = JSON.parse(machine.stdout);
+      assert.match(created.client_secret, /^[A-Za-z0-9_-]{43}$/);
+      assert.deepEqual(created.permissions, ['read', 'write']);
+      const web = await cli(['client', 'create', '--name', 'Web', '--grant', 'authorization_code', '--redirect-uri', 'https://app.example.com/cb', '--public']);
+      assert.equal(web.code, 0, web.stderr);
+      assert.match(web.stdout, /public client: no secret; use PKCE/);
+      const list = await cli(['client', 'list']);
+      assert.match(list.stdout, /Nightly job\s+client_credentials\s+confidential\s+read,write/);
+      assert.doesNotMatch(list.stdout, new RegExp(created.client_secret));
+      assert.equal((await cli(['client', 'delete', created.client_id])).code, 0);
+      assert.doesNotMatch((await cli(['client', 'list'])).stdout, /Nightly job/);
+    });
+
+    it('client create and delete refuse bad input with one line', async () => {
+      const cases: [string[], number, RegExp][] = [
+        [['client', 'create', '--name', 'X', '--grant', 'password'], 2, /--grant must be client_credentials or authorization_code \(got password\)/],
+        [['client', 'create', '--name', 'X', '--grant', 'authorization_code'], 1, /needs at least one --redirect-uri/],
+        [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'http://evil.example/cb'], 1, /must use https \(http is allowed for localhost only\)/],
+        [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example/cb#frag'], 1, /must not contain a fragment/],
+        [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--permissions', 'read,fly'], 1, /unknown permission\(s\): fly/],
+        [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--public'], 1, /cannot be public/],
+        [['client', 'delete', 'no-such-client'], 1, /no client with id no-such-client/],
+        [['client', 'delete'], 2, /missing CLIENT_ID/],
+      ];
+      for (const [args, code, message] of cases) {
+        const r = await cli(args);
+        assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.equal(r.stderr.trim().split('\n').length, 1);
+      }
+    });
+
+    it('client hash-secret prints the hash clients.json takes', async () => {
+      const r = await cli(['client', 'hash-secret'], 'a-client-secret-of-at-least-32-characters\n');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^sha256:[A-Za-z0-9_-]{43}\n$/);
+      assert.equal((await cli(['client', 'hash-secret'], 'short')).code, 2);
     });
 
     it('answers a mistyped command or flag with one line and exit 2', async () => {

@@ -40,6 +40,15 @@ describe('server shell', () => {
     assert.match(error, /exited with 1 before listening:\nauth-connect: JWT_ALGORITHM=HS256 is refused[^\n]*\n$/);
   });
 
+  it('in production, refuses to start without JWT_SECRET or without signing keys', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ac-'));
+    const base = { NODE_ENV: 'production', DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys'), ISSUER: 'https://id.example.com' };
+    const noSecret = await startServer(base).then(() => assert.fail('started'), (e: Error) => e.message);
+    assert.match(noSecret, /auth-connect: JWT_SECRET is required when NODE_ENV=production/);
+    const noKeys = await startServer({ ...base, JWT_SECRET: 'x'.repeat(40) }).then(() => assert.fail('started'), (e: Error) => e.message);
+    assert.match(noKeys, /auth-connect: \S+jwks\.json: no ES256 and RS256 signing key; create keys with: auth-connect keys generate/);
+  });
+
   const postgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
   postgres('on Postgres, when the database goes away while running', () => {
     let db: TestDatabase;
