@@ -12,6 +12,10 @@ import { interactionRoutes } from './interactions/interaction-routes.js';
 import type { PrivateKeySet } from './keys/key-set-file.js';
 import type { Logger } from './logger.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
+import { authRoutes } from './api/auth-routes.js';
+import { publicKeys } from './keys/public-keys.js';
+import { createVerifier } from './resource-server/index.js';
+import { createLocalJWKSet } from 'jose';
 
 export interface AppContext {
   config: Config;
@@ -39,12 +43,21 @@ export function createApp(deps: AppContext): Koa {
   app.use(errorMiddleware(log));
   app.use(staticAssets(['app.css']));
   app.use(healthRoutes(db).routes());
-  const interactions = interactionRoutes({ provider, accounts, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log });
+  const interactions = interactionRoutes({ provider, accounts, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(jwtUserinfo({ config, db, keys: deps.keys }));
 
   const handleWithProvider = provider.callback();
+  const verifier = createVerifier({
+    issuer: config.runtime.issuer,
+    audience: config.auth.resources[0]!.identifier,
+    keySet: createLocalJWKSet({ keys: publicKeys(deps.keys) }),
+  });
+  const account = authRoutes({ db, config, provider, providerHandler: handleWithProvider, verifier });
+  app.use(account.routes());
+  app.use(account.allowedMethods());
+
   app.use(async (ctx) => {
     ctx.respond = false;
     await handleWithProvider(ctx.req, ctx.res);

@@ -5,6 +5,8 @@
 export class AuthConnectError extends Error {
   readonly code: string;
   readonly status: number;
+  /** Extra fields for the JSON error body (never secrets). */
+  details?: Record<string, unknown>;
   constructor(code: string, message: string, status = 400, options?: ErrorOptions) {
     super(message, options);
     this.name = 'AuthConnectError';

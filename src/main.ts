@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { describeFailure } from './describe-failure.js';
 import { deriveCookieKeys } from './config/cookie-keys.js';
 import { loadSigningKeys } from './keys/load-signing-keys.js';
+import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 
@@ -20,12 +21,15 @@ async function main(): Promise<void> {
 
   const database = await openDatabase(config.runtime, { role: 'server' });
   let server: Server | undefined;
+  let stopUsage: () => Promise<void> = async () => {};
   try {
     const applied = await migrateToLatest(database.knex);
     if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
     const keys = await loadSigningKeys(config.runtime, config.auth.jwt.algorithm, (message) => log.warn(message));
     const cookieKeys = deriveCookieKeys(serverSecret);
-    const provider = createProvider({ config, db: database.knex, keys, cookieKeys, log });
+    const apiKeyUsageLog = apiKeyUsage(database.knex, log);
+    stopUsage = apiKeyUsageLog.flush;
+    const provider = createProvider({ config, db: database.knex, keys, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
     const app = createApp({ config, db: database.knex, log, provider, keys, cookieKeys, serverSecret });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
   log.info({ port, database: database.description }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description})`);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const stop = onceShutdown(server, database, log);
+  const stop = onceShutdown(server, database, log, () => stopUsage());
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
@@ -58,7 +62,7 @@ function listen(handler: Parameters<typeof import('node:http').createServer>[1],
   );
 }
 
-function onceShutdown(server: Server, database: Database, log: ReturnType<typeof createLogger>) {
+function onceShutdown(server: Server, database: Database, log: ReturnType<typeof createLogger>, beforeClose: () => Promise<void>) {
   let stopping = false;
   return (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -71,8 +75,9 @@ function onceShutdown(server: Server, database: Database, log: ReturnType<typeof
     force.unref();
     server.close(() => {
       clearTimeout(force);
-      database
-        .close()
+      beforeClose()
+        .catch(() => {})
+        .then(() => database.close())
         .catch((error) => log.error({ err: error }, 'closing the database failed'))
         .finally(() => process.exit(0));
     });

@@ -5,7 +5,7 @@ import { assertRoleExists } from '../rbac/roles.js';
 import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
-import { findUserByEmail, findUserById, insertUser, isUniqueViolation, updateUser, type UserRow } from './users-repository.js';
+import { findUserByEmail, findUserById, insertUser, isUniqueViolation, recordFailedLogin, updateUser, type UserPatch, type UserRow } from './users-repository.js';
 
 export interface AccountsContext {
   db: Knex;
@@ -41,9 +41,10 @@ export async function createAccount(ctx: AccountsContext, input: { email: unknow
 }
 
 /**
- * Checks an email and password. Unknown email, wrong password and disabled account all return
+ * Checks an email and password. Unknown email, wrong password, disabled and locked account all return
  * undefined after one argon2 verification, so neither the answer nor its timing tells them apart.
- * A hash made with weaker settings than configured is re-made now that the password is known.
+ * Wrong passwords count towards a temporary lock (config lockout); a success clears the count, and a
+ * hash made with weaker settings than configured is re-made now that the password is known.
  */
 export async function authenticate(ctx: AccountsContext, emailInput: unknown, password: unknown): Promise<UserRow | undefined> {
   const settings = ctx.config.auth.password.argon2;
@@ -55,17 +56,36 @@ export async function authenticate(ctx: AccountsContext, emailInput: unknown, pa
     email = undefined;
   }
   const user = email ? await findUserByEmail(ctx.db, email) : undefined;
-  if (!user || candidate === undefined) {
+  if (!user || candidate === undefined || (user.locked_until && user.locked_until > new Date())) {
     await verifyAgainstDummy(candidate ?? '', settings);
     return undefined;
   }
+  return checkPassword(ctx, user, candidate);
+}
+
+/** The password check for a known user, with lockout counting and rehashing. */
+export async function checkPassword(ctx: AccountsContext, user: UserRow, candidate: string): Promise<UserRow | undefined> {
+  const settings = ctx.config.auth.password.argon2;
   const { valid, needsRehash } = await verifyPassword(user.password_hash, candidate, settings);
-  if (!valid || !user.is_active) return undefined;
-  if (needsRehash) {
-    const rehashed = await hashPassword(candidate, settings);
-    return (await updateUser(ctx.db, user.id, { password_hash: rehashed })) ?? user;
+  if (!valid) {
+    await recordFailedLogin(ctx.db, user.id, ctx.config.auth.lockout);
+    return undefined;
   }
-  return user;
+  if (!user.is_active) return undefined;
+  const patch: UserPatch = { last_login_at: new Date(), ...(user.failed_login_count ? { failed_login_count: 0, locked_until: null } : {}) };
+  if (needsRehash) patch.password_hash = await hashPassword(candidate, settings);
+  return (await updateUser(ctx.db, user.id, patch)) ?? user;
+}
+
+export async function changePassword(ctx: AccountsContext, user: UserRow, currentPassword: unknown, newPassword: unknown): Promise<UserRow | undefined> {
+  if (typeof currentPassword !== 'string' || [...currentPassword].length > ctx.config.auth.password.max_length) {
+    await verifyAgainstDummy('', ctx.config.auth.password.argon2);
+    return undefined;
+  }
+  assertPasswordPolicy(newPassword, ctx.config.auth.password);
+  if (!(await checkPassword(ctx, user, currentPassword))) return undefined;
+  const passwordHash = await hashPassword(newPassword, ctx.config.auth.password.argon2);
+  return updateUser(ctx.db, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
 }
 
 /** Finds a user by id or by email (as an operator would type either). */

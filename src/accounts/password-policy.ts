@@ -12,6 +12,7 @@ export class WeakPasswordError extends AuthConnectError {
     super('WEAK_PASSWORD', `password must have ${violations.map((v) => v.message).join(', ')}`, 422);
     this.name = 'WeakPasswordError';
     this.violations = violations;
+    this.details = { rules: violations.map((v) => v.rule) };
   }
 }
 

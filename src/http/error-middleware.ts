@@ -14,7 +14,7 @@ export function errorMiddleware(log: Logger): Middleware {
     } catch (error) {
       if (isAuthConnectError(error) && error.status < 500) {
         ctx.status = error.status;
-        ctx.body = { error: error.code, message: error.message };
+        ctx.body = { error: error.code, message: error.message, ...error.details };
         return;
       }
       if (isAuthConnectError(error) && error.status === 503 && error.code !== 'DATABASE_UNAVAILABLE') {
@@ -32,9 +32,9 @@ export function errorMiddleware(log: Logger): Middleware {
       }
       const status = (error as { status?: number; expose?: boolean }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
-        // koa / body-parser client errors (bad JSON, too large, wrong content type)
-        ctx.status = status;
-        ctx.body = { error: 'INVALID_REQUEST', message: (error as Error).message };
+        // koa / body-parser client errors (bad JSON, too large, wrong content type): one answer, 400
+        ctx.status = 400;
+        ctx.body = { error: 'INVALID_REQUEST', message: 'the request body is not valid JSON of an acceptable size' };
         return;
       }
       log.error({ err: error, path: ctx.path }, 'unexpected error');

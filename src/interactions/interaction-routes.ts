@@ -7,6 +7,7 @@ import { findUserById } from '../accounts/users-repository.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Logger } from '../logger.js';
+import { rateLimit } from '../http/rate-limit.js';
 import { consentItems } from './consent-items.js';
 import type { CsrfProtection } from './csrf.js';
 import { renderPage, type PageContext } from './render-page.js';
@@ -17,6 +18,7 @@ export interface InteractionDeps {
   csrf: CsrfProtection;
   page: PageContext;
   log: Logger;
+  loginPerMinute: number;
 }
 
 const FAILED_LOGIN = 'The email or password is not correct.';
@@ -53,7 +55,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     });
   });
 
-  router.post('/login', form, async (ctx) => {
+  const throttle = rateLimit(deps.loginPerMinute, (retryAfter) => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
+  router.post('/login', throttle, form, async (ctx) => {
     const interaction = await details(ctx, provider);
     const body = formBody(ctx);
     requireCsrf(ctx, csrf, interaction.uid, body.csrf);

@@ -6,6 +6,10 @@ import type { Config } from '../config/types.js';
 import { providerPages } from '../interactions/provider-pages.js';
 import type { PrivateKeySet } from '../keys/key-set-file.js';
 import type { Logger } from '../logger.js';
+import type { ApiKeyUsage } from '../apikeys/api-key-usage.js';
+import { endSessions } from '../sessions/sessions-service.js';
+import { accountApiClient } from './account-api-client.js';
+import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
 import { accountFinder } from './find-account.js';
 import { loadExistingGrant } from './first-party-grant.js';
@@ -20,8 +24,7 @@ export interface ProviderDeps {
   keys: PrivateKeySet;
   cookieKeys: string[];
   log: Logger;
-  /** Called when a replayed code or refresh token made us revoke its grant. */
-  onGrantRevoked?: (grantId: string) => void;
+  apiKeyUsage: ApiKeyUsage;
 }
 
 const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
@@ -31,16 +34,19 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, log } = deps;
   const { auth, roles } = config;
   const pages = providerPages({ organization: auth.server.organization_name });
+  // a revoked grant (replay, revocation endpoint, logout) ends the user session it belongs to
+  const endSessionOf = (grantId: string, reason: string) =>
+    endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) => log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'));
   const onReplay = (grantId: string) => {
     log.warn({ grantId }, 'a code or refresh token was used twice; its grant is revoked');
-    deps.onGrantRevoked?.(grantId);
+    void endSessionOf(grantId, 'token_replay');
   };
 
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'Client' ? new ClientAdapter(db) : new KnexAdapter(db, model, onReplay)),
-    clients: config.clients.map(clientMetadataFromConfig),
+    clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],
     jwks: deps.keys as Configuration['jwks'],
-    findAccount: accountFinder(db, roles),
+    findAccount: accountFinder(db, config),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
     scopes: ['openid', 'offline_access', 'email', 'roles'],
     responseTypes: ['code'],
@@ -101,6 +107,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     await next();
     if (ctx.status === 503) ctx.set('Retry-After', '5');
   });
+  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => void endSessionOf(grantId, 'revoked'));
+  registerApiKeyExchange(provider, { db, config, usage: deps.apiKeyUsage });
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => log.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
   return provider;
 }

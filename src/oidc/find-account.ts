@@ -1,30 +1,53 @@
 import type { Knex } from 'knex';
-import type { Account, FindAccount } from 'oidc-provider';
+import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById, type UserRow } from '../accounts/users-repository.js';
-import type { RolesConfig } from '../config/types.js';
+import type { AuthConfig, RolesConfig } from '../config/types.js';
 import { permissionsOfRole } from '../rbac/roles.js';
+import { findUserTouchingSession } from '../sessions/sessions-repository.js';
+import { startSession } from '../sessions/sessions-service.js';
 import { withProviderErrors } from './database-unavailable.js';
 
 export interface UserAccount extends Account {
   user: UserRow;
+  /** Our user session (user_sessions.id) the tokens being issued belong to. */
+  sessionId?: string;
+}
+
+interface TokenForAccount {
+  kind: string;
+  grantId?: string;
+  clientId?: string;
 }
 
 /**
- * oidc-provider's account lookup. A disabled or deleted user has no account: they cannot log in, and
- * their refresh tokens fail with invalid_grant at the next use.
+ * oidc-provider's account lookup, which also keeps our sessions: redeeming a code starts one (tied to
+ * the grant), refreshing needs an active one and marks it used. A disabled or deleted user, or a session
+ * that ended or sat idle past session_timeout_minutes, has no account: the refresh fails with invalid_grant.
  */
-export function accountFinder(db: Knex, roles: RolesConfig): FindAccount {
-  return async (_ctx, sub) => {
-    const user = await withProviderErrors(() => findUserById(db, sub));
-    if (!user || !user.is_active) return undefined;
-    return accountOf(user, roles);
-  };
+export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: RolesConfig }): FindAccount {
+  const timeout = config.auth.session.session_timeout_minutes;
+  return (ctx: KoaContextWithOIDC, sub: string, token?: TokenForAccount) =>
+    withProviderErrors(async () => {
+      if (token?.kind === 'RefreshToken' && token.grantId) {
+        const row = await findUserTouchingSession(db, sub, token.grantId, timeout);
+        if (!row?.is_active || !row.session_id) return undefined;
+        return accountOf(row, config.roles, row.session_id);
+      }
+      const user = await findUserById(db, sub);
+      if (!user?.is_active) return undefined;
+      if (token?.kind === 'AuthorizationCode' && token.grantId && token.clientId) {
+        const sessionId = await startSession({ db, config }, { userId: user.id, clientId: token.clientId, grantId: token.grantId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+        return accountOf(user, config.roles, sessionId);
+      }
+      return accountOf(user, config.roles);
+    }) as ReturnType<FindAccount>;
 }
 
-export function accountOf(user: UserRow, roles: RolesConfig): UserAccount {
+export function accountOf(user: UserRow, roles: RolesConfig, sessionId?: string): UserAccount {
   return {
     accountId: user.id,
     user,
+    sessionId,
     claims: () => ({
       sub: user.id,
       email: user.email,

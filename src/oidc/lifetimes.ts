@@ -11,8 +11,9 @@ export function lifetimes(auth: AuthConfig) {
   const accessToken = auth.jwt.access_token_expire_minutes * MINUTE;
   const chain = auth.jwt.refresh_token_expire_days * DAY;
   return {
-    AccessToken: accessToken,
-    ClientCredentials: accessToken,
+    // a resource server may ask for shorter-lived tokens (API-key exchanges do)
+    AccessToken: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? accessToken,
+    ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? accessToken,
     AuthorizationCode: 60,
     IdToken: 3600,
     Interaction: 3600,

@@ -22,17 +22,19 @@ export function resourceIndicators(auth: AuthConfig, roles: RolesConfig) {
     getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: Client): ResourceServer {
       if (!identifiers.has(indicator)) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
       const machine = MACHINE_GRANTS.has(String(ctx.oidc.params?.grant_type ?? ''));
-      return {
-        scope: machine ? clientPermissions(client as unknown as { permissions?: unknown }).join(' ') : userScopes,
-        audience: indicator,
-        accessTokenTTL: auth.jwt.access_token_expire_minutes * 60,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: auth.jwt.algorithm } },
-      };
+      return resourceServerInfo(auth, indicator, machine ? clientPermissions(client as unknown as { permissions?: unknown }).join(' ') : userScopes);
     },
   };
 }
 
-export function addMachineGrant(grantType: string): void {
-  MACHINE_GRANTS.add(grantType);
+/** A JWT access-token resource server (RFC 9068) for `indicator` whose scopes are `scope`. */
+export function resourceServerInfo(auth: AuthConfig, indicator: string, scope: string): ResourceServer {
+  return {
+    scope,
+    audience: indicator,
+    accessTokenTTL: auth.jwt.access_token_expire_minutes * 60,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: auth.jwt.algorithm } },
+  };
 }
+

@@ -5,6 +5,7 @@ import type { RolesConfig } from '../config/types.js';
 import { narrowPermissions } from '../rbac/narrow-permissions.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import type { UserAccount } from './find-account.js';
+import { issuanceOf } from './issuance-context.js';
 
 interface IssuedToken {
   kind: string;
@@ -26,19 +27,24 @@ export function tokenClaims(db: Knex, roles: RolesConfig) {
     const requested = token.scope ? token.scope.split(' ') : undefined;
     let held: string[];
     let subjectRoles: string[];
+    let sessionId: string | undefined;
+    const issued = issuanceOf(token);
     if (token.accountId) {
-      const account = ctx?.oidc.account as UserAccount | undefined;
-      const user = account?.accountId === token.accountId ? account.user : await findUserById(db, token.accountId);
+      const fromRequest = ctx?.oidc.account as UserAccount | undefined;
+      const account = issued?.account ?? (fromRequest?.accountId === token.accountId ? fromRequest : undefined);
+      const user = account?.user ?? (await findUserById(db, token.accountId));
+      sessionId = account?.sessionId;
       subjectRoles = user ? [user.role] : [];
       held = user ? permissionsOfRole(roles, user.role) : [];
+      if (issued?.permissions) held = held.filter((p) => issued.permissions!.includes(p));
     } else {
       subjectRoles = [];
       held = clientPermissions(token.client);
     }
     const permissions = narrowPermissions(requested, held);
-    const identityScopes = token.accountId ? grantedIdentityScopes(ctx) : [];
+    const identityScopes = !token.accountId ? [] : issued ? issued.identityScopes : grantedIdentityScopes(ctx);
     token.scope = [...identityScopes, ...permissions].join(' ') || undefined;
-    return { roles: subjectRoles, permissions };
+    return { roles: subjectRoles, permissions, ...(sessionId ? { session_id: sessionId } : {}) };
   };
 }
 
@@ -51,7 +57,7 @@ export const IDENTITY_SCOPES = new Set(['openid', 'email', 'roles']);
  */
 function grantedIdentityScopes(ctx: KoaContextWithOIDC | undefined): string[] {
   const entities = (ctx?.oidc as { entities?: Record<string, { scope?: string } | undefined> } | undefined)?.entities ?? {};
-  const source = entities.AuthorizationCode ?? entities.RefreshToken ?? entities.IdentitySource;
+  const source = entities.AuthorizationCode ?? entities.RefreshToken;
   const asked = ctx?.oidc.params?.scope && entities.RefreshToken ? String(ctx.oidc.params.scope) : source?.scope;
   return (asked ?? '').split(' ').filter((scope) => IDENTITY_SCOPES.has(scope));
 }

@@ -1,3 +1,4 @@
+import type { JWTVerifyGetKey } from 'jose';
 import { VerifierOptionsError } from './errors.js';
 
 export interface VerifierOptions {
@@ -13,6 +14,11 @@ export interface VerifierOptions {
   jwksUri?: string;
   /** Most verified tokens remembered (until their `exp`); default 10 000, 0 turns the cache off. */
   cacheSize?: number;
+  /**
+   * The issuer's public keys as a jose key resolver (e.g. createLocalJWKSet), for a verifier running beside
+   * the issuer, which must not fetch its own JWKS over the network. Discovery and jwksUri are then skipped.
+   */
+  keySet?: JWTVerifyGetKey;
 }
 
 export interface ResolvedVerifierOptions {
@@ -22,6 +28,7 @@ export interface ResolvedVerifierOptions {
   clockTolerance: number;
   jwksUri: URL | undefined;
   cacheSize: number;
+  keySet: JWTVerifyGetKey | undefined;
 }
 
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'RS256', 'PS256', 'EdDSA']);
@@ -50,6 +57,7 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     clockTolerance: resolveClockTolerance(options.clockTolerance),
     jwksUri: resolveJwksUri(options.jwksUri),
     cacheSize: resolveCacheSize(options.cacheSize),
+    keySet: typeof options.keySet === 'function' ? options.keySet : undefined,
   };
 }
 

@@ -1,0 +1,184 @@
+import Router from '@koa/router';
+import type { JSONSchemaType } from 'ajv';
+import type { Context } from 'koa';
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+import { authenticate as checkCredentials, changePassword, createAccount, type AccountsContext } from '../accounts/accounts-service.js';
+import { findUserById, type UserRow } from '../accounts/users-repository.js';
+import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Config } from '../config/types.js';
+import { AuthConnectError } from '../errors.js';
+import { rateLimit } from '../http/rate-limit.js';
+import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
+import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
+import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
+import { permissionsOfRole } from '../rbac/roles.js';
+import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
+import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
+import { jsonBody } from './json-body.js';
+import { bodyValidator } from './validate-body.js';
+
+export interface AuthRoutesDeps {
+  db: Knex;
+  config: Config;
+  provider: Provider;
+  providerHandler: RequestHandler;
+  verifier: AccessTokenVerifier;
+}
+
+const email = { type: 'string', maxLength: 1024 } as const;
+const password = { type: 'string', maxLength: 4096 } as const;
+const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
+
+const registerBody = bodyValidator<{ email: string; password: string }>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password } });
+const loginBody = bodyValidator<{ email: string; password: string; client_id?: string }>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password, client_id: clientId } } as JSONSchemaType<{ email: string; password: string; client_id?: string }>);
+const refreshBody = bodyValidator<{ refresh_token: string; client_id?: string }>({ type: 'object', additionalProperties: false, required: ['refresh_token'], properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 1024 }, client_id: clientId } } as JSONSchemaType<{ refresh_token: string; client_id?: string }>);
+const changePasswordBody = bodyValidator<{ current_password: string; new_password: string }>({ type: 'object', additionalProperties: false, required: ['current_password', 'new_password'], properties: { current_password: password, new_password: password } });
+const apiKeyBody = bodyValidator<{ name: string; permissions?: string[]; expires_in_days?: number }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    permissions: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true },
+    expires_in_days: { type: 'integer', minimum: 1, maximum: 3650, nullable: true },
+  },
+} as JSONSchemaType<{ name: string; permissions?: string[]; expires_in_days?: number }>);
+
+const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
+const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
+
+/** What bearer + currentUser put on the request. */
+const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClaims; user: UserRow };
+
+/** The account API of the original system, /api/auth/*, on top of the OIDC core. */
+export function authRoutes(deps: AuthRoutesDeps): Router {
+  const { db, config, provider } = deps;
+  const accounts: AccountsContext = { db, config };
+  const sessions = { db, config };
+  const router = new Router({ prefix: '/api/auth' });
+  const bearer = authenticate(deps.verifier, { realm: config.runtime.issuer });
+  const currentUser = async (ctx: Context, next: () => Promise<unknown>) => {
+    const claims = ctx.state.auth as AccessTokenClaims;
+    const user = await findUserById(db, claims.sub);
+    if (!user?.is_active) throw new AuthConnectError('INVALID_TOKEN', 'the token does not belong to an active user', 401);
+    ctx.state.user = user;
+    await next();
+  };
+  const audit = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(jsonBody());
+
+  router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
+    if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off', 403);
+    const body = registerBody(ctx);
+    const user = await createAccount(accounts, { email: body.email, password: body.password });
+    await recordAudit(db, { event: 'user.registered', userId: user.id, ...audit(ctx) });
+    ctx.status = 201;
+    ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
+  });
+
+  router.post('/login', rateLimit(config.auth.rate_limit.login_per_minute, tooMany), async (ctx) => {
+    const body = loginBody(ctx);
+    const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
+    await assertPasswordLoginClient(provider, clientId);
+    const user = await checkCredentials(accounts, body.email, body.password);
+    if (!user) {
+      await recordAudit(db, { event: 'login', outcome: 'failure', clientId, ...audit(ctx), details: { email: String(body.email).trim().toLowerCase().slice(0, 254), via: 'api' } });
+      throw invalidCredentials();
+    }
+    ctx.body = await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) });
+    await recordAudit(db, { event: 'login', userId: user.id, clientId, ...audit(ctx), details: { via: 'api' } });
+  });
+
+  router.post('/refresh', async (ctx) => {
+    const body = refreshBody(ctx);
+    const { status, body: answer } = await callTokenEndpoint(deps.providerHandler, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: body.client_id ?? ACCOUNT_API_CLIENT_ID }, ctx.get('user-agent'));
+    if (status === 200) {
+      ctx.body = { access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer', expires_in: answer.expires_in };
+      return;
+    }
+    if (status === 503) throw new AuthConnectError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; try again shortly', 503);
+    if (answer.error === 'invalid_grant' || answer.error === 'invalid_client') {
+      throw new AuthConnectError('INVALID_TOKEN', 'the refresh token is invalid, expired, revoked or already used', 401);
+    }
+    throw new AuthConnectError('INVALID_REQUEST', String(answer.error_description ?? answer.error ?? 'refresh failed'), 400);
+  });
+
+  router.post('/logout', bearer, currentUser, async (ctx) => {
+    const { auth, user } = authed(ctx);
+    const sessionId = auth.payload.session_id;
+    if (typeof sessionId !== 'string') throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session', 400);
+    await endSessions(sessions, { kind: 'one', userId: user.id, sessionId }, 'logout', user.id);
+    await recordAudit(db, { event: 'logout', userId: user.id, clientId: auth.clientId, ...audit(ctx) });
+    ctx.body = { message: 'logged out' };
+  });
+
+  router.get('/me', bearer, currentUser, (ctx) => {
+    const { user } = authed(ctx);
+    ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
+  });
+
+  router.put('/change-password', bearer, currentUser, async (ctx) => {
+    const { auth, user } = authed(ctx);
+    const body = changePasswordBody(ctx);
+    const changed = await changePassword(accounts, user, body.current_password, body.new_password);
+    if (!changed) {
+      await recordAudit(db, { event: 'password.change', outcome: 'failure', userId: user.id, ...audit(ctx) });
+      throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
+    }
+    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
+    const ended = await endSessions(sessions, { kind: 'others', userId: user.id, exceptSessionId: current }, 'password_changed', user.id);
+    await recordAudit(db, { event: 'password.change', userId: user.id, ...audit(ctx), details: { sessions_ended: ended.length } });
+    ctx.body = { message: 'password changed', sessions_ended: ended.length };
+  });
+
+  router.get('/sessions', bearer, currentUser, async (ctx) => {
+    const { auth, user } = authed(ctx);
+    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
+    ctx.body = { sessions: (await listSessions(sessions, user.id)).map((s) => publicSession(s, current)) };
+  });
+
+  router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
+    const { user } = authed(ctx);
+    const id = ctx.params.id!;
+    const ended = /^[0-9a-f-]{36}$/i.test(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', user.id) : [];
+    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
+    ctx.status = 204;
+  });
+
+  router.post('/api-keys', bearer, currentUser, async (ctx) => {
+    const { user } = authed(ctx);
+    const body = apiKeyBody(ctx);
+    const { key, row } = await createApiKey(db, config.roles, user, { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days });
+    ctx.status = 201;
+    ctx.body = { ...publicApiKey(row), key };
+  });
+
+  router.get('/api-keys', bearer, currentUser, async (ctx) => {
+    ctx.body = { api_keys: (await listApiKeys(db, authed(ctx).user.id)).map(publicApiKey) };
+  });
+
+  router.delete('/api-keys/:id', bearer, currentUser, async (ctx) => {
+    const { user } = authed(ctx);
+    await revokeApiKey(db, ctx.params.id!, { ownerId: user.id, actorUserId: user.id });
+    ctx.status = 204;
+  });
+
+  return router;
+}
+
+/** RFC 9700 §2.4: password login only for first-party clients, and only public ones (no secret to hold back). */
+async function assertPasswordLoginClient(provider: Provider, clientId: string): Promise<void> {
+  const client = /^[\x21-\x7e]{1,128}$/.test(clientId) ? await provider.Client.find(clientId) : undefined;
+  if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`, 400);
+  const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
+  if (!firstParty || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {
+    throw new AuthConnectError('UNAUTHORIZED_CLIENT', 'password login is only for first-party public clients; use the authorization code flow', 403);
+  }
+}
