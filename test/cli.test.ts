@@ -167,6 +167,27 @@ for (const engine of testEngines()) {
       assert.equal((await cli(['client', 'hash-secret'], 'short')).code, 2);
     });
 
+    it('apikey create, list and revoke; token verify prints claims or the error code', async () => {
+      const created = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'deploy', '--permissions', 'read,write', '--expires-days', '30', '--json']);
+      assert.equal(created.code, 0, created.stderr);
+      const key = JSON.parse(created.stdout);
+      assert.match(key.key, /^ack_[0-9a-f]{16}_/);
+      assert.deepEqual(key.permissions, ['read', 'write']);
+      const list = await cli(['apikey', 'list']);
+      assert.match(list.stdout, /ack_[0-9a-f]{16}\s+deploy\s+read,write\s+active/);
+      assert.ok(!list.stdout.includes(key.key));
+      const beyond = await cli(['apikey', 'create', '--user', 'student@example.com', '--name', 'x', '--permissions', 'delete']);
+      assert.deepEqual([beyond.code, beyond.stderr], [1, 'auth-connect: an API key cannot carry permissions its owner lacks: delete\n']);
+      assert.equal((await cli(['apikey', 'revoke', key.id])).code, 0);
+      assert.match((await cli(['apikey', 'list'])).stdout, /deploy\s+read,write\s+revoked/);
+      assert.deepEqual([(await cli(['apikey', 'revoke', key.id])).code], [1]);
+      const days = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'x', '--expires-days', 'soon']);
+      assert.equal(days.code, 2);
+
+      const verify = await cli(['token', 'verify', 'not-a-token']);
+      assert.deepEqual([verify.code, verify.stdout.split(':')[0]], [1, 'INVALID_TOKEN']);
+    });
+
     it('answers a mistyped command or flag with one line and exit 2', async () => {
       const flag = await cli(['user', 'create', '--emial', 'x@example.com']);
       assert.equal(flag.code, 2);

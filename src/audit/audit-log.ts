@@ -21,6 +21,7 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
     client_id: event.clientId ?? null,
     ip: event.ip ?? null,
     user_agent: event.userAgent?.slice(0, 512) ?? null,
-    details: JSON.stringify(event.details ?? {}),
+    // Postgres text and jsonb cannot hold NUL; whatever a client typed must not turn an audit write into a 500
+    details: JSON.stringify(event.details ?? {}).replace(/\\u0000/g, ''),
   });
 }

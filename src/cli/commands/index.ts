@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { apikeyCreate, apikeyList, apikeyRevoke } from './apikey.js';
 import { clientCreate, clientDelete, clientHashSecret, clientList } from './client.js';
 import { configShow } from './config-show.js';
 import { health } from './health.js';
@@ -6,11 +7,12 @@ import { init } from './init.js';
 import { keysGenerate, keysList } from './keys.js';
 import { migrate } from './migrate.js';
 import { rolesList } from './roles-list.js';
+import { tokenVerify } from './token-verify.js';
 import { userCreate } from './user-create.js';
 import { userList } from './user-list.js';
 import { userDisable, userEnable, userSetRole } from './user-update.js';
 
 export const commands: Command[] = [
   init, migrate, keysGenerate, keysList, userCreate, userList, userSetRole, userDisable, userEnable, rolesList,
-  clientCreate, clientList, clientDelete, clientHashSecret, configShow, health,
+  clientCreate, clientList, clientDelete, clientHashSecret, apikeyCreate, apikeyList, apikeyRevoke, tokenVerify, configShow, health,
 ];
