@@ -10,6 +10,8 @@ import { deriveCookieKeys } from './config/cookie-keys.js';
 import { loadSigningKeys } from './keys/load-signing-keys.js';
 import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
+import { holdProvider } from './oidc/provider-holder.js';
+import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -29,8 +31,12 @@ async function main(): Promise<void> {
     const cookieKeys = deriveCookieKeys(serverSecret);
     const apiKeyUsageLog = apiKeyUsage(database.knex, log);
     stopUsage = apiKeyUsageLog.flush;
-    const provider = createProvider({ config, db: database.knex, keys, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
-    const app = createApp({ config, db: database.knex, log, provider, keys, cookieKeys, serverSecret });
+    const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
+    const build = () => createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
+    const providers = holdProvider(build());
+    keyRing.on('change', () => providers.swap(build()));
+    keyRing.start();
+    const app = createApp({ config, db: database.knex, log, providers, keyRing, cookieKeys, serverSecret });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
   } catch (error) {

@@ -22,7 +22,8 @@ import { bodyValidator } from './validate-body.js';
 export interface AuthRoutesDeps {
   db: Knex;
   config: Config;
-  provider: Provider;
+  /** The provider in service now (it is replaced when signing keys change). */
+  provider: () => Provider;
   providerHandler: RequestHandler;
   verifier: AccessTokenVerifier;
 }
@@ -54,7 +55,7 @@ const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClai
 
 /** The account API of the original system, /api/auth/*, on top of the OIDC core. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
-  const { db, config, provider } = deps;
+  const { db, config } = deps;
   const accounts: AccountsContext = { db, config };
   const sessions = { db, config };
   const router = new Router({ prefix: '/api/auth' });
@@ -86,6 +87,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/login', rateLimit(config.auth.rate_limit.login_per_minute, tooMany), async (ctx) => {
     const body = loginBody(ctx);
     const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
+    const provider = deps.provider();
     await assertPasswordLoginClient(provider, clientId);
     const user = await checkCredentials(accounts, body.email, body.password);
     if (!user) {

@@ -12,6 +12,11 @@ export function checkConsistency(config: Config, files: { auth: string; clients:
     throw new ConfigError(`${files.auth}: password.min_length (${config.auth.password.min_length}) is greater than password.max_length (${config.auth.password.max_length})`);
   }
 
+  const retire = config.auth.signing_keys.retire_after_seconds;
+  if (retire !== undefined && retire < config.auth.jwt.access_token_expire_minutes * 60) {
+    throw new ConfigError(`${files.auth}: signing_keys.retire_after_seconds (${retire}) is shorter than the access-token lifetime; a rotated key would leave /jwks while tokens it signed are still valid`);
+  }
+
   const permissions = new Set(Object.values(config.roles.roles).flatMap((role) => role.permissions));
   const seen = new Set<string>();
   config.clients.forEach((client, index) => {

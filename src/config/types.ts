@@ -16,6 +16,7 @@ export interface AuthConfig {
   registration: { enabled: boolean; default_role: string };
   lockout: { max_failures: number; base_minutes: number; max_minutes: number };
   rate_limit: { login_per_minute: number; register_per_minute: number };
+  signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
   /** The first is the default resource. */
   resources: { identifier: string; name?: string }[];
 }

@@ -13,7 +13,8 @@ import type { CsrfProtection } from './csrf.js';
 import { renderPage, type PageContext } from './render-page.js';
 
 export interface InteractionDeps {
-  provider: Provider;
+  /** The provider in service now (it is replaced when signing keys change). */
+  provider: () => Provider;
   accounts: AccountsContext;
   csrf: CsrfProtection;
   page: PageContext;
@@ -26,7 +27,7 @@ type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** Our login and consent pages, under /interaction/:uid where oidc-provider's interaction cookie is scoped. */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { provider, accounts, csrf, page } = deps;
+  const { accounts, csrf, page } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
 
@@ -39,6 +40,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
 
   router.get('/', async (ctx) => {
+    const provider = deps.provider();
     const interaction = await details(ctx, provider);
     const clientName = await clientNameOf(provider, interaction);
     if (interaction.prompt.name === 'login') {
@@ -57,6 +59,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   const throttle = rateLimit(deps.loginPerMinute, (retryAfter) => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
   router.post('/login', throttle, form, async (ctx) => {
+    const provider = deps.provider();
     const interaction = await details(ctx, provider);
     const body = formBody(ctx);
     requireCsrf(ctx, csrf, interaction.uid, body.csrf);
@@ -74,6 +77,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
 
   router.post('/confirm', form, async (ctx) => {
+    const provider = deps.provider();
     const interaction = await details(ctx, provider);
     requireCsrf(ctx, csrf, interaction.uid, formBody(ctx).csrf);
     if (interaction.prompt.name !== 'consent' || !interaction.session?.accountId) throw new errors.InvalidRequest('nothing to consent to');
@@ -82,6 +86,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
 
   router.post('/abort', form, async (ctx) => {
+    const provider = deps.provider();
     const interaction = await details(ctx, provider);
     requireCsrf(ctx, csrf, interaction.uid, formBody(ctx).csrf);
     await finish(ctx, provider, { error: 'access_denied', error_description: 'End-User aborted interaction' });

@@ -3,8 +3,18 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { ConfigError } from '../errors.js';
 
+export type SigningJwk = JWK & { kid: string; alg: string; use: 'sig' };
+
+/** When a key signs and leaves, in ISO time; a key without an entry signs from its creation and never retires. */
+export interface KeyTimes {
+  created_at: string;
+  sign_from?: string;
+  retire_at?: string;
+}
+
 export interface PrivateKeySet {
-  keys: (JWK & { kid: string; alg: string; use: 'sig' })[];
+  keys: SigningJwk[];
+  rotation?: Record<string, KeyTimes>;
 }
 
 export const keySetPath = (keysDir: string) => path.join(keysDir, 'jwks.json');

@@ -4,7 +4,7 @@ import { generateSigningKey, requiredAlgorithms } from './generate-signing-key.j
 import { isReadableByOthers, keySetPath, readKeySet, writeKeySet, type PrivateKeySet } from './key-set-file.js';
 
 /**
- * The signing keys the server starts with, the configured algorithm's key first. Outside production,
+ * The key set the server starts with (KeyRing decides which key signs). Outside production,
  * missing keys are generated (with a warning); production refuses to start without them.
  */
 export async function loadSigningKeys(runtime: RuntimeSettings, algorithm: SigningAlgorithm, warn: (message: string) => void): Promise<PrivateKeySet> {
@@ -16,15 +16,10 @@ export async function loadSigningKeys(runtime: RuntimeSettings, algorithm: Signi
     if (runtime.production) {
       throw new ConfigError(`${file}: no ${missing.join(' and ')} signing key; create keys with: auth-connect keys generate (KEYS_DIR=${runtime.keysDir})`);
     }
-    set = { keys: [...set.keys, ...(await Promise.all(missing.map(generateSigningKey)))] };
+    set = { ...set, keys: [...set.keys, ...(await Promise.all(missing.map(generateSigningKey)))] };
     writeKeySet(runtime.keysDir, set);
     warn(`generated ${missing.join(' and ')} signing key(s) in ${file}; in production create them beforehand with auth-connect keys generate`);
   }
   if (isReadableByOthers(runtime.keysDir)) warn(`${file} is readable by other users; chmod 600 it`);
-  return orderForSigning(set, algorithm);
-}
-
-/** oidc-provider signs with the first matching key, so the configured algorithm's key goes first. */
-export function orderForSigning(set: PrivateKeySet, algorithm: SigningAlgorithm): PrivateKeySet {
-  return { keys: [...set.keys.filter((k) => k.alg === algorithm), ...set.keys.filter((k) => k.alg !== algorithm)] };
+  return set;
 }

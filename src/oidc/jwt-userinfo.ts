@@ -1,10 +1,8 @@
 import type { Middleware } from 'koa';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Knex } from 'knex';
 import { findUserById } from '../accounts/users-repository.js';
 import type { Config } from '../config/types.js';
-import type { PrivateKeySet } from '../keys/key-set-file.js';
-import { publicKeys } from '../keys/public-keys.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -15,8 +13,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * libraries call userinfo with it. This verifies such a JWT ourselves and answers by its identity scopes;
  * anything else falls through to oidc-provider.
  */
-export function jwtUserinfo(deps: { config: Config; db: Knex; keys: PrivateKeySet }): Middleware {
-  const jwks = createLocalJWKSet({ keys: publicKeys(deps.keys) });
+export function jwtUserinfo(deps: { config: Config; db: Knex; keys: JWTVerifyGetKey }): Middleware {
+  const jwks = deps.keys;
   const audiences = deps.config.auth.resources.map((r) => r.identifier);
   const issuer = deps.config.runtime.issuer;
 

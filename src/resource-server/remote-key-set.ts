@@ -9,12 +9,13 @@ const RETRY_AFTER_SECONDS = 5;
  * `kid` at most once per cooldown). Failing to fetch or read the set becomes VerifierUnavailableError, so it
  * is answered 503 and never mistaken for a bad token.
  */
-export function remoteKeySet(jwksUri: JwksUriSource): JWTVerifyGetKey {
+export function remoteKeySet(jwksUri: JwksUriSource, cacheMaxAgeSeconds?: number): JWTVerifyGetKey {
   let keySet: ReturnType<typeof createRemoteJWKSet> | undefined;
   return async (protectedHeader, token) => {
     if (!keySet) {
       const uri = await jwksUri();
-      keySet ??= createRemoteJWKSet(uri); // concurrent first calls share whichever set was made first
+      // concurrent first calls share whichever set was made first
+      keySet ??= createRemoteJWKSet(uri, cacheMaxAgeSeconds === undefined ? {} : { cacheMaxAge: cacheMaxAgeSeconds * 1000, cooldownDuration: Math.min(30_000, cacheMaxAgeSeconds * 1000) });
     }
     try {
       return await keySet(protectedHeader, token);

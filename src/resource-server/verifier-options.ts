@@ -19,6 +19,12 @@ export interface VerifierOptions {
    * the issuer, which must not fetch its own JWKS over the network. Discovery and jwksUri are then skipped.
    */
   keySet?: JWTVerifyGetKey;
+  /**
+   * How long a fetched JWKS is trusted before it is fetched again (default 600 s, jose's). auth-connect
+   * publishes a new signing key before it signs with it (signing_keys.prepublish_seconds, default 900 s);
+   * keep this below that, and a rotation never meets a verifier without the new key.
+   */
+  jwksCacheMaxAgeSeconds?: number;
 }
 
 export interface ResolvedVerifierOptions {
@@ -29,6 +35,7 @@ export interface ResolvedVerifierOptions {
   jwksUri: URL | undefined;
   cacheSize: number;
   keySet: JWTVerifyGetKey | undefined;
+  jwksCacheMaxAgeSeconds: number | undefined;
 }
 
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'RS256', 'PS256', 'EdDSA']);
@@ -58,6 +65,7 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     jwksUri: resolveJwksUri(options.jwksUri),
     cacheSize: resolveCacheSize(options.cacheSize),
     keySet: typeof options.keySet === 'function' ? options.keySet : undefined,
+    jwksCacheMaxAgeSeconds: resolveCacheMaxAge(options.jwksCacheMaxAgeSeconds),
   };
 }
 
@@ -98,4 +106,10 @@ function resolveCacheSize(size: number | undefined): number {
 function isHttpUrl(value: string): boolean {
   const url = URL.parse(value);
   return url !== null && (url.protocol === 'https:' || url.protocol === 'http:');
+}
+
+function resolveCacheMaxAge(seconds: number | undefined): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) throw new VerifierOptionsError('jwksCacheMaxAgeSeconds must be a number of seconds, at least 1');
+  return seconds;
 }

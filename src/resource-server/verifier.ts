@@ -25,7 +25,7 @@ export interface AccessTokenVerifier {
 export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
   const resolved = resolveVerifierOptions(options);
   const { issuer, audience, jwksUri } = resolved;
-  const keys = resolved.keySet ?? remoteKeySet(jwksUri ? async () => jwksUri : discoverJwksUri(issuer));
+  const keys = resolved.keySet ?? remoteKeySet(jwksUri ? async () => jwksUri : discoverJwksUri(issuer), resolved.jwksCacheMaxAgeSeconds);
   const cache = new VerifiedTokenCache<AccessTokenClaims>(resolved.cacheSize);
   const verifyOptions: JWTVerifyOptions = {
     issuer,

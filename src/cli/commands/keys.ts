@@ -1,5 +1,6 @@
 import { generateSigningKey, requiredAlgorithms } from '../../keys/generate-signing-key.js';
 import { keySetPath, readKeySet, writeKeySet } from '../../keys/key-set-file.js';
+import { describeKeys, rotateKeyFile } from '../../keys/key-admin.js';
 import { UsageError, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
@@ -18,7 +19,7 @@ export const keysGenerate: Command = {
         throw new UsageError(`${keySetPath(keysDir)} already holds keys for ${requiredAlgorithms(algorithm).join(' and ')}; --force replaces them (every token signed so far stops verifying)`);
       }
       const added = await Promise.all(missing.map(generateSigningKey));
-      writeKeySet(keysDir, { keys: [...existing.keys, ...added] });
+      writeKeySet(keysDir, { ...existing, keys: [...existing.keys, ...added] });
       ctx.print(`added ${missing.join(' and ')} key(s) to ${keySetPath(keysDir)}`, { file: keySetPath(keysDir), added: added.map(({ kid, alg }) => ({ kid, alg })) });
       return;
     }
@@ -33,11 +34,24 @@ export const keysGenerate: Command = {
 
 export const keysList: Command = {
   name: 'keys list',
-  summary: 'list the signing keys (public information only)',
+  summary: 'list the signing keys and their state (signing, pending, published, retired); public information only',
   async run(ctx) {
     const set = readKeySet(ctx.config.runtime.keysDir);
     if (!set) throw new UsageError(`no keys in ${keySetPath(ctx.config.runtime.keysDir)}; create them with auth-connect keys generate`);
-    const keys = set.keys.map(({ kid, alg, kty, use }) => ({ kid, alg, kty, use }));
-    ctx.print(formatTable(['KID', 'ALG', 'KTY', 'USE'], keys.map((k) => [k.kid, k.alg, k.kty, k.use])), keys);
+    const keys = describeKeys(set, ctx.config.auth.jwt.algorithm);
+    ctx.print(formatTable(['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'], keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at])), keys);
+  },
+};
+
+export const keysRotate: Command = {
+  name: 'keys rotate',
+  summary: 'add new signing keys, published now and signing after signing_keys.prepublish_seconds; the old ones retire when their tokens have expired. Running servers follow without a restart',
+  async run(ctx) {
+    const { set, added } = await rotateKeyFile(ctx.config.runtime.keysDir, ctx.config.auth);
+    const keys = describeKeys(set, ctx.config.auth.jwt.algorithm);
+    ctx.print(
+      [...added.map((k) => `added ${k.alg} key ${k.kid}, signing from ${set.rotation?.[k.kid]?.sign_from}`), ...formatTable(['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'], keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at]))],
+      { added: added.map(({ kid, alg }) => ({ kid, alg })), keys },
+    );
   },
 };
