@@ -11,6 +11,7 @@ import { interactionRoutes } from './interactions/interaction-routes.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
+import { adminRoutes } from './api/admin-routes.js';
 import { authRoutes } from './api/auth-routes.js';
 import { createVerifier } from './resource-server/index.js';
 import type { ProviderHolder } from './oidc/provider-holder.js';
@@ -50,6 +51,9 @@ export function createApp(deps: AppContext): Koa {
   const account = authRoutes({ db, config, provider: providers.current, providerHandler: providers.handle, verifier });
   app.use(account.routes());
   app.use(account.allowedMethods());
+  const admin = adminRoutes({ db, config, verifier, onKeysRotated: () => deps.keyRing.refresh() });
+  app.use(admin.routes());
+  app.use(admin.allowedMethods());
 
   app.use(async (ctx) => {
     ctx.respond = false;

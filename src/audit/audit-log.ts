@@ -25,3 +25,30 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
     details: JSON.stringify(event.details ?? {}).replace(/\\u0000/g, ''),
   });
 }
+
+export interface AuditQuery {
+  event?: string;
+  userId?: string;
+  clientId?: string;
+  outcome?: 'success' | 'failure';
+  since?: Date;
+  until?: Date;
+  limit: number;
+  offset: number;
+}
+
+export async function listAuditEvents(db: Knex, query: AuditQuery): Promise<Record<string, unknown>[]> {
+  return db('audit_events')
+    .modify((q) => {
+      if (query.event) q.where('event', query.event);
+      if (query.userId) q.where('user_id', query.userId);
+      if (query.clientId) q.where('client_id', query.clientId);
+      if (query.outcome) q.where('outcome', query.outcome);
+      if (query.since) q.where('occurred_at', '>=', query.since);
+      if (query.until) q.where('occurred_at', '<', query.until);
+    })
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit)
+    .offset(query.offset);
+}

@@ -31,3 +31,11 @@ export async function deleteClientRow(db: Knex, clientId: string): Promise<boole
   const deleted = await db('clients').where({ client_id: clientId }).delete().returning('client_id');
   return deleted.length > 0;
 }
+
+export async function updateClientRow(db: Knex, clientId: string, patch: Partial<Pick<ClientRow, 'client_name' | 'metadata' | 'secret_hash' | 'first_party' | 'permissions'>>): Promise<ClientRow | undefined> {
+  const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
+  if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
+  if (patch.permissions) values.permissions = JSON.stringify(patch.permissions);
+  const [row] = await db('clients').where({ client_id: clientId }).update(values).returning('*');
+  return row as ClientRow | undefined;
+}

@@ -5,7 +5,7 @@ import type { RolesConfig } from '../config/types.js';
 import { allPermissions } from '../rbac/roles.js';
 import { grantShape } from './client-metadata.js';
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
-import { deleteClientRow, insertClient, listClientRows, type ClientRow } from './clients-repository.js';
+import { deleteClientRow, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './clients-repository.js';
 
 export class InvalidClientInputError extends AuthConnectError {
   constructor(message: string) {
@@ -50,10 +50,8 @@ export async function createClient(db: Knex, roles: RolesConfig, input: NewClien
   if (input.grant === 'client_credentials' && (redirectUris.length || postLogout.length)) {
     throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
   }
-  const known = new Set(allPermissions(roles));
   const permissions = [...new Set(input.permissions ?? [])];
-  const unknown = permissions.filter((p) => !known.has(p));
-  if (unknown.length) throw new InvalidClientInputError(`unknown permission(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  checkPermissions(roles, permissions);
 
   const secret = input.public ? undefined : generateClientSecret();
   const client = await insertClient(db, {
@@ -95,4 +93,51 @@ function checkRedirectUri(value: string, what: string): string {
     throw new InvalidClientInputError(`${what} "${value}" must use https (http is allowed for localhost only)`);
   }
   return value;
+}
+
+export interface ClientPatch {
+  name?: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  firstParty?: boolean;
+  permissions?: string[];
+}
+
+export async function updateClient(db: Knex, roles: RolesConfig, clientId: string, patch: ClientPatch): Promise<ClientRow> {
+  const current = await findClientRow(db, clientId);
+  if (!current) throw new ClientNotFoundError(clientId);
+  const usesCode = (current.metadata.grant_types as string[]).includes('authorization_code');
+  const metadata = { ...current.metadata };
+  if (patch.redirectUris) {
+    if (!usesCode) throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
+    if (patch.redirectUris.length === 0) throw new InvalidClientInputError('an authorization_code client needs at least one redirect URI');
+    metadata.redirect_uris = patch.redirectUris.map((uri) => checkRedirectUri(uri, 'redirect URI'));
+  }
+  if (patch.postLogoutRedirectUris) metadata.post_logout_redirect_uris = patch.postLogoutRedirectUris.map((uri) => checkRedirectUri(uri, 'post-logout redirect URI'));
+  if (patch.permissions) checkPermissions(roles, patch.permissions);
+  const name = patch.name?.trim();
+  if (name !== undefined && (!name || name.length > 100)) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
+  const updated = await updateClientRow(db, clientId, {
+    metadata,
+    ...(name ? { client_name: name } : {}),
+    ...(patch.firstParty !== undefined ? { first_party: patch.firstParty } : {}),
+    ...(patch.permissions ? { permissions: [...new Set(patch.permissions)] } : {}),
+  });
+  return updated!;
+}
+
+/** A new secret for a confidential client; the old one stops working at once. */
+export async function resetClientSecret(db: Knex, clientId: string): Promise<{ client: ClientRow; secret: string }> {
+  const current = await findClientRow(db, clientId);
+  if (!current) throw new ClientNotFoundError(clientId);
+  if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
+  const secret = generateClientSecret();
+  const client = (await updateClientRow(db, clientId, { secret_hash: hashClientSecret(secret) }))!;
+  return { client, secret };
+}
+
+function checkPermissions(roles: RolesConfig, permissions: string[]): void {
+  const known = new Set(allPermissions(roles));
+  const unknown = permissions.filter((p) => !known.has(p));
+  if (unknown.length) throw new InvalidClientInputError(`unknown permission(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
 }

@@ -1,0 +1,223 @@
+import Router from '@koa/router';
+import type { JSONSchemaType } from 'ajv';
+import type { Context } from 'koa';
+import type { Knex } from 'knex';
+import { changeRole, createAccount, publicUser, setAccountActive, UserNotFoundError, type AccountsContext } from '../accounts/accounts-service.js';
+import { findUserById, listUsers } from '../accounts/users-repository.js';
+import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
+import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
+import { createClient, deleteClient, listClients, resetClientSecret, updateClient } from '../clients/clients-service.js';
+import type { ClientRow } from '../clients/clients-repository.js';
+import type { Config } from '../config/types.js';
+import { AuthConnectError } from '../errors.js';
+import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
+import { readKeySet } from '../keys/key-set-file.js';
+import { authenticate, requirePermission, requireRole, type AccessTokenClaims, type AccessTokenVerifier } from '../resource-server/index.js';
+import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-repository.js';
+import { endSessions, publicSession } from '../sessions/sessions-service.js';
+import { jsonBody } from './json-body.js';
+import { dateParam, integerParam, isUuid, textParam, uuidParam } from './query-params.js';
+import { bodyValidator } from './validate-body.js';
+
+export interface AdminRoutesDeps {
+  db: Knex;
+  config: Config;
+  verifier: AccessTokenVerifier;
+  /** Applies a key rotation to the running server at once (other instances follow the key file). */
+  onKeysRotated: () => void;
+}
+
+type NewUser = { email: string; password: string; role?: string };
+type UserPatchBody = { role?: string; is_active?: boolean };
+type NewClientBody = { name: string; grant: 'client_credentials' | 'authorization_code'; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[] };
+type ClientPatchBody = { name?: string; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; first_party?: boolean; permissions?: string[] };
+
+const uris = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50, nullable: true } as const;
+const permissions = { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true } as const;
+const newUserBody = bodyValidator<NewUser>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email: { type: 'string', maxLength: 1024 }, password: { type: 'string', maxLength: 4096 }, role: { type: 'string', maxLength: 64, nullable: true } } } as JSONSchemaType<NewUser>);
+const userPatchBody = bodyValidator<UserPatchBody>({ type: 'object', additionalProperties: false, minProperties: 1, properties: { role: { type: 'string', maxLength: 64, nullable: true }, is_active: { type: 'boolean', nullable: true } } } as JSONSchemaType<UserPatchBody>);
+const newClientBody = bodyValidator<NewClientBody>({
+  type: 'object', additionalProperties: false, required: ['name', 'grant'],
+  properties: {
+    name: { type: 'string', maxLength: 100 }, grant: { type: 'string', enum: ['client_credentials', 'authorization_code'] },
+    redirect_uris: uris, post_logout_redirect_uris: uris, public: { type: 'boolean', nullable: true }, first_party: { type: 'boolean', nullable: true }, permissions,
+  },
+} as JSONSchemaType<NewClientBody>);
+const clientPatchBody = bodyValidator<ClientPatchBody>({
+  type: 'object', additionalProperties: false, minProperties: 1,
+  properties: { name: { type: 'string', maxLength: 100, nullable: true }, redirect_uris: uris, post_logout_redirect_uris: uris, first_party: { type: 'boolean', nullable: true }, permissions },
+} as JSONSchemaType<ClientPatchBody>);
+
+const actor = (ctx: Context) => (ctx.state.auth as AccessTokenClaims).sub;
+
+/**
+ * /api/admin/*: users and sessions for holders of manage_users (admins have it); clients, API keys,
+ * signing keys and the audit log for the admin role. Every change is written to audit_events.
+ */
+export function adminRoutes(deps: AdminRoutesDeps): Router {
+  const { db, config } = deps;
+  const accounts: AccountsContext = { db, config };
+  const sessions = { db, config };
+  const timeout = config.auth.session.session_timeout_minutes;
+  const router = new Router({ prefix: '/api/admin' });
+  const manageUsers = requirePermission('manage_users');
+  const admin = requireRole('admin');
+  const audit = (ctx: Context, event: string, details: Record<string, unknown> = {}, target: { userId?: string; clientId?: string } = {}) =>
+    recordAudit(db, { event, actorUserId: actor(ctx), userId: target.userId, clientId: target.clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') || null, details: { via: 'admin_api', ...details } });
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(authenticate(deps.verifier, { realm: config.runtime.issuer }));
+  router.use(jsonBody());
+
+  // users
+  router.get('/users', manageUsers, async (ctx) => {
+    const { users, total } = await listUsers(db, { search: textParam(ctx, 'search'), role: textParam(ctx, 'role', 64), limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
+    ctx.body = { total, users: users.map(publicUser) };
+  });
+  router.get('/users/:id', manageUsers, async (ctx) => {
+    ctx.body = publicUser(await userOr404(db, ctx.params.id!));
+  });
+  router.post('/users', manageUsers, async (ctx) => {
+    const body = newUserBody(ctx);
+    if (body.role === 'admin') assertAdmin(ctx);
+    const user = await createAccount(accounts, body);
+    await audit(ctx, 'user.created', { role: user.role }, { userId: user.id });
+    ctx.status = 201;
+    ctx.body = publicUser(user);
+  });
+  router.patch('/users/:id', manageUsers, async (ctx) => {
+    const body = userPatchBody(ctx);
+    let user = await userOr404(db, ctx.params.id!);
+    if (body.role !== undefined && body.role !== user.role) {
+      if (body.role === 'admin' || user.role === 'admin') assertAdmin(ctx);
+      const from = user.role;
+      user = await changeRole(accounts, user.id, body.role);
+      await audit(ctx, 'user.role_changed', { from, to: user.role }, { userId: user.id });
+    }
+    if (body.is_active !== undefined && body.is_active !== user.is_active) {
+      if (user.id === actor(ctx) && !body.is_active) throw new AuthConnectError('INVALID_REQUEST', 'you cannot disable your own account', 400);
+      user = await setAccountActive(accounts, user.id, body.is_active);
+      if (!body.is_active) await endSessions(sessions, { kind: 'others', userId: user.id }, 'user_disabled', actor(ctx));
+      await audit(ctx, body.is_active ? 'user.enabled' : 'user.disabled', {}, { userId: user.id });
+    }
+    ctx.body = publicUser(user);
+  });
+  router.delete('/users/:id/sessions', manageUsers, async (ctx) => {
+    const user = await userOr404(db, ctx.params.id!);
+    const ended = await endSessions(sessions, { kind: 'others', userId: user.id }, 'ended_by_admin', actor(ctx));
+    ctx.body = { sessions_ended: ended.length };
+  });
+
+  // sessions
+  router.get('/sessions', manageUsers, async (ctx) => {
+    const userId = uuidParam(ctx, 'user_id');
+    const rows = userId ? await listActiveSessions(db, userId, timeout) : await listAllActiveSessions(db, timeout, integerParam(ctx, 'limit', 50, 1, 500), integerParam(ctx, 'offset', 0, 0, 1_000_000_000));
+    ctx.body = { sessions: rows.map((s) => ({ ...publicSession(s), user_id: s.user_id })) };
+  });
+  router.delete('/sessions/:id', manageUsers, async (ctx) => {
+    const id = ctx.params.id!;
+    const ended = isUuid(id) ? await endSessions(sessions, { kind: 'one', sessionId: id }, 'ended_by_admin', actor(ctx)) : [];
+    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
+    ctx.status = 204;
+  });
+
+  // clients
+  router.get('/clients', admin, async (ctx) => {
+    ctx.body = { clients: (await listClients(db)).map(publicClient) };
+  });
+  router.post('/clients', admin, async (ctx) => {
+    const body = newClientBody(ctx);
+    const { client, secret } = await createClient(db, config.roles, {
+      name: body.name, grant: body.grant, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
+      public: body.public ?? false, firstParty: body.first_party ?? false, permissions: body.permissions,
+    });
+    await audit(ctx, 'client.created', { grant: body.grant }, { clientId: client.client_id });
+    ctx.status = 201;
+    ctx.body = { ...publicClient(client), ...(secret ? { client_secret: secret } : {}) };
+  });
+  router.patch('/clients/:id', admin, async (ctx) => {
+    const body = clientPatchBody(ctx);
+    const client = await updateClient(db, config.roles, ctx.params.id!, {
+      name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, firstParty: body.first_party, permissions: body.permissions,
+    });
+    await audit(ctx, 'client.updated', { fields: Object.keys(body) }, { clientId: client.client_id });
+    ctx.body = publicClient(client);
+  });
+  router.delete('/clients/:id', admin, async (ctx) => {
+    await deleteClient(db, ctx.params.id!);
+    await audit(ctx, 'client.deleted', {}, { clientId: ctx.params.id });
+    ctx.status = 204;
+  });
+  router.post('/clients/:id/secret', admin, async (ctx) => {
+    const { client, secret } = await resetClientSecret(db, ctx.params.id!);
+    await audit(ctx, 'client.secret_reset', {}, { clientId: client.client_id });
+    ctx.body = { ...publicClient(client), client_secret: secret };
+  });
+
+  // API keys
+  router.get('/api-keys', admin, async (ctx) => {
+    const rows = await listApiKeys(db, uuidParam(ctx, 'user_id'));
+    ctx.body = { api_keys: rows.map((k) => ({ ...publicApiKey(k), user_id: k.user_id })) };
+  });
+  router.delete('/api-keys/:id', admin, async (ctx) => {
+    await revokeApiKey(db, ctx.params.id!, { actorUserId: actor(ctx) });
+    ctx.status = 204;
+  });
+
+  // signing keys
+  router.get('/keys', admin, (ctx) => {
+    const set = readKeySet(config.runtime.keysDir);
+    ctx.body = { keys: set ? describeKeys(set, config.auth.jwt.algorithm) : [] };
+  });
+  router.post('/keys/rotate', admin, async (ctx) => {
+    const { set, added } = await rotateKeyFile(config.runtime.keysDir, config.auth);
+    deps.onKeysRotated();
+    await audit(ctx, 'keys.rotated', { added: added.map(({ kid, alg }) => ({ kid, alg })) });
+    ctx.body = { added: added.map(({ kid, alg }) => ({ kid, alg })), keys: describeKeys(set, config.auth.jwt.algorithm) };
+  });
+
+  // audit log
+  router.get('/audit-events', admin, async (ctx) => {
+    const outcome = textParam(ctx, 'outcome', 10);
+    if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new AuthConnectError('INVALID_REQUEST', 'outcome must be success or failure', 400);
+    ctx.body = {
+      events: await listAuditEvents(db, {
+        event: textParam(ctx, 'event', 64), userId: uuidParam(ctx, 'user_id'), clientId: textParam(ctx, 'client_id', 128), outcome,
+        since: dateParam(ctx, 'since'), until: dateParam(ctx, 'until'), limit: integerParam(ctx, 'limit', 100, 1, 1000), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000),
+      }),
+    };
+  });
+
+  return router;
+}
+
+async function userOr404(db: Knex, id: string) {
+  const user = await findUserById(db, id);
+  if (!user) throw new UserNotFoundError(`with id ${id}`);
+  return user;
+}
+
+/** Granting or taking away the admin role is for admins, not for every holder of manage_users. */
+function assertAdmin(ctx: Context): void {
+  if (!(ctx.state.auth as AccessTokenClaims).roles.includes('admin')) {
+    throw new AuthConnectError('INSUFFICIENT_PERMISSIONS', 'only an admin may grant or remove the admin role', 403);
+  }
+}
+
+function publicClient(client: ClientRow) {
+  return {
+    client_id: client.client_id,
+    client_name: client.client_name,
+    grant_types: client.metadata.grant_types,
+    redirect_uris: client.metadata.redirect_uris,
+    post_logout_redirect_uris: client.metadata.post_logout_redirect_uris,
+    token_endpoint_auth_method: client.metadata.token_endpoint_auth_method,
+    first_party: client.first_party,
+    permissions: client.permissions,
+    created_at: client.created_at.toISOString(),
+    updated_at: client.updated_at.toISOString(),
+  };
+}
