@@ -41,7 +41,11 @@ export function createApp(deps: AppContext): Koa {
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
   app.use(staticAssets(['app.css']));
-  app.use(healthRoutes(db).routes());
+  const algorithm = config.auth.jwt.algorithm;
+  const keysUsable = () => {
+    if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
+  };
+  app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }]).routes());
   const interactions = interactionRoutes({ provider: providers.current, accounts, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '../src/clients/clients-service.js';
+import { loadConfig } from '../src/config/load-config.js';
 import { startServer } from './helpers/processes.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -69,12 +71,26 @@ describe('server shell', () => {
       viaProxy.hostname = '127.0.0.1';
       viaProxy.port = String(proxy.port);
       const server = await startServer({ ...db.env, DATABASE_URL: viaProxy.toString() });
+      const direct = await db.open();
+      const { client, secret } = await createClient(direct.knex, loadConfig({}).roles, { name: 'probe', grant: 'client_credentials', permissions: ['read'] });
+      await direct.close();
+      const clientCredentials = () =>
+        fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
       try {
         assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+        assert.equal((await clientCredentials()).status, 200);
         await proxy.cut();
         const down = await fetch(`${server.url}/readyz`);
         assert.equal(down.status, 503);
         assert.deepEqual(await down.json(), { status: 'unavailable', failed: ['database'] });
+
+        const token = await clientCredentials();
+        assert.equal(token.status, 503, 'the token endpoint says 503, not 500');
+        assert.equal(((await token.json()) as { error: string }).error, 'temporarily_unavailable');
+        assert.ok(token.headers.get('retry-after'));
+        const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }) });
+        assert.equal(login.status, 503, 'the account API says 503');
+        assert.ok(login.headers.get('retry-after'));
         assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the process lives');
         await sleep(500);
         assert.equal(server.process.exitCode, null);
@@ -86,6 +102,7 @@ describe('server shell', () => {
           if (status !== 200) await sleep(250);
         }
         assert.equal(status, 200, 'ready again without a restart');
+        assert.equal((await clientCredentials()).status, 200, 'tokens again');
       } finally {
         assert.equal(await server.stop(), 0);
       }
