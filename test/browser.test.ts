@@ -6,19 +6,12 @@ import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core';
 import { startApi, type RunningApi } from '../examples/api/app.js';
 import { startWebApp, type RunningWebApp } from '../examples/web-app/app.js';
-import { freePort, PASSWORD, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
+import { API, freePort, PASSWORD, PERMISSIONS, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { launchChromium, requireChromium } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
 
-const API = 'urn:auth-connect:api';
 const CLIENT_NAME = 'Example App';
 const FAILED_LOGIN = 'The email or password is not correct.';
-const PERMISSIONS: Record<string, string[]> = {
-  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content'],
-  instructor: ['read', 'write', 'manage_content'],
-  student: ['read', 'chat', 'save_progress'],
-  guest: ['read'],
-};
 
 for (const engine of testEngines()) {
   describe(`in a browser: the example app, the example API and our pages on ${engine}`, function () {

@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { setAccountActive } from '../src/accounts/accounts-service.js';
-import { PASSWORD, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
+import { API, PASSWORD, PERMISSIONS, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { authorizeWithoutBrowser, clientConfig, CookieJar, request } from './helpers/browserless-login.js';
 import { testEngines } from './helpers/test-database.js';
 
-const API = 'urn:auth-connect:api';
 const REDIRECT = 'http://127.0.0.1:9/callback';
-const PERMISSIONS: Record<string, string[]> = {
-  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content'],
-  instructor: ['read', 'write', 'manage_content'],
-  student: ['read', 'chat', 'save_progress'],
-  guest: ['read'],
-};
 
 for (const engine of testEngines()) {
   describe(`token server on ${engine}`, function () {

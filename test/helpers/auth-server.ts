@@ -11,6 +11,14 @@ import { createTestDatabase, type EngineName, type TestDatabase } from './test-d
 
 export const PASSWORD = 'Secret123';
 export const ROLES = ['admin', 'instructor', 'student', 'guest'] as const;
+export const API = 'urn:auth-connect:api';
+/** The shipped roles.json, as tokens should carry it. */
+export const PERMISSIONS: Record<string, string[]> = {
+  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content'],
+  instructor: ['read', 'write', 'manage_content'],
+  student: ['read', 'chat', 'save_progress'],
+  guest: ['read'],
+};
 
 export interface TestAuthServer {
   issuer: string;
