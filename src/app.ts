@@ -4,6 +4,7 @@ import type { AccountsContext } from './accounts/accounts-service.js';
 import type { Config } from './config/types.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
+import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
@@ -22,6 +23,7 @@ export interface AppContext {
   log: Logger;
   providers: ProviderHolder;
   keyRing: KeyRing;
+  metrics: Metrics;
   cookieKeys: string[];
   serverSecret: string;
 }
@@ -38,6 +40,7 @@ export function createApp(deps: AppContext): Koa {
   app.silent = true;
   const accounts: AccountsContext = { db, config };
 
+  app.use(deps.metrics.middleware);
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
   app.use(staticAssets(['app.css']));

@@ -11,6 +11,7 @@ import { loadSigningKeys } from './keys/load-signing-keys.js';
 import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
 import { holdProvider } from './oidc/provider-holder.js';
+import { createMetrics } from './http/metrics.js';
 import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 
@@ -32,11 +33,16 @@ async function main(): Promise<void> {
     const apiKeyUsageLog = apiKeyUsage(database.knex, log);
     stopUsage = apiKeyUsageLog.flush;
     const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
-    const build = () => createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
+    const metrics = createMetrics();
+    const build = () => {
+      const provider = createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
+      metrics.watch(provider);
+      return provider;
+    };
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     keyRing.start();
-    const app = createApp({ config, db: database.knex, log, providers, keyRing, cookieKeys, serverSecret });
+    const app = createApp({ config, db: database.knex, log, providers, keyRing, metrics, cookieKeys, serverSecret });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
   } catch (error) {

@@ -64,7 +64,7 @@ const GSSENC_REQUEST = 80877104;
  * GSSENCRequest, then the StartupMessage), then typed ones (type byte, length including itself, body).
  */
 function frontendParser(onMessage: (type: number) => void): (chunk: Buffer) => void {
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   let started = false;
   return (chunk) => {
     buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;

@@ -1,0 +1,69 @@
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics at /metrics: process metrics, requests by route group and status with their
+ * duration, and token-endpoint outcomes by grant type. Route groups, not paths, keep the label set small.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'auth_connect_' });
+  const requests = new Histogram({
+    name: 'auth_connect_http_request_duration_seconds',
+    help: 'HTTP requests by route group and status',
+    labelNames: ['group', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const grants = new Counter({
+    name: 'auth_connect_token_requests_total',
+    help: 'Token endpoint outcomes by grant type',
+    labelNames: ['grant_type', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  const middleware: Middleware = async (ctx, next) => {
+    if (ctx.path === '/metrics') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = registry.contentType;
+      ctx.body = await registry.metrics();
+      return;
+    }
+    const end = requests.startTimer();
+    try {
+      await next();
+    } finally {
+      // the provider answers on the raw response (ctx.respond = false), so read the status from there
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      end({ group: routeGroup(ctx.path), method: ctx.method, status: String(status) });
+    }
+  };
+
+  const watch = (provider: Provider) => {
+    const grantType = (ctx: { oidc?: { params?: Record<string, unknown> } }) => String(ctx.oidc?.params?.grant_type ?? 'unknown').slice(0, 64);
+    provider.on('grant.success', (ctx) => grants.inc({ grant_type: grantType(ctx), outcome: 'success' }));
+    provider.on('grant.error', (ctx) => grants.inc({ grant_type: grantType(ctx), outcome: 'error' }));
+  };
+
+  return { middleware, watch };
+}
+
+const GROUPS: [RegExp, string][] = [
+  [/^\/token\/(introspection|revocation)/, 'token_management'],
+  [/^\/token/, 'token'],
+  [/^\/auth/, 'authorization'],
+  [/^\/interaction\//, 'interaction'],
+  [/^\/api\/auth\//, 'account_api'],
+  [/^\/api\/admin\//, 'admin_api'],
+  [/^\/(jwks|\.well-known\/)/, 'discovery'],
+  [/^\/me/, 'userinfo'],
+  [/^\/session\//, 'logout'],
+  [/^\/(healthz|readyz)/, 'health'],
+];
+
+function routeGroup(path: string): string {
+  return GROUPS.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

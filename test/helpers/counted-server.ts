@@ -1,0 +1,78 @@
+import { createAccount } from '../../src/accounts/accounts-service.js';
+import type { UserRow } from '../../src/accounts/users-repository.js';
+import { createClient, type NewClient } from '../../src/clients/clients-service.js';
+import type { ClientRow } from '../../src/clients/clients-repository.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/types.js';
+import type { Database } from '../../src/db/open-database.js';
+import { freePort, PASSWORD } from './auth-server.js';
+import { PgWireCounter } from './pg-wire-counter.js';
+import { startServer, type RunningServer } from './processes.js';
+import { queryCounterClient, queryCounterEnv, type QueryCount } from './query-counter.js';
+import { createTestDatabase, type EngineName, type TestDatabase } from './test-database.js';
+
+export interface Measured {
+  /** node-postgres queries the server made (query-counter.ts). */
+  queries: QueryCount;
+  /** Query + Sync messages seen on the wire; Postgres only (the embedded database is reached over a unix socket inside the server). */
+  wire?: number;
+}
+
+export interface CountedServer {
+  issuer: string;
+  server: RunningServer;
+  testDb: TestDatabase;
+  db: Database;
+  config: Config;
+  createUser(email: string, role?: string, password?: string): Promise<UserRow>;
+  createClient(input: NewClient): Promise<{ client: ClientRow; secret?: string }>;
+  /** Runs `action` against the server and returns the round trips it cost. */
+  measure(action: () => Promise<unknown>): Promise<Measured>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Like startAuthServer, with the server's database round trips counted: by the query-counter preload on
+ * both engines, and on Postgres also on the wire, through a counting proxy that DATABASE_URL points at.
+ */
+export async function startCountedServer(engine: EngineName): Promise<CountedServer> {
+  const testDb = await createTestDatabase(engine);
+  let wire: PgWireCounter | undefined;
+  const env: Record<string, string> = { ...testDb.env };
+  if (engine === 'postgres') {
+    const direct = new URL(testDb.env.DATABASE_URL!);
+    wire = new PgWireCounter({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const proxied = new URL(direct);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(await wire.start());
+    env.DATABASE_URL = proxied.toString();
+  }
+  const port = await freePort();
+  const counterPort = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const fullEnv = { ...env, PORT: String(port), ISSUER: issuer, JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect', ...queryCounterEnv(counterPort) };
+  const server = await startServer(fullEnv);
+  const db = await testDb.openBeside();
+  const config = loadConfig({ ...fullEnv });
+  const counter = queryCounterClient(counterPort);
+  return {
+    issuer,
+    server,
+    testDb,
+    db,
+    config,
+    createUser: (email, role = 'student', password = PASSWORD) => createAccount({ db: db.knex, config }, { email, password, role }),
+    createClient: (input) => createClient(db.knex, config.roles, input),
+    async measure(action) {
+      wire?.reset();
+      const queries = await counter.measure(action);
+      return { queries, ...(wire ? { wire: wire.roundTrips } : {}) };
+    },
+    stop: async () => {
+      await db.close();
+      await server.stop();
+      await wire?.stop();
+      await testDb.drop();
+    },
+  };
+}
