@@ -41,6 +41,12 @@ export function createApp(deps: AppContext): Koa {
   const accounts: AccountsContext = { db, config };
 
   app.use(deps.metrics.middleware);
+  // the token endpoint is the hot path and none of our routes or pages apply to it: straight to the provider
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/token') return next();
+    ctx.respond = false;
+    await providers.handle(ctx.req, ctx.res);
+  });
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
   app.use(staticAssets(['app.css']));

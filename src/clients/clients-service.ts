@@ -5,6 +5,7 @@ import type { RolesConfig } from '../config/types.js';
 import { allPermissions } from '../rbac/roles.js';
 import { grantShape } from './client-metadata.js';
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
+import { notifyClientChanged } from './client-cache.js';
 import { deleteClientRow, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './clients-repository.js';
 
 export class InvalidClientInputError extends AuthConnectError {
@@ -75,6 +76,7 @@ export function listClients(db: Knex): Promise<ClientRow[]> {
 
 export async function deleteClient(db: Knex, clientId: string): Promise<void> {
   if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
+  await notifyClientChanged(db, clientId); // every instance drops its cached copy
 }
 
 /**
@@ -123,6 +125,7 @@ export async function updateClient(db: Knex, roles: RolesConfig, clientId: strin
     ...(patch.firstParty !== undefined ? { first_party: patch.firstParty } : {}),
     ...(patch.permissions ? { permissions: [...new Set(patch.permissions)] } : {}),
   });
+  await notifyClientChanged(db, clientId);
   return updated!;
 }
 
@@ -133,6 +136,7 @@ export async function resetClientSecret(db: Knex, clientId: string): Promise<{ c
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
   const secret = generateClientSecret();
   const client = (await updateClientRow(db, clientId, { secret_hash: hashClientSecret(secret) }))!;
+  await notifyClientChanged(db, clientId);
   return { client, secret };
 }
 

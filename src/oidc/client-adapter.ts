@@ -1,12 +1,15 @@
 import type { Knex } from 'knex';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { clientCacheFor } from '../clients/client-cache.js';
 import { clientMetadataFromRow } from '../clients/client-metadata.js';
 import { findClientRow } from '../clients/clients-repository.js';
 import { withProviderErrors } from './database-unavailable.js';
 
 /**
  * oidc-provider reads clients that are not in clients.json through this adapter, from the clients table.
- * Clients are created by the CLI and admin API, never by the provider (no dynamic registration).
+ * Clients are created by the CLI and admin API, never by the provider (no dynamic registration). The
+ * provider asks on every request that names a client, so found clients are cached (client-cache.ts: only
+ * where change notifications are proved to arrive, i.e. on Postgres; the embedded database reads every time).
  */
 export class ClientAdapter implements Adapter {
   readonly #db: Knex;
@@ -17,8 +20,10 @@ export class ClientAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!/^[\x21-\x7e]{1,128}$/.test(id)) return undefined; // never send NUL bytes or oversized ids to Postgres
-    const row = await withProviderErrors(() => findClientRow(this.#db, id));
-    return row ? (clientMetadataFromRow(row) as AdapterPayload) : undefined;
+    return clientCacheFor(this.#db).get(id, async () => {
+      const row = await withProviderErrors(() => findClientRow(this.#db, id));
+      return row ? (clientMetadataFromRow(row) as AdapterPayload) : undefined;
+    });
   }
 
   async upsert(): Promise<void> {

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
@@ -27,6 +28,10 @@ export interface QueryCount {
   /** Statements that change data (insert, update, delete, or a CTE that does). */
   writes: number;
   statements: string[];
+  /** process.memoryUsage() of the server, bytes (rss, heapTotal, heapUsed, external, arrayBuffers). */
+  memory?: NodeJS.MemoryUsage;
+  /** V8 heap spaces of the server: committed size and used bytes. */
+  heapSpaces?: Record<string, { size: number; used: number }>;
 }
 
 /** The client side: reads and resets a server's counter. */
@@ -89,7 +94,8 @@ async function install(port: number): Promise<void> {
       return;
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ count, writes, statements } satisfies QueryCount));
+    const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, { size: space.space_size, used: space.space_used_size }]));
+    res.end(JSON.stringify({ count, writes, statements, memory: process.memoryUsage(), heapSpaces } satisfies QueryCount));
   });
   server.unref();
   await new Promise<void>((resolve, reject) => {

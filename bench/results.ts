@@ -1,0 +1,26 @@
+import type { Argon2Result } from './argon2-alone.js';
+import type { LoadResult } from './load/spec.js';
+
+export interface RoundTrips {
+  grant: string;
+  /** Database round trips per request (average over the samples; the samples agree unless noted). */
+  perRequest: number;
+  writes: number;
+  samples: number[];
+  statements: string[];
+}
+
+/** Everything one `npm run bench` measured; report.ts turns it into the table. */
+export interface Results {
+  machine: { cpus: number; cpuModel: string; node: string; postgres: string; date: string; quick: boolean; command: string };
+  /** firstOnEmptyDatabase: the first start also migrated a fresh database (false when DATABASE_URL was given). */
+  startup: { firstMs: number; restartMs: number[]; firstOnEmptyDatabase: boolean };
+  clientCredentials: { ours: LoadResult; bare: LoadResult };
+  refresh: { ours: LoadResult; bare: LoadResult; pool: number };
+  codes: { ours: LoadResult; bare: LoadResult; minted: number; mintSeconds: number };
+  login: { ours: LoadResult; argon2: Argon2Result; overload: LoadResult; concurrency: number; overloadConnections: number };
+  kit: { unprotected: LoadResult; protectedRepeated: LoadResult; protectedDistinct: LoadResult; jwtVerifyDistinct: LoadResult; jwtVerifyRepeated: LoadResult };
+  scaleOut: { one: LoadResult; two: LoadResult[] };
+  memory: { idleMb: number; underLoadMb: number; afterLoadMb: number; peakMb: number; bareUnderLoadMb: number; /** V8 heap spaces committed (MB) after the row that reached the highest RSS. */ heapAtPeak: Record<string, number> };
+  roundTrips: RoundTrips[];
+}
