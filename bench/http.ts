@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthorizationCodeItem } from './load/spec.js';
 import { REDIRECT_URI } from './settings.js';
+import { CookieJar } from '../test/helpers/browserless-login.js';
 
 /** What the orchestrator sends itself (setup, never measured): logins, token requests, browserless code flows. */
 
@@ -27,23 +28,6 @@ export async function apiLogin(origin: string, email: string, password: string):
   const { status, body } = await postJson(`${origin}/api/auth/login`, { email, password });
   if (status !== 200) throw new Error(`login of ${email} answered ${status}: ${JSON.stringify(body)}`);
   return body as { access_token: string; refresh_token: string };
-}
-
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const index = pair!.indexOf('=');
-      const name = pair!.slice(0, index).trim();
-      const value = pair!.slice(index + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
 }
 
 /** A signed-in browser, as far as the authorization endpoint can tell: cookies and a PKCE pair. */

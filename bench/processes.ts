@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../src/paths.js';
@@ -41,13 +40,7 @@ export function startScript(): { nodeArgs: string[]; env: Record<string, string>
   return { nodeArgs, env, script: SERVER_ENTRY };
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../test/helpers/auth-server.js';
 
 /**
  * Starts `node script` with exactly `env` (plus PATH and HOME) and waits until GET readyPath answers 200,
