@@ -32,6 +32,8 @@ export interface NewClient {
   public?: boolean;
   firstParty?: boolean;
   permissions?: string[];
+  /** May introspect any token (an API that checks opaque tokens), not only its own. */
+  resourceServer?: boolean;
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
