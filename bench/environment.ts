@@ -5,7 +5,9 @@ import path from 'node:path';
 import argon2 from 'argon2';
 import knexFactory, { type Knex } from 'knex';
 import { insertUser } from '../src/accounts/users-repository.js';
-import { createClient } from '../src/clients/clients-service.js';
+import { createClient, type NewClient } from '../src/clients/clients-service.js';
+import type { RolesConfig } from '../src/config/types.js';
+import { CLI_CALLER } from '../src/rbac/caller.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { packageRoot } from '../src/paths.js';
 import { PASSWORD, REDIRECT_URI, settings } from './settings.js';
@@ -121,7 +123,7 @@ export async function seed(databaseUrl: string, configDir: string): Promise<Seed
   }
 }
 
-async function newClient(knex: Knex, roles: Parameters<typeof createClient>[1], input: Parameters<typeof createClient>[2]) {
-  const { client, secret } = await createClient(knex, roles, input);
+async function newClient(knex: Knex, roles: RolesConfig, input: NewClient) {
+  const { client, secret } = await createClient({ db: knex, roles }, CLI_CALLER, input, { via: 'cli' });
   return { id: client.client_id, secret: secret! };
 }

@@ -12,6 +12,7 @@ import { interactionRoutes } from './interactions/interaction-routes.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
+import { registeredClientFinder } from './oidc/registered-client-finder.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { authRoutes } from './api/auth-routes.js';
 import { createVerifier } from './resource-server/index.js';
@@ -61,10 +62,11 @@ export function createApp(deps: AppContext): Koa {
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
-  const account = authRoutes({ db, config, provider: providers.current, providerHandler: providers.handle, verifier });
+  const findClient = registeredClientFinder(providers.current);
+  const account = authRoutes({ db, config, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
   app.use(account.routes());
   app.use(account.allowedMethods());
-  const admin = adminRoutes({ db, config, verifier, onKeysRotated: () => deps.keyRing.refresh() });
+  const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
   app.use(admin.routes());
   app.use(admin.allowedMethods());
 

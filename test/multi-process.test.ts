@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { notifyClientChanged } from '../src/clients/client-cache.js';
+import { CLI_CALLER } from '../src/rbac/caller.js';
 import { deleteClient } from '../src/clients/clients-service.js';
 import { freePort, PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { authorizeWithoutBrowser, CookieJar, csrfOf, request } from './helpers/browserless-login.js';
@@ -126,8 +126,7 @@ describe('two server processes on one Postgres', function () {
     const cc = (origin: string) => token(origin, { grant_type: 'client_credentials' }, machine);
     // both processes have the client cached once their listener is up (it starts with the first lookup)
     for (const origin of [a.issuer, b.url]) for (let i = 0; i < 3; i++) assert.equal((await cc(origin)).status, 200);
-    await deleteClient(a.db.knex, machine.id);
-    await notifyClientChanged(a.db.knex, machine.id);
+    await deleteClient({ db: a.db.knex, roles: a.config.roles }, CLI_CALLER, machine.id, { via: 'cli' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal((await cc(a.issuer)).status, 401);
     assert.equal((await cc(b.url)).status, 401);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '../src/clients/clients-service.js';
+import { CLI_CALLER } from '../src/rbac/caller.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { startServer } from './helpers/processes.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
@@ -72,7 +73,7 @@ describe('server shell', () => {
       viaProxy.port = String(proxy.port);
       const server = await startServer({ ...db.env, DATABASE_URL: viaProxy.toString() });
       const direct = await db.open();
-      const { client, secret } = await createClient(direct.knex, loadConfig({}).roles, { name: 'probe', grant: 'client_credentials', permissions: ['read'] });
+      const { client, secret } = await createClient({ db: direct.knex, roles: loadConfig({}).roles }, CLI_CALLER, { name: 'probe', grant: 'client_credentials', permissions: ['read'] }, { via: 'cli' });
       await direct.close();
       const clientCredentials = () =>
         fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' });

@@ -2,20 +2,24 @@ import Router from '@koa/router';
 import type { JSONSchemaType } from 'ajv';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
-import { changeRole, createAccount, publicUser, setAccountActive, UserNotFoundError, type AccountsContext } from '../accounts/accounts-service.js';
+import { publicUser, UserNotFoundError, type AccountsContext } from '../accounts/accounts-service.js';
+import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-administration.js';
 import { findUserById, listUsers } from '../accounts/users-repository.js';
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
+import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
-import { createClient, deleteClient, listClients, resetClientSecret, updateClient } from '../clients/clients-service.js';
+import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientsContext } from '../clients/clients-service.js';
 import type { ClientRow } from '../clients/clients-repository.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
 import { readKeySet } from '../keys/key-set-file.js';
-import { authenticate, requirePermission, requireRole, type AccessTokenClaims, type AccessTokenVerifier } from '../resource-server/index.js';
+import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
+import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
 import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-repository.js';
 import { endSessions, publicSession } from '../sessions/sessions-service.js';
 import { jsonBody } from './json-body.js';
+import { managementCaller, requires, type ManagementState } from './management-access.js';
 import { dateParam, integerParam, isUuid, textParam, uuidParam } from './query-params.js';
 import { bodyValidator } from './validate-body.js';
 
@@ -23,14 +27,16 @@ export interface AdminRoutesDeps {
   db: Knex;
   config: Config;
   verifier: AccessTokenVerifier;
+  /** The registered client a token was issued to (static or from the database). */
+  findClient: (clientId: string) => Promise<object | undefined>;
   /** Applies a key rotation to the running server at once (other instances follow the key file). */
   onKeysRotated: () => void;
 }
 
 type NewUser = { email: string; password: string; role?: string };
 type UserPatchBody = { role?: string; is_active?: boolean };
-type NewClientBody = { name: string; grant: 'client_credentials' | 'authorization_code'; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[] };
-type ClientPatchBody = { name?: string; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; first_party?: boolean; permissions?: string[] };
+type NewClientBody = { name: string; grant: 'client_credentials' | 'authorization_code'; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
+type ClientPatchBody = { name?: string; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
 
 const uris = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50, nullable: true } as const;
 const permissions = { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true } as const;
@@ -41,35 +47,41 @@ const newClientBody = bodyValidator<NewClientBody>({
   properties: {
     name: { type: 'string', maxLength: 100 }, grant: { type: 'string', enum: ['client_credentials', 'authorization_code'] },
     redirect_uris: uris, post_logout_redirect_uris: uris, public: { type: 'boolean', nullable: true }, first_party: { type: 'boolean', nullable: true }, permissions,
+    resource_server: { type: 'boolean', nullable: true },
   },
 } as JSONSchemaType<NewClientBody>);
 const clientPatchBody = bodyValidator<ClientPatchBody>({
   type: 'object', additionalProperties: false, minProperties: 1,
-  properties: { name: { type: 'string', maxLength: 100, nullable: true }, redirect_uris: uris, post_logout_redirect_uris: uris, first_party: { type: 'boolean', nullable: true }, permissions },
+  properties: {
+    name: { type: 'string', maxLength: 100, nullable: true }, redirect_uris: uris, post_logout_redirect_uris: uris, first_party: { type: 'boolean', nullable: true }, permissions,
+    resource_server: { type: 'boolean', nullable: true },
+  },
 } as JSONSchemaType<ClientPatchBody>);
 
-const actor = (ctx: Context) => (ctx.state.auth as AccessTokenClaims).sub;
+const caller = (ctx: Context) => (ctx.state as ManagementState).caller;
+const origin = (ctx: Context): ChangeOrigin => ({ via: 'admin_api', ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
 
 /**
- * /api/admin/*: users and sessions for holders of manage_users (admins have it); clients, API keys,
- * signing keys and the audit log for the admin role. Every change is written to audit_events.
+ * /api/admin/*, by permission (never by role name): manage_users for users and sessions, manage_system
+ * for clients, API keys, signing keys and the audit log. Callers are users of first-party apps and machine
+ * clients registered with those permissions (management-access.ts); what a caller may do to another user
+ * is bounded by its own permissions (accounts/user-administration.ts). Every change is audited with its actor.
  */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { db, config } = deps;
   const accounts: AccountsContext = { db, config };
-  const sessions = { db, config };
+  const clients: ClientsContext = { db, roles: config.roles };
   const timeout = config.auth.session.session_timeout_minutes;
   const router = new Router({ prefix: '/api/admin' });
-  const manageUsers = requirePermission('manage_users');
-  const admin = requireRole('admin');
-  const audit = (ctx: Context, event: string, details: Record<string, unknown> = {}, target: { userId?: string; clientId?: string } = {}) =>
-    recordAudit(db, { event, actorUserId: actor(ctx), userId: target.userId, clientId: target.clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') || null, details: { via: 'admin_api', ...details } });
+  const manageUsers = requires(MANAGE_USERS);
+  const manageSystem = requires(MANAGE_SYSTEM);
 
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
   router.use(authenticate(deps.verifier, { realm: config.runtime.issuer }));
+  router.use(managementCaller({ db, roles: config.roles, findClient: deps.findClient }, { machines: true }));
   router.use(jsonBody());
 
   // users
@@ -81,34 +93,16 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
     ctx.body = publicUser(await userOr404(db, ctx.params.id!));
   });
   router.post('/users', manageUsers, async (ctx) => {
-    const body = newUserBody(ctx);
-    if (body.role === 'admin') assertAdmin(ctx);
-    const user = await createAccount(accounts, body);
-    await audit(ctx, 'user.created', { role: user.role }, { userId: user.id });
+    const user = await createUserAs(accounts, caller(ctx), newUserBody(ctx), origin(ctx));
     ctx.status = 201;
     ctx.body = publicUser(user);
   });
   router.patch('/users/:id', manageUsers, async (ctx) => {
     const body = userPatchBody(ctx);
-    let user = await userOr404(db, ctx.params.id!);
-    if (body.role !== undefined && body.role !== user.role) {
-      if (body.role === 'admin' || user.role === 'admin') assertAdmin(ctx);
-      const from = user.role;
-      user = await changeRole(accounts, user.id, body.role);
-      await audit(ctx, 'user.role_changed', { from, to: user.role }, { userId: user.id });
-    }
-    if (body.is_active !== undefined && body.is_active !== user.is_active) {
-      if (user.id === actor(ctx) && !body.is_active) throw new AuthConnectError('INVALID_REQUEST', 'you cannot disable your own account', 400);
-      user = await setAccountActive(accounts, user.id, body.is_active);
-      if (!body.is_active) await endSessions(sessions, { kind: 'others', userId: user.id }, 'user_disabled', actor(ctx));
-      await audit(ctx, body.is_active ? 'user.enabled' : 'user.disabled', {}, { userId: user.id });
-    }
-    ctx.body = publicUser(user);
+    ctx.body = publicUser(await updateUserAs(accounts, caller(ctx), ctx.params.id!, body, origin(ctx)));
   });
   router.delete('/users/:id/sessions', manageUsers, async (ctx) => {
-    const user = await userOr404(db, ctx.params.id!);
-    const ended = await endSessions(sessions, { kind: 'others', userId: user.id }, 'ended_by_admin', actor(ctx));
-    ctx.body = { sessions_ended: ended.length };
+    ctx.body = { sessions_ended: await endUserSessionsAs(accounts, caller(ctx), ctx.params.id!, origin(ctx)) };
   });
 
   // sessions
@@ -119,68 +113,65 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
   router.delete('/sessions/:id', manageUsers, async (ctx) => {
     const id = ctx.params.id!;
-    const ended = isUuid(id) ? await endSessions(sessions, { kind: 'one', sessionId: id }, 'ended_by_admin', actor(ctx)) : [];
+    const ended = isUuid(id) ? await endSessions(accounts, { kind: 'one', sessionId: id }, 'ended_by_admin', caller(ctx).actor) : [];
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
 
   // clients
-  router.get('/clients', admin, async (ctx) => {
+  router.get('/clients', manageSystem, async (ctx) => {
     ctx.body = { clients: (await listClients(db)).map(publicClient) };
   });
-  router.post('/clients', admin, async (ctx) => {
+  router.post('/clients', manageSystem, async (ctx) => {
     const body = newClientBody(ctx);
-    const { client, secret } = await createClient(db, config.roles, {
+    const { client, secret } = await createClient(clients, caller(ctx), {
       name: body.name, grant: body.grant, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-      public: body.public ?? false, firstParty: body.first_party ?? false, permissions: body.permissions,
-    });
-    await audit(ctx, 'client.created', { grant: body.grant }, { clientId: client.client_id });
+      public: body.public ?? false, firstParty: body.first_party ?? false, permissions: body.permissions, resourceServer: body.resource_server ?? false,
+    }, origin(ctx));
     ctx.status = 201;
     ctx.body = { ...publicClient(client), ...(secret ? { client_secret: secret } : {}) };
   });
-  router.patch('/clients/:id', admin, async (ctx) => {
+  router.patch('/clients/:id', manageSystem, async (ctx) => {
     const body = clientPatchBody(ctx);
-    const client = await updateClient(db, config.roles, ctx.params.id!, {
-      name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, firstParty: body.first_party, permissions: body.permissions,
-    });
-    await audit(ctx, 'client.updated', { fields: Object.keys(body) }, { clientId: client.client_id });
+    const client = await updateClient(clients, caller(ctx), ctx.params.id!, {
+      name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, firstParty: body.first_party, permissions: body.permissions, resourceServer: body.resource_server,
+    }, origin(ctx));
     ctx.body = publicClient(client);
   });
-  router.delete('/clients/:id', admin, async (ctx) => {
-    await deleteClient(db, ctx.params.id!);
-    await audit(ctx, 'client.deleted', {}, { clientId: ctx.params.id });
+  router.delete('/clients/:id', manageSystem, async (ctx) => {
+    await deleteClient(clients, caller(ctx), ctx.params.id!, origin(ctx));
     ctx.status = 204;
   });
-  router.post('/clients/:id/secret', admin, async (ctx) => {
-    const { client, secret } = await resetClientSecret(db, ctx.params.id!);
-    await audit(ctx, 'client.secret_reset', {}, { clientId: client.client_id });
+  router.post('/clients/:id/secret', manageSystem, async (ctx) => {
+    const { client, secret } = await resetClientSecret(clients, caller(ctx), ctx.params.id!, origin(ctx));
     ctx.body = { ...publicClient(client), client_secret: secret };
   });
 
   // API keys
-  router.get('/api-keys', admin, async (ctx) => {
+  router.get('/api-keys', manageSystem, async (ctx) => {
     const rows = await listApiKeys(db, uuidParam(ctx, 'user_id'));
     ctx.body = { api_keys: rows.map((k) => ({ ...publicApiKey(k), user_id: k.user_id })) };
   });
-  router.delete('/api-keys/:id', admin, async (ctx) => {
-    await revokeApiKey(db, ctx.params.id!, { actorUserId: actor(ctx) });
+  router.delete('/api-keys/:id', manageSystem, async (ctx) => {
+    await revokeApiKey(db, ctx.params.id!, caller(ctx).actor);
     ctx.status = 204;
   });
 
   // signing keys
-  router.get('/keys', admin, (ctx) => {
+  router.get('/keys', manageSystem, (ctx) => {
     const set = readKeySet(config.runtime.keysDir);
     ctx.body = { keys: set ? describeKeys(set, config.auth.jwt.algorithm) : [] };
   });
-  router.post('/keys/rotate', admin, async (ctx) => {
+  router.post('/keys/rotate', manageSystem, async (ctx) => {
     const { set, added } = await rotateKeyFile(config.runtime.keysDir, config.auth);
     deps.onKeysRotated();
-    await audit(ctx, 'keys.rotated', { added: added.map(({ kid, alg }) => ({ kid, alg })) });
+    const { via, ip, userAgent } = origin(ctx);
+    await recordAudit(db, { event: 'keys.rotated', actor: caller(ctx).actor, ip, userAgent, details: { via, added: added.map(({ kid, alg }) => ({ kid, alg })) } });
     ctx.body = { added: added.map(({ kid, alg }) => ({ kid, alg })), keys: describeKeys(set, config.auth.jwt.algorithm) };
   });
 
   // audit log
-  router.get('/audit-events', admin, async (ctx) => {
+  router.get('/audit-events', manageSystem, async (ctx) => {
     const outcome = textParam(ctx, 'outcome', 10);
     if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new AuthConnectError('INVALID_REQUEST', 'outcome must be success or failure', 400);
     ctx.body = {
@@ -200,13 +191,6 @@ async function userOr404(db: Knex, id: string) {
   return user;
 }
 
-/** Granting or taking away the admin role is for admins, not for every holder of manage_users. */
-function assertAdmin(ctx: Context): void {
-  if (!(ctx.state.auth as AccessTokenClaims).roles.includes('admin')) {
-    throw new AuthConnectError('INSUFFICIENT_PERMISSIONS', 'only an admin may grant or remove the admin role', 403);
-  }
-}
-
 function publicClient(client: ClientRow) {
   return {
     client_id: client.client_id,
@@ -217,6 +201,7 @@ function publicClient(client: ClientRow) {
     token_endpoint_auth_method: client.metadata.token_endpoint_auth_method,
     first_party: client.first_party,
     permissions: client.permissions,
+    resource_server: client.resource_server,
     created_at: client.created_at.toISOString(),
     updated_at: client.updated_at.toISOString(),
   };

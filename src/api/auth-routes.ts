@@ -4,9 +4,11 @@ import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import { authenticate as checkCredentials, changePassword, createAccount, type AccountsContext } from '../accounts/accounts-service.js';
-import { findUserById, type UserRow } from '../accounts/users-repository.js';
+import type { UserRow } from '../accounts/users-repository.js';
 import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
+import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { isFirstParty } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { rateLimit } from '../http/rate-limit.js';
@@ -14,9 +16,11 @@ import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
+import type { Caller } from '../rbac/caller.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
 import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { jsonBody } from './json-body.js';
+import { managementCaller } from './management-access.js';
 import { bodyValidator } from './validate-body.js';
 
 export interface AuthRoutesDeps {
@@ -26,6 +30,8 @@ export interface AuthRoutesDeps {
   provider: () => Provider;
   providerHandler: RequestHandler;
   verifier: AccessTokenVerifier;
+  /** The registered client a token was issued to (static or from the database). */
+  findClient: (clientId: string) => Promise<object | undefined>;
 }
 
 const email = { type: 'string', maxLength: 1024 } as const;
@@ -50,8 +56,9 @@ const apiKeyBody = bodyValidator<{ name: string; permissions?: string[]; expires
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
 
-/** What bearer + currentUser put on the request. */
-const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClaims; user: UserRow };
+/** What bearer + a caller check put on the request. */
+const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClaims; user: UserRow; caller: Caller };
+const self = (user: UserRow): Actor => ({ kind: 'user', userId: user.id });
 
 /** The account API of the original system, /api/auth/*, on top of the OIDC core. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
@@ -60,13 +67,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const sessions = { db, config };
   const router = new Router({ prefix: '/api/auth' });
   const bearer = authenticate(deps.verifier, { realm: config.runtime.issuer });
-  const currentUser = async (ctx: Context, next: () => Promise<unknown>) => {
-    const claims = ctx.state.auth as AccessTokenClaims;
-    const user = await findUserById(db, claims.sub);
-    if (!user?.is_active) throw new AuthConnectError('INVALID_TOKEN', 'the token does not belong to an active user', 401);
-    ctx.state.user = user;
-    await next();
-  };
+  // self-service takes user tokens of first-party apps; reading one's account also takes API-key tokens
+  const access = { db, roles: config.roles, findClient: deps.findClient };
+  const currentUser = managementCaller(access);
+  const accountReader = managementCaller(access, { apiKeys: true });
   const audit = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
 
   router.use(async (ctx, next) => {
@@ -116,12 +120,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { auth, user } = authed(ctx);
     const sessionId = auth.payload.session_id;
     if (typeof sessionId !== 'string') throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session', 400);
-    await endSessions(sessions, { kind: 'one', userId: user.id, sessionId }, 'logout', user.id);
+    await endSessions(sessions, { kind: 'one', userId: user.id, sessionId }, 'logout', self(user));
     await recordAudit(db, { event: 'logout', userId: user.id, clientId: auth.clientId, ...audit(ctx) });
     ctx.body = { message: 'logged out' };
   });
 
-  router.get('/me', bearer, currentUser, (ctx) => {
+  router.get('/me', bearer, accountReader, (ctx) => {
     const { user } = authed(ctx);
     ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
   });
@@ -135,7 +139,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
     }
     const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
-    const ended = await endSessions(sessions, { kind: 'others', userId: user.id, exceptSessionId: current }, 'password_changed', user.id);
+    const ended = await endSessions(sessions, { kind: 'others', userId: user.id, exceptSessionId: current }, 'password_changed', self(user));
     await recordAudit(db, { event: 'password.change', userId: user.id, ...audit(ctx), details: { sessions_ended: ended.length } });
     ctx.body = { message: 'password changed', sessions_ended: ended.length };
   });
@@ -149,15 +153,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
     const id = ctx.params.id!;
-    const ended = /^[0-9a-f-]{36}$/i.test(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', user.id) : [];
+    const ended = /^[0-9a-f-]{36}$/i.test(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', self(user)) : [];
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
 
   router.post('/api-keys', bearer, currentUser, async (ctx) => {
-    const { user } = authed(ctx);
+    const { user, caller } = authed(ctx);
     const body = apiKeyBody(ctx);
-    const { key, row } = await createApiKey(db, config.roles, user, { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days });
+    const { key, row } = await createApiKey({ db, config }, caller, user, { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days });
     ctx.status = 201;
     ctx.body = { ...publicApiKey(row), key };
   });
@@ -168,7 +172,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.delete('/api-keys/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
-    await revokeApiKey(db, ctx.params.id!, { ownerId: user.id, actorUserId: user.id });
+    await revokeApiKey(db, ctx.params.id!, self(user), user.id);
     ctx.status = 204;
   });
 
@@ -179,8 +183,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 async function assertPasswordLoginClient(provider: Provider, clientId: string): Promise<void> {
   const client = /^[\x21-\x7e]{1,128}$/.test(clientId) ? await provider.Client.find(clientId) : undefined;
   if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`, 400);
-  const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
-  if (!firstParty || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {
+  if (!isFirstParty(client) || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {
     throw new AuthConnectError('UNAUTHORIZED_CLIENT', 'password login is only for first-party public clients; use the authorization code flow', 403);
   }
 }

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import type { UserRow } from '../accounts/users-repository.js';
+import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { AuthConnectError } from '../errors.js';
-import type { RolesConfig } from '../config/types.js';
+import type { AuthConfig, RolesConfig } from '../config/types.js';
+import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/caller.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key-format.js';
 import { findApiKeyWithOwner, insertApiKey, listApiKeyRows, revokeApiKeyRow, type ApiKeyRow } from './api-keys-repository.js';
@@ -16,44 +18,58 @@ export class ApiKeyNotFoundError extends AuthConnectError {
   }
 }
 
+export interface ApiKeysContext {
+  db: Knex;
+  config: { auth: AuthConfig; roles: RolesConfig };
+}
+
 export interface NewApiKey {
   name: string;
   permissions?: string[];
   expiresInDays?: number;
 }
 
-/** Creates a key for `owner`; the key exists only in this answer (only its prefix and hash are stored). */
-export async function createApiKey(db: Knex, roles: RolesConfig, owner: UserRow, input: NewApiKey, actorUserId?: string): Promise<{ key: string; row: ApiKeyRow }> {
+/**
+ * Creates a key for `owner`; the key exists only in this answer (only its prefix and hash are stored).
+ * A key never carries more than its owner's role and the caller's token allow (the owner's own token
+ * narrowed to `read` makes `read` keys at most); without a list it gets all of that. It expires after
+ * api_keys.default_lifetime_days unless asked otherwise, and never later than max_lifetime_days.
+ */
+export async function createApiKey(ctx: ApiKeysContext, caller: Caller, owner: UserRow, input: NewApiKey): Promise<{ key: string; row: ApiKeyRow }> {
   const name = input.name.trim();
   if (!name || name.length > 100) throw new AuthConnectError('INVALID_REQUEST', 'name must be 1 to 100 characters', 400);
-  const held = permissionsOfRole(roles, owner.role);
-  const permissions = [...new Set(input.permissions ?? held)];
-  const beyond = permissions.filter((p) => !held.includes(p));
-  if (beyond.length) {
-    throw new AuthConnectError('INSUFFICIENT_PERMISSIONS', `an API key cannot carry permissions its owner lacks: ${beyond.join(', ')}`, 403);
-  }
+  const { default_lifetime_days: defaultDays, max_lifetime_days: maxDays } = ctx.config.auth.api_keys;
+  const days = input.expiresInDays ?? defaultDays;
+  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw new AuthConnectError('INVALID_REQUEST', `expires_in_days must be a whole number from 1 to ${maxDays}`, 400);
+
+  const ownerHolds = permissionsOfRole(ctx.config.roles, owner.role);
+  const bound = ownerHolds.filter((p) => !lacking(caller, [p]).length);
+  const permissions = [...new Set(input.permissions ?? bound)];
+  const beyondOwner = permissions.filter((p) => !ownerHolds.includes(p));
+  if (beyondOwner.length) throw new InsufficientPermissionsError(`an API key cannot carry permissions its owner lacks: ${beyondOwner.join(', ')}`);
+  const beyondCaller = lacking(caller, permissions);
+  if (beyondCaller.length) throw new InsufficientPermissionsError(`an API key cannot carry permissions this token lacks: ${beyondCaller.join(', ')}`);
+
   const { key, prefix, hash } = generateApiKey();
-  const row = await insertApiKey(db, {
-    user_id: owner.id,
-    name,
-    prefix,
-    key_hash: hash,
-    permissions,
-    expires_at: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY_MS) : null,
+  return ctx.db.transaction(async (db) => {
+    const row = await insertApiKey(db, { user_id: owner.id, name, prefix, key_hash: hash, permissions, expires_at: new Date(Date.now() + days * DAY_MS) });
+    await recordAudit(db, { event: 'api_key.created', userId: owner.id, actor: caller.actor, details: { api_key_id: row.id, prefix, permissions } });
+    return { key, row };
   });
-  await recordAudit(db, { event: 'api_key.created', userId: owner.id, actorUserId: actorUserId ?? owner.id, details: { api_key_id: row.id, prefix, permissions } });
-  return { key, row };
 }
 
 export function listApiKeys(db: Knex, userId?: string): Promise<ApiKeyRow[]> {
   return listApiKeyRows(db, userId);
 }
 
-export async function revokeApiKey(db: Knex, keyId: string, options: { ownerId?: string; actorUserId?: string } = {}): Promise<ApiKeyRow> {
-  const row = UUID.test(keyId) ? await revokeApiKeyRow(db, keyId, options.ownerId) : undefined;
-  if (!row) throw new ApiKeyNotFoundError();
-  await recordAudit(db, { event: 'api_key.revoked', userId: row.user_id, actorUserId: options.actorUserId ?? row.user_id, details: { api_key_id: row.id, prefix: row.prefix } });
-  return row;
+/** Revokes a key (only the owner's own when `ownerId` is given); the audit row names who did it. */
+export async function revokeApiKey(db: Knex, keyId: string, actor: Actor, ownerId?: string): Promise<ApiKeyRow> {
+  return db.transaction(async (trx) => {
+    const row = UUID.test(keyId) ? await revokeApiKeyRow(trx, keyId, ownerId) : undefined;
+    if (!row) throw new ApiKeyNotFoundError();
+    await recordAudit(trx, { event: 'api_key.revoked', userId: row.user_id, actor, details: { api_key_id: row.id, prefix: row.prefix } });
+    return row;
+  });
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
+import { actorColumns, type Actor } from './actor.js';
 
 export interface AuditEvent {
   event: string;
   outcome?: 'success' | 'failure';
-  actorUserId?: string | null;
+  /** Who made the change; for events a user causes themselves (login, logout) the subject is enough. */
+  actor?: Actor;
   userId?: string | null;
   clientId?: string | null;
   ip?: string | null;
@@ -16,7 +18,7 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
   await db('audit_events').insert({
     event: event.event,
     outcome: event.outcome ?? 'success',
-    actor_user_id: event.actorUserId ?? null,
+    ...actorColumns(event.actor),
     user_id: event.userId ?? null,
     client_id: event.clientId ?? null,
     ip: event.ip ?? null,

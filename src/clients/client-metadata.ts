@@ -3,7 +3,7 @@ import type { StaticClientConfig } from '../config/types.js';
 import type { ClientRow } from './clients-repository.js';
 
 /** Our own client metadata, kept by oidc-provider beside the standard fields (extraClientMetadata). */
-export const EXTRA_CLIENT_METADATA = ['first_party', 'permissions'] as const;
+export const EXTRA_CLIENT_METADATA = ['first_party', 'permissions', 'resource_server'] as const;
 
 /**
  * The oidc-provider metadata of a client. `client_secret` holds the secret's hash: the provider hands it
@@ -17,6 +17,7 @@ export function clientMetadataFromRow(row: ClientRow): ClientMetadata {
     ...(row.secret_hash ? { client_secret: row.secret_hash } : {}),
     first_party: row.first_party,
     permissions: row.permissions,
+    resource_server: row.resource_server,
   };
 }
 
@@ -32,6 +33,7 @@ export function clientMetadataFromConfig(client: StaticClientConfig): ClientMeta
     ...(client.jwks_uri ? { jwks_uri: client.jwks_uri } : {}),
     first_party: client.first_party,
     permissions: client.permissions,
+    resource_server: client.resource_server,
   };
 }
 

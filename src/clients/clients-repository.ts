@@ -7,6 +7,7 @@ export interface ClientRow {
   secret_hash: string | null;
   first_party: boolean;
   permissions: string[];
+  resource_server: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -32,7 +33,7 @@ export async function deleteClientRow(db: Knex, clientId: string): Promise<boole
   return deleted.length > 0;
 }
 
-export async function updateClientRow(db: Knex, clientId: string, patch: Partial<Pick<ClientRow, 'client_name' | 'metadata' | 'secret_hash' | 'first_party' | 'permissions'>>): Promise<ClientRow | undefined> {
+export async function updateClientRow(db: Knex, clientId: string, patch: Partial<Pick<ClientRow, 'client_name' | 'metadata' | 'secret_hash' | 'first_party' | 'permissions' | 'resource_server'>>): Promise<ClientRow | undefined> {
   const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
   if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
   if (patch.permissions) values.permissions = JSON.stringify(patch.permissions);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { ChangeOrigin } from '../audit/actor.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { AuthConnectError } from '../errors.js';
 import type { RolesConfig } from '../config/types.js';
+import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/caller.js';
 import { allPermissions } from '../rbac/roles.js';
 import { grantShape } from './client-metadata.js';
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
@@ -38,8 +41,17 @@ export interface NewClient {
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Creates a client; returns it with its secret, which exists only in this answer (only the hash is stored). */
-export async function createClient(db: Knex, roles: RolesConfig, input: NewClient): Promise<{ client: ClientRow; secret?: string }> {
+export interface ClientsContext {
+  db: Knex;
+  roles: RolesConfig;
+}
+
+/**
+ * Creates a client; returns it with its secret, which exists only in this answer (only the hash is stored).
+ * A caller may give a client only permissions it holds itself. The client and its audit row are written together.
+ */
+export async function createClient(ctx: ClientsContext, caller: Caller, input: NewClient, origin: ChangeOrigin): Promise<{ client: ClientRow; secret?: string }> {
+  const { roles } = ctx;
   const name = input.name.trim();
   if (!name || name.length > 100) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
   const redirectUris = (input.redirectUris ?? []).map((uri) => checkRedirectUri(uri, 'redirect URI'));
@@ -54,31 +66,38 @@ export async function createClient(db: Knex, roles: RolesConfig, input: NewClien
     throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
   }
   const permissions = [...new Set(input.permissions ?? [])];
-  checkPermissions(roles, permissions);
+  checkPermissions(roles, caller, permissions);
 
   const secret = input.public ? undefined : generateClientSecret();
-  const client = await insertClient(db, {
-    client_id: randomBytes(16).toString('base64url'),
-    client_name: name,
-    metadata: {
-      ...grantShape([input.grant], redirectUris),
-      post_logout_redirect_uris: postLogout,
-      token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
-    },
-    secret_hash: secret ? hashClientSecret(secret) : null,
-    first_party: input.firstParty ?? false,
-    permissions,
+  return ctx.db.transaction(async (db) => {
+    const client = await insertClient(db, {
+      client_id: randomBytes(16).toString('base64url'),
+      client_name: name,
+      metadata: {
+        ...grantShape([input.grant], redirectUris),
+        post_logout_redirect_uris: postLogout,
+        token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+      },
+      secret_hash: secret ? hashClientSecret(secret) : null,
+      first_party: input.firstParty ?? false,
+      permissions,
+      resource_server: input.resourceServer ?? false,
+    });
+    await audit(db, caller, origin, 'client.created', client.client_id, { grant: input.grant, first_party: client.first_party, permissions });
+    return { client, secret };
   });
-  return { client, secret };
 }
 
 export function listClients(db: Knex): Promise<ClientRow[]> {
   return listClientRows(db);
 }
 
-export async function deleteClient(db: Knex, clientId: string): Promise<void> {
-  if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
-  await notifyClientChanged(db, clientId); // every instance drops its cached copy
+export async function deleteClient(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<void> {
+  await ctx.db.transaction(async (db) => {
+    if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
+    await audit(db, caller, origin, 'client.deleted', clientId);
+    await notifyClientChanged(db, clientId); // delivered at commit: every instance drops its cached copy
+  });
 }
 
 /**
@@ -105,9 +124,11 @@ export interface ClientPatch {
   postLogoutRedirectUris?: string[];
   firstParty?: boolean;
   permissions?: string[];
+  resourceServer?: boolean;
 }
 
-export async function updateClient(db: Knex, roles: RolesConfig, clientId: string, patch: ClientPatch): Promise<ClientRow> {
+export async function updateClient(ctx: ClientsContext, caller: Caller, clientId: string, patch: ClientPatch, origin: ChangeOrigin): Promise<ClientRow> {
+  const { db, roles } = ctx;
   const current = await findClientRow(db, clientId);
   if (!current) throw new ClientNotFoundError(clientId);
   const usesCode = (current.metadata.grant_types as string[]).includes('authorization_code');
@@ -118,32 +139,47 @@ export async function updateClient(db: Knex, roles: RolesConfig, clientId: strin
     metadata.redirect_uris = patch.redirectUris.map((uri) => checkRedirectUri(uri, 'redirect URI'));
   }
   if (patch.postLogoutRedirectUris) metadata.post_logout_redirect_uris = patch.postLogoutRedirectUris.map((uri) => checkRedirectUri(uri, 'post-logout redirect URI'));
-  if (patch.permissions) checkPermissions(roles, patch.permissions);
+  if (patch.permissions) checkPermissions(roles, caller, patch.permissions);
   const name = patch.name?.trim();
   if (name !== undefined && (!name || name.length > 100)) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
-  const updated = await updateClientRow(db, clientId, {
-    metadata,
-    ...(name ? { client_name: name } : {}),
-    ...(patch.firstParty !== undefined ? { first_party: patch.firstParty } : {}),
-    ...(patch.permissions ? { permissions: [...new Set(patch.permissions)] } : {}),
+  return db.transaction(async (trx) => {
+    const updated = await updateClientRow(trx, clientId, {
+      metadata,
+      ...(name ? { client_name: name } : {}),
+      ...(patch.firstParty !== undefined ? { first_party: patch.firstParty } : {}),
+      ...(patch.permissions ? { permissions: [...new Set(patch.permissions)] } : {}),
+      ...(patch.resourceServer !== undefined ? { resource_server: patch.resourceServer } : {}),
+    });
+    if (!updated) throw new ClientNotFoundError(clientId);
+    await audit(trx, caller, origin, 'client.updated', clientId, { fields: Object.keys(patch).filter((k) => patch[k as keyof ClientPatch] !== undefined) });
+    await notifyClientChanged(trx, clientId);
+    return updated;
   });
-  await notifyClientChanged(db, clientId);
-  return updated!;
 }
 
 /** A new secret for a confidential client; the old one stops working at once. */
-export async function resetClientSecret(db: Knex, clientId: string): Promise<{ client: ClientRow; secret: string }> {
-  const current = await findClientRow(db, clientId);
+export async function resetClientSecret(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<{ client: ClientRow; secret: string }> {
+  const current = await findClientRow(ctx.db, clientId);
   if (!current) throw new ClientNotFoundError(clientId);
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
   const secret = generateClientSecret();
-  const client = (await updateClientRow(db, clientId, { secret_hash: hashClientSecret(secret) }))!;
-  await notifyClientChanged(db, clientId);
-  return { client, secret };
+  return ctx.db.transaction(async (db) => {
+    const client = await updateClientRow(db, clientId, { secret_hash: hashClientSecret(secret) });
+    if (!client) throw new ClientNotFoundError(clientId);
+    await audit(db, caller, origin, 'client.secret_reset', clientId);
+    await notifyClientChanged(db, clientId);
+    return { client, secret };
+  });
 }
 
-function checkPermissions(roles: RolesConfig, permissions: string[]): void {
+function checkPermissions(roles: RolesConfig, caller: Caller, permissions: string[]): void {
   const known = new Set(allPermissions(roles));
   const unknown = permissions.filter((p) => !known.has(p));
   if (unknown.length) throw new InvalidClientInputError(`unknown permission(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  const missing = lacking(caller, permissions);
+  if (missing.length) throw new InsufficientPermissionsError(`you cannot give a client permissions you lack (${missing.join(', ')})`);
+}
+
+function audit(db: Knex, caller: Caller, origin: ChangeOrigin, event: string, clientId: string, details: Record<string, unknown> = {}): Promise<void> {
+  return recordAudit(db, { event, actor: caller.actor, clientId, ip: origin.ip, userAgent: origin.userAgent, details: { via: origin.via, ...details } });
 }

@@ -12,6 +12,7 @@ export interface AuthConfig {
     argon2: Argon2Settings;
   };
   session: { max_sessions_per_user: number; session_timeout_minutes: number };
+  api_keys: { default_lifetime_days: number; max_lifetime_days: number };
   server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
   registration: { enabled: boolean; default_role: string };
   lockout: { max_failures: number; base_minutes: number; max_minutes: number };
@@ -36,6 +37,8 @@ export interface RoleDefinition {
 
 export interface RolesConfig {
   roles: Record<string, RoleDefinition>;
+  /** What each permission allows, in a few words, for the consent page. */
+  permissions?: Record<string, string>;
 }
 
 export interface StaticClientConfig {
@@ -50,6 +53,7 @@ export interface StaticClientConfig {
   jwks?: { keys: object[] };
   first_party: boolean;
   permissions: string[];
+  resource_server: boolean;
 }
 
 /** Settings that come only from the environment (DESIGN.md, interface contract). */

@@ -3,7 +3,11 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
 import { authenticate, type AccountsContext } from '../accounts/accounts-service.js';
-import { findUserById } from '../accounts/users-repository.js';
+import { findUserById, type UserRow } from '../accounts/users-repository.js';
+import { registeredPermissions } from '../clients/client-policy.js';
+import type { RolesConfig } from '../config/types.js';
+import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { tokenPermissions } from '../rbac/token-permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Logger } from '../logger.js';
@@ -48,12 +52,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return;
     }
     const user = interaction.session?.accountId ? await findUserById(accounts.db, interaction.session.accountId) : undefined;
+    const asked = interaction.prompt.details as { missingOIDCScope?: string[] };
     renderPage(ctx, page, 'consent', 'Allow access', {
       uid: interaction.uid,
       csrf: csrf.issue(ctx, interaction.uid),
       clientName: clientName ?? interaction.params.client_id,
       email: user?.email ?? '',
-      items: consentItems(interaction.prompt.details as Parameters<typeof consentItems>[0]),
+      items: consentItems(asked.missingOIDCScope, await permissionsOnConsent(provider, interaction, user, accounts.config.roles), accounts.config.roles.permissions),
     });
   });
 
@@ -126,6 +131,15 @@ function requireCsrf(ctx: Context, csrf: CsrfProtection, uid: string, token: unk
 function formBody(ctx: Context): Record<string, unknown> {
   const body = (ctx.request as { body?: unknown }).body;
   return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
+/** The permissions the app receives if the user allows: what it asks for, of what the user holds and the app may have. */
+async function permissionsOnConsent(provider: Provider, interaction: Interaction, user: UserRow | undefined, roles: RolesConfig): Promise<string[]> {
+  if (!user) return [];
+  const client = await provider.Client.find(String(interaction.params.client_id));
+  const known = new Set(allPermissions(roles));
+  const asked = String(interaction.params.scope ?? '').split(' ').filter((scope) => known.has(scope));
+  return tokenPermissions({ audience: 'third-party', held: permissionsOfRole(roles, user.role), clientAllows: registeredPermissions(client), asked });
 }
 
 async function clientNameOf(provider: Provider, interaction: Interaction): Promise<string | undefined> {

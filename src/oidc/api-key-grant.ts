@@ -41,9 +41,7 @@ export function registerApiKeyExchange(provider: Provider, deps: { db: Knex; con
       const at = issueFor(
         // no grant: nothing is stored for an exchange, and a JWT access token cannot be introspected anyway
         new provider.AccessToken({ accountId: owner.id, client: ctx.oidc.client!, gty: TOKEN_EXCHANGE_GRANT, scope: params.scope } as ConstructorParameters<typeof provider.AccessToken>[0]),
-        accountOf(owner, roles),
-        [],
-        key.permissions,
+        { account: accountOf(owner, roles), identityScopes: [], apiKey: { id: key.id, permissions: key.permissions } },
       );
       at.resourceServer = new provider.ResourceServer(resource, { ...resourceServerInfo(auth, resource, held.join(' ')), accessTokenTTL: ttl });
       const accessToken = await at.save();

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientMetadataFromConfig, EXTRA_CLIENT_METADATA } from '../clients/client-metadata.js';
+import { isFirstParty } from '../clients/client-policy.js';
 import { clientSecretMatches } from '../clients/client-secret.js';
 import type { Config } from '../config/types.js';
 import { providerPages } from '../interactions/provider-pages.js';
@@ -16,6 +17,7 @@ import { loadExistingGrant } from './first-party-grant.js';
 import { KnexAdapter } from './knex-adapter.js';
 import { lifetimes } from './lifetimes.js';
 import { resourceIndicators } from './resource-servers.js';
+import { introspectionAllowed, revocationAllowed } from './token-access-policy.js';
 import { alignJwtScope, tokenClaims } from './token-claims.js';
 
 export interface ProviderDeps {
@@ -66,6 +68,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       validator(_ctx, key, value, metadata) {
         if (key === 'first_party') metadata.first_party = value === true;
         if (key === 'permissions') metadata.permissions = Array.isArray(value) ? value.filter((p): p is string => typeof p === 'string') : [];
+        if (key === 'resource_server') metadata.resource_server = value === true;
       },
     },
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
@@ -73,11 +76,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed as never },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed as never },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
-      resourceIndicators: resourceIndicators(auth, roles),
+      resourceIndicators: resourceIndicators({ auth, roles, db }),
     },
     extraTokenClaims: tokenClaims(db, roles) as Configuration['extraTokenClaims'],
     formats: { customizers: { jwt: alignJwtScope as NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'] } },
@@ -90,7 +93,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     ttl: lifetimes(auth) as Configuration['ttl'],
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || (client as unknown as { first_party?: boolean }).first_party === true),
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
     // refresh tokens are bound to our own sessions (and revoked with them), not to the provider's cookie session
     expiresWithSession: async () => false,
     loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],

@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById, type UserRow } from '../accounts/users-repository.js';
 import type { AuthConfig, RolesConfig } from '../config/types.js';
-import { permissionsOfRole } from '../rbac/roles.js';
+import { isFirstParty, registeredPermissions } from '../clients/client-policy.js';
+import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { tokenPermissions } from '../rbac/token-permissions.js';
 import { findUserTouchingSession } from '../sessions/sessions-repository.js';
 import { startSession } from '../sessions/sessions-service.js';
 import { withProviderErrors } from './database-unavailable.js';
@@ -31,29 +33,42 @@ export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: Roles
       if (token?.kind === 'RefreshToken' && token.grantId) {
         const row = await findUserTouchingSession(db, sub, token.grantId, timeout);
         if (!row?.is_active || !row.session_id) return undefined;
-        return accountOf(row, config.roles, row.session_id);
+        return accountOf(row, config.roles, row.session_id, ctx.oidc.client);
       }
       const user = await findUserById(db, sub);
       if (!user?.is_active) return undefined;
       if (token?.kind === 'AuthorizationCode' && token.grantId && token.clientId) {
         const sessionId = await startSession({ db, config }, { userId: user.id, clientId: token.clientId, grantId: token.grantId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
-        return accountOf(user, config.roles, sessionId);
+        return accountOf(user, config.roles, sessionId, ctx.oidc.client);
       }
-      return accountOf(user, config.roles);
+      return accountOf(user, config.roles, undefined, ctx.oidc.client);
     }) as ReturnType<FindAccount>;
 }
 
-export function accountOf(user: UserRow, roles: RolesConfig, sessionId?: string): UserAccount {
+/**
+ * The account oidc-provider works with. Its claims (ID token, userinfo) carry the permissions the same rule
+ * gives an access token for this client and scope, so no token says more than was granted.
+ */
+export function accountOf(user: UserRow, roles: RolesConfig, sessionId?: string, client?: object): UserAccount {
   return {
     accountId: user.id,
     user,
     sessionId,
-    claims: () => ({
-      sub: user.id,
-      email: user.email,
-      email_verified: user.email_verified,
-      roles: [user.role],
-      permissions: permissionsOfRole(roles, user.role),
-    }),
+    claims: (_use: string, scope: string) => {
+      const known = new Set(allPermissions(roles));
+      const asked = (scope ?? '').split(' ').filter((s) => known.has(s));
+      return {
+        sub: user.id,
+        email: user.email,
+        email_verified: user.email_verified,
+        roles: [user.role],
+        permissions: tokenPermissions({
+          audience: isFirstParty(client) ? 'first-party' : 'third-party',
+          held: permissionsOfRole(roles, user.role),
+          clientAllows: registeredPermissions(client),
+          asked,
+        }),
+      };
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isFirstParty } from '../clients/client-policy.js';
 
 /**
  * First-party clients skip the consent page: for them the grant is extended to cover whatever they ask
@@ -9,7 +10,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   if (!client || !session?.accountId) return undefined;
   const grantId = (result?.consent as { grantId?: string } | undefined)?.grantId ?? session.grantIdFor(client.clientId);
   const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-  if (!(client as unknown as { first_party?: boolean }).first_party) return existing;
+  if (!isFirstParty(client)) return existing;
 
   const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   const scope = ctx.oidc.requestParamScopes;

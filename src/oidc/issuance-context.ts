@@ -7,14 +7,14 @@ import type { UserAccount } from './find-account.js';
 export interface Issuance {
   account: UserAccount;
   identityScopes: string[];
-  /** What the subject holds for this token, when narrower than the user's role (an API key's permissions). */
-  permissions?: string[];
+  /** The API key the token stands for: its permissions bound what the owner's role gives. */
+  apiKey?: { id: string; permissions: string[] };
 }
 
 const issuing = new WeakMap<object, Issuance>();
 
-export function issueFor<T extends object>(token: T, account: UserAccount, identityScopes: string[] = [], permissions?: string[]): T {
-  issuing.set(token, { account, identityScopes, permissions });
+export function issueFor<T extends object>(token: T, issuance: Issuance): T {
+  issuing.set(token, issuance);
   return token;
 }
 

@@ -38,7 +38,7 @@ export async function issueLoginTokens(
   const grantId = await grant.save();
   const sessionId = await startSession(deps, { userId: input.user.id, clientId: client.clientId, grantId, ip: input.ip, userAgent: input.userAgent });
 
-  const at = issueFor(new provider.AccessToken({ accountId: input.user.id, client, grantId, gty: 'password' }), accountOf(input.user, roles, sessionId), ['openid', 'email', 'roles']);
+  const at = issueFor(new provider.AccessToken({ accountId: input.user.id, client, grantId, gty: 'password' }), { account: accountOf(input.user, roles, sessionId), identityScopes: ['openid', 'email', 'roles'] });
   at.resourceServer = new provider.ResourceServer(resource, resourceServerInfo(auth, resource, allPermissions(roles).join(' ')));
   const accessToken = await at.save();
 

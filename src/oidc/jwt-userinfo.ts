@@ -3,7 +3,6 @@ import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Knex } from 'knex';
 import { findUserById } from '../accounts/users-repository.js';
 import type { Config } from '../config/types.js';
-import { permissionsOfRole } from '../rbac/roles.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -50,7 +49,8 @@ export function jwtUserinfo(deps: { config: Config; db: Knex; keys: JWTVerifyGet
     ctx.body = {
       sub: user.id,
       ...(scopes.has('email') ? { email: user.email, email_verified: user.email_verified } : {}),
-      ...(scopes.has('roles') ? { roles: [user.role], permissions: permissionsOfRole(deps.config.roles, user.role) } : {}),
+      // the token's own permissions: what was granted to this app, not everything the role holds
+      ...(scopes.has('roles') ? { roles: [user.role], permissions: Array.isArray(payload.permissions) ? payload.permissions : [] } : {}),
     };
   };
 }

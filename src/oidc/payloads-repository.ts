@@ -87,3 +87,15 @@ export async function deleteGrants(db: Knex, grantIds: string[]): Promise<void> 
   if (grantIds.length === 0) return;
   await db.raw("delete from oidc_payloads where grant_id = any(?) or (model = 'Grant' and id = any(?))", [grantIds, grantIds]);
 }
+
+/**
+ * Deletes every grant of an account — also those of third-party consents that no session refers to — and
+ * every code and token issued under them.
+ */
+export async function deleteGrantsOfAccount(db: Knex, accountId: string): Promise<void> {
+  await db.raw(
+    `with grants as (select id from oidc_payloads where model = 'Grant' and payload->>'accountId' = ?)
+     delete from oidc_payloads where grant_id in (select id from grants) or (model = 'Grant' and id in (select id from grants))`,
+    [accountId],
+  );
+}

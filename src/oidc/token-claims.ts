@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById } from '../accounts/users-repository.js';
+import { isFirstParty, registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
-import { narrowPermissions } from '../rbac/narrow-permissions.js';
-import { permissionsOfRole } from '../rbac/roles.js';
+import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { tokenPermissions } from '../rbac/token-permissions.js';
 import type { UserAccount } from './find-account.js';
 import { issuanceOf } from './issuance-context.js';
 
@@ -11,59 +12,76 @@ interface IssuedToken {
   kind: string;
   accountId?: string;
   scope?: string;
-  client?: { clientId: string; permissions?: unknown } | undefined;
+  client?: object | undefined;
   resourceServer?: unknown;
 }
 
-/**
- * `roles` and `permissions` of an access token. A user's come from their current role (so a role change
- * shows in the next token), a machine's from its client's permissions; both narrowed by the requested
- * scope. The token's `scope` is set to the same narrowed list, so the token response, the JWT and its
- * `permissions` claim agree.
- */
-export function tokenClaims(db: Knex, roles: RolesConfig) {
-  return async (ctx: KoaContextWithOIDC | undefined, token: IssuedToken): Promise<Record<string, unknown> | undefined> => {
-    if (!token.resourceServer) return undefined;
-    const requested = token.scope ? token.scope.split(' ') : undefined;
-    let held: string[];
-    let subjectRoles: string[];
-    let sessionId: string | undefined;
-    const issued = issuanceOf(token);
-    if (token.accountId) {
-      const fromRequest = ctx?.oidc.account as UserAccount | undefined;
-      const account = issued?.account ?? (fromRequest?.accountId === token.accountId ? fromRequest : undefined);
-      const user = account?.user ?? (await findUserById(db, token.accountId));
-      sessionId = account?.sessionId;
-      subjectRoles = user ? [user.role] : [];
-      held = user ? permissionsOfRole(roles, user.role) : [];
-      if (issued?.permissions) held = held.filter((p) => issued.permissions!.includes(p));
-    } else {
-      subjectRoles = [];
-      held = clientPermissions(token.client);
-    }
-    const permissions = narrowPermissions(requested, held);
-    const identityScopes = !token.accountId ? [] : issued ? issued.identityScopes : grantedIdentityScopes(ctx);
-    token.scope = [...identityScopes, ...permissions].join(' ') || undefined;
-    return { roles: subjectRoles, permissions, ...(sessionId ? { session_id: sessionId } : {}) };
-  };
+interface GrantSources {
+  AuthorizationCode?: { scope?: string };
+  RefreshToken?: { scope?: string };
 }
 
 /** OpenID scopes that decide what userinfo answers for this token. */
 export const IDENTITY_SCOPES = new Set(['openid', 'email', 'roles']);
 
 /**
+ * `permissions` (and `roles`, `session_id`, `api_key_id`) of an access token, by the one rule of
+ * rbac/token-permissions.ts. What was asked is read from the request that began the grant (the code, or
+ * the refresh token, which keeps the code's scope); what the grant allows for this token is the scope
+ * oidc-provider computed (consent, a refresh's narrower `scope`). A user's holdings are read from their
+ * current role, so a role change shows in the next token. The token's `scope` is set to the same list
+ * plus its identity scopes, so the token response, the JWT and `permissions` agree.
+ */
+export function tokenClaims(db: Knex, roles: RolesConfig) {
+  const known = new Set(allPermissions(roles));
+  const permissionScopes = (scope: string | undefined) => words(scope).filter((s) => known.has(s));
+
+  return async (ctx: KoaContextWithOIDC | undefined, token: IssuedToken): Promise<Record<string, unknown> | undefined> => {
+    if (!token.resourceServer) return undefined;
+    if (!token.accountId) {
+      const permissions = tokenPermissions({ audience: 'machine', held: registeredPermissions(token.client), asked: words(token.scope) });
+      token.scope = permissions.join(' ') || undefined;
+      return { permissions };
+    }
+
+    const issued = issuanceOf(token);
+    const fromRequest = ctx?.oidc.account as UserAccount | undefined;
+    const account = issued?.account ?? (fromRequest?.accountId === token.accountId ? fromRequest : undefined);
+    const user = account?.user ?? (await findUserById(db, token.accountId));
+    const rolePermissions = user ? permissionsOfRole(roles, user.role) : [];
+    const firstParty = Boolean(issued) || isFirstParty(token.client);
+    const sources = (ctx?.oidc as { entities?: GrantSources } | undefined)?.entities ?? {};
+    const asked = issued ? permissionScopes(token.scope) : permissionScopes((sources.AuthorizationCode ?? sources.RefreshToken)?.scope);
+    const permissions = tokenPermissions({
+      audience: firstParty ? 'first-party' : 'third-party',
+      held: issued?.apiKey ? rolePermissions.filter((p) => issued.apiKey!.permissions.includes(p)) : rolePermissions,
+      clientAllows: issued ? undefined : registeredPermissions(token.client),
+      asked,
+      granted: issued ? undefined : permissionScopes(token.scope),
+    });
+    const identityScopes = issued ? issued.identityScopes : grantedIdentityScopes(ctx, sources);
+    token.scope = [...identityScopes, ...permissions].join(' ') || undefined;
+    const showRoles = identityScopes.includes('roles') || (firstParty && !issued?.apiKey);
+    return {
+      ...(showRoles && user ? { roles: [user.role] } : {}),
+      permissions,
+      ...(account?.sessionId ? { session_id: account.sessionId } : {}),
+      ...(issued?.apiKey ? { api_key_id: issued.apiKey.id } : {}),
+    };
+  };
+}
+
+/**
  * The identity scopes of the code or refresh token being redeemed (narrowed by a `scope` parameter), kept in
  * the access token so that userinfo, given that token, answers with exactly the claims the user consented to.
  */
-function grantedIdentityScopes(ctx: KoaContextWithOIDC | undefined): string[] {
-  const entities = (ctx?.oidc as { entities?: Record<string, { scope?: string } | undefined> } | undefined)?.entities ?? {};
-  const source = entities.AuthorizationCode ?? entities.RefreshToken;
-  const asked = ctx?.oidc.params?.scope && entities.RefreshToken ? String(ctx.oidc.params.scope) : source?.scope;
-  return (asked ?? '').split(' ').filter((scope) => IDENTITY_SCOPES.has(scope));
+function grantedIdentityScopes(ctx: KoaContextWithOIDC | undefined, sources: GrantSources): string[] {
+  const asked = ctx?.oidc.params?.scope && sources.RefreshToken ? String(ctx.oidc.params.scope) : (sources.AuthorizationCode ?? sources.RefreshToken)?.scope;
+  return words(asked).filter((scope) => IDENTITY_SCOPES.has(scope));
 }
 
-export function clientPermissions(client: { permissions?: unknown } | undefined): string[] {
-  return Array.isArray(client?.permissions) ? (client.permissions as string[]) : [];
+function words(scope: string | undefined): string[] {
+  return (scope ?? '').split(' ').filter(Boolean);
 }
 
 /** extraTokenClaims runs after the JWT payload's `scope` was taken, so carry the narrowed scope over. */

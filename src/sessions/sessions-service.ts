@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
 import { deleteGrants } from '../oidc/payloads-repository.js';
@@ -35,11 +36,11 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
 }
 
 /** Ends sessions and revokes their grants, so their refresh tokens stop working at once. */
-export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actorUserId?: string): Promise<SessionRow[]> {
+export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
   const ended = await revokeSessions(ctx.db, selector, reason);
   await deleteGrants(ctx.db, ended.map((s) => s.grant_id));
   for (const session of ended) {
-    await recordAudit(ctx.db, { event: 'session.ended', userId: session.user_id, actorUserId, clientId: session.client_id, details: { session_id: session.id, reason } });
+    await recordAudit(ctx.db, { event: 'session.ended', userId: session.user_id, actor, clientId: session.client_id, details: { session_id: session.id, reason } });
   }
   return ended;
 }

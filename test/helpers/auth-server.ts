@@ -2,6 +2,7 @@ import net from 'node:net';
 import { createAccount } from '../../src/accounts/accounts-service.js';
 import type { UserRow } from '../../src/accounts/users-repository.js';
 import { createClient, type NewClient } from '../../src/clients/clients-service.js';
+import { CLI_CALLER } from '../../src/rbac/caller.js';
 import type { ClientRow } from '../../src/clients/clients-repository.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
@@ -14,7 +15,7 @@ export const ROLES = ['admin', 'instructor', 'student', 'guest'] as const;
 export const API = 'urn:auth-connect:api';
 /** The shipped roles.json, as tokens should carry it. */
 export const PERMISSIONS: Record<string, string[]> = {
-  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content'],
+  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content', 'manage_system'],
   instructor: ['read', 'write', 'manage_content'],
   student: ['read', 'chat', 'save_progress'],
   guest: ['read'],
@@ -60,7 +61,7 @@ export async function startAuthServer(engine: EngineName, env: Record<string, st
     config,
     env: fullEnv,
     createUser: (email, role = 'student', password = PASSWORD) => createAccount({ db: db.knex, config }, { email, password, role }),
-    createClient: (input) => createClient(db.knex, config.roles, input),
+    createClient: (input) => createClient({ db: db.knex, roles: config.roles }, CLI_CALLER, input, { via: 'cli' }),
     stop: async () => {
       await db.close();
       await server.stop();

@@ -1,6 +1,7 @@
 import { createAccount } from '../../src/accounts/accounts-service.js';
 import type { UserRow } from '../../src/accounts/users-repository.js';
 import { createClient, type NewClient } from '../../src/clients/clients-service.js';
+import { CLI_CALLER } from '../../src/rbac/caller.js';
 import type { ClientRow } from '../../src/clients/clients-repository.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
@@ -62,7 +63,7 @@ export async function startCountedServer(engine: EngineName): Promise<CountedSer
     db,
     config,
     createUser: (email, role = 'student', password = PASSWORD) => createAccount({ db: db.knex, config }, { email, password, role }),
-    createClient: (input) => createClient(db.knex, config.roles, input),
+    createClient: (input) => createClient({ db: db.knex, roles: config.roles }, CLI_CALLER, input, { via: 'cli' }),
     async measure(action) {
       wire?.reset();
       const queries = await counter.measure(action);

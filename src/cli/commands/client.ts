@@ -1,6 +1,6 @@
 import { createClient, deleteClient, listClients, type ClientGrant } from '../../clients/clients-service.js';
 import { hashClientSecret } from '../../clients/client-secret.js';
-import { recordAudit } from '../../audit/audit-log.js';
+import { CLI_CALLER } from '../../rbac/caller.js';
 import { UsageError, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 import { readStdinSecret } from '../read-secret.js';
@@ -10,7 +10,7 @@ const GRANTS: ClientGrant[] = ['client_credentials', 'authorization_code'];
 export const clientCreate: Command = {
   name: 'client create',
   summary: 'register a client; prints its client_id and, once, its secret',
-  usage: '--name N --grant client_credentials|authorization_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b]',
+  usage: '--name N --grant client_credentials|authorization_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b] [--resource-server]',
   options: {
     name: { type: 'string' },
     grant: { type: 'string' },
@@ -19,13 +19,14 @@ export const clientCreate: Command = {
     public: { type: 'boolean' },
     'first-party': { type: 'boolean' },
     permissions: { type: 'string' },
+    'resource-server': { type: 'boolean' },
   },
   async run(ctx, options) {
     if (typeof options.name !== 'string') throw new UsageError('--name is required');
     const grant = options.grant as ClientGrant | undefined;
     if (!grant || !GRANTS.includes(grant)) throw new UsageError(`--grant must be ${GRANTS.join(' or ')}${options.grant ? ` (got ${String(options.grant)})` : ''}`);
     const { db } = await ctx.accounts();
-    const { client, secret } = await createClient(db, ctx.config.roles, {
+    const { client, secret } = await createClient({ db, roles: ctx.config.roles }, CLI_CALLER, {
       name: options.name,
       grant,
       redirectUris: options['redirect-uri'] as string[] | undefined,
@@ -33,11 +34,11 @@ export const clientCreate: Command = {
       public: options.public === true,
       firstParty: options['first-party'] === true,
       permissions: typeof options.permissions === 'string' ? options.permissions.split(',').map((p) => p.trim()).filter(Boolean) : undefined,
-    });
-    await recordAudit(db, { event: 'client.created', clientId: client.client_id, details: { via: 'cli', grant, first_party: client.first_party } });
+      resourceServer: options['resource-server'] === true,
+    }, { via: 'cli' });
     ctx.print(
       [`client_id:     ${client.client_id}`, ...(secret ? [`client_secret: ${secret}`, '(the secret is shown only now; store it safely)'] : ['public client: no secret; use PKCE'])],
-      { client_id: client.client_id, client_secret: secret, client_name: client.client_name, grant_types: client.metadata.grant_types, first_party: client.first_party, permissions: client.permissions },
+      { client_id: client.client_id, client_secret: secret, client_name: client.client_name, grant_types: client.metadata.grant_types, first_party: client.first_party, permissions: client.permissions, resource_server: client.resource_server },
     );
   },
 };
@@ -56,6 +57,7 @@ export const clientList: Command = {
       public: c.secret_hash === null,
       first_party: c.first_party,
       permissions: c.permissions,
+      resource_server: c.resource_server,
       created_at: c.created_at.toISOString(),
     }));
     ctx.print(
@@ -72,8 +74,7 @@ export const clientDelete: Command = {
   positionals: { min: 1, max: 1, names: 'CLIENT_ID' },
   async run(ctx, _options, [clientId]) {
     const { db } = await ctx.accounts();
-    await deleteClient(db, clientId!);
-    await recordAudit(db, { event: 'client.deleted', clientId, details: { via: 'cli' } });
+    await deleteClient({ db, roles: ctx.config.roles }, CLI_CALLER, clientId!, { via: 'cli' });
     ctx.print(`deleted client ${clientId}`, { deleted: clientId });
   },
 };

@@ -1,5 +1,6 @@
-import { createAccount, publicUser } from '../../accounts/accounts-service.js';
-import { recordAudit } from '../../audit/audit-log.js';
+import { publicUser } from '../../accounts/accounts-service.js';
+import { createUserAs } from '../../accounts/user-administration.js';
+import { CLI_CALLER } from '../../rbac/caller.js';
 import { UsageError, type Command } from '../command.js';
 import { promptSecret, readStdinSecret } from '../read-secret.js';
 
@@ -23,8 +24,7 @@ export const userCreate: Command = {
           ? await readStdinSecret()
           : await askTwice();
     const accounts = await ctx.accounts();
-    const user = await createAccount(accounts, { email: options.email, password, role: options.role as string | undefined });
-    await recordAudit(accounts.db, { event: 'user.created', userId: user.id, details: { via: 'cli', role: user.role } });
+    const user = await createUserAs(accounts, CLI_CALLER, { email: options.email, password, role: options.role as string | undefined }, { via: 'cli' });
     ctx.print(`created user ${user.email} (${user.role}), id ${user.id}`, publicUser(user));
   },
 };

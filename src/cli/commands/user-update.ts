@@ -1,5 +1,6 @@
-import { changeRole, publicUser, resolveUser, setAccountActive } from '../../accounts/accounts-service.js';
-import { recordAudit } from '../../audit/audit-log.js';
+import { publicUser, resolveUser } from '../../accounts/accounts-service.js';
+import { updateUserAs } from '../../accounts/user-administration.js';
+import { CLI_CALLER } from '../../rbac/caller.js';
 import { UsageError, type Command, type OptionSpec } from '../command.js';
 
 const target: OptionSpec = { email: { type: 'string' }, id: { type: 'string' } };
@@ -20,8 +21,7 @@ export const userSetRole: Command = {
     if (typeof options.role !== 'string') throw new UsageError('--role is required');
     const accounts = await ctx.accounts();
     const before = await resolveUser(accounts, reference(options));
-    const user = await changeRole(accounts, before.id, options.role);
-    await recordAudit(accounts.db, { event: 'user.role_changed', userId: user.id, details: { via: 'cli', from: before.role, to: user.role } });
+    const user = await updateUserAs(accounts, CLI_CALLER, before.id, { role: options.role }, { via: 'cli' });
     ctx.print(`${user.email} now has role ${user.role}`, publicUser(user));
   },
 };
@@ -29,13 +29,12 @@ export const userSetRole: Command = {
 function activation(active: boolean): Command {
   return {
     name: active ? 'user enable' : 'user disable',
-    summary: active ? 'let a disabled user log in again' : 'stop a user from logging in; their refresh tokens stop working',
+    summary: active ? 'let a disabled user log in again' : 'stop a user from logging in; their sessions end and their refresh tokens stop working',
     usage: '(--email E | --id ID)',
     options: target,
     async run(ctx, options) {
       const accounts = await ctx.accounts();
-      const user = await setAccountActive(accounts, (await resolveUser(accounts, reference(options))).id, active);
-      await recordAudit(accounts.db, { event: active ? 'user.enabled' : 'user.disabled', userId: user.id, details: { via: 'cli' } });
+      const user = await updateUserAs(accounts, CLI_CALLER, (await resolveUser(accounts, reference(options))).id, { is_active: active }, { via: 'cli' });
       ctx.print(`${user.email} is ${active ? 'enabled' : 'disabled'}`, publicUser(user));
     },
   };

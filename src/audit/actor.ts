@@ -1,0 +1,24 @@
+/** Who made a change, as the audit log records it. */
+export type Actor =
+  | { kind: 'user'; userId: string }
+  | { kind: 'client'; clientId: string }
+  | { kind: 'cli' }
+  | { kind: 'system' };
+
+export const CLI_ACTOR: Actor = { kind: 'cli' };
+
+/** The audit_events columns that name an actor. */
+export function actorColumns(actor: Actor | undefined) {
+  return {
+    actor_type: actor?.kind ?? null,
+    actor_user_id: actor?.kind === 'user' ? actor.userId : null,
+    actor_client_id: actor?.kind === 'client' ? actor.clientId : null,
+  };
+}
+
+/** Where a change came from, for its audit row: the front end and, over HTTP, the client's address. */
+export interface ChangeOrigin {
+  via: 'admin_api' | 'account_api' | 'cli';
+  ip?: string | null;
+  userAgent?: string | null;
+}
