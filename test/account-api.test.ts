@@ -230,7 +230,8 @@ for (const engine of testEngines()) {
         assert.ok(body.expires_in <= 900, 'short-lived');
         const { payload } = await jwtVerify(body.access_token, jwks(), { issuer: as.issuer, audience: 'urn:auth-connect:api', typ: 'at+jwt' });
         assert.deepEqual(payload.permissions, ['read']);
-        assert.deepEqual(payload.roles, ['instructor']);
+        assert.equal(payload.roles, undefined, 'an API-key token carries the key\'s permissions, not the owner\'s role');
+        assert.equal(payload.api_key_id, created.body.id);
 
         assert.equal((await api('DELETE', `/api-keys/${created.body.id}`, undefined, owner.access_token)).status, 204);
         const revoked = await exchange(created.body.key);

@@ -88,13 +88,20 @@ for (const engine of testEngines()) {
       await page.waitForLoadState();
     }
 
-    async function approveConsent(): Promise<void> {
+    async function approveConsent(): Promise<string[]> {
       await page.waitForURL(onInteraction);
       assert.equal(await page.locator('h1').textContent(), 'Allow access?');
       assert.equal(await page.locator('.lead strong').textContent(), CLIENT_NAME, 'the consent page names the client');
+      const items = await page.locator('.scopes li').allTextContents();
+      assert.doesNotMatch(await page.locator('.hint').textContent() ?? '', /revoke this access at any time by signing out/, 'no promise that signing out revokes');
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL(`${web.url}/`);
+      return items;
     }
+
+    /** What the example app receives: the permissions it asks for (read, write, delete) that the role holds. */
+    const granted = (role: string) => PERMISSIONS[role]!.filter((p) => ['read', 'write', 'delete'].includes(p));
+    const DESCRIPTIONS: Record<string, string> = { read: 'Read courses and content', write: 'Create and edit content', delete: 'Delete content' };
 
     async function logIn(email: string): Promise<void> {
       await startLogin();
@@ -113,16 +120,21 @@ for (const engine of testEngines()) {
         assert.equal(await page.getByLabel('Password').getAttribute('type'), 'password');
 
         await submitLogin(`${role}@example.com`, PASSWORD);
-        await approveConsent();
+        const items = await approveConsent();
+        assert.deepEqual(
+          items.filter((item) => item.includes('permission')),
+          granted(role).map((p) => `${DESCRIPTIONS[p]} (permission "${p}")`),
+          'the consent page lists each permission the app will receive, and only those',
+        );
         assert.equal(await page.locator('#email').textContent(), `${role}@example.com`);
         assert.equal(await page.locator('#roles').textContent(), role);
-        assert.equal(await page.locator('#permissions').textContent(), PERMISSIONS[role]!.join(', '));
+        assert.equal(await page.locator('#permissions').textContent(), granted(role).join(', '));
 
         assert.ok(lastTokens, 'the app received tokens');
         const token = lastTokens.access_token;
         const { payload } = await jwtVerify(token, jwks, { issuer: as.issuer, audience: API, typ: 'at+jwt' });
         assert.deepEqual(payload.roles, [role]);
-        assert.deepEqual(payload.permissions, PERMISSIONS[role]);
+        assert.deepEqual(payload.permissions, granted(role));
         assert.equal(payload.client_id, client.clientId);
 
         await page.getByRole('link', { name: 'Call the API' }).click();
@@ -132,7 +144,7 @@ for (const engine of testEngines()) {
         assert.ok(answer.notes.length >= 1);
         assert.equal(answer.user.sub, payload.sub);
         assert.deepEqual(answer.user.roles, [role]);
-        assert.deepEqual(answer.user.permissions, PERMISSIONS[role]);
+        assert.deepEqual(answer.user.permissions, granted(role));
 
         const bearer = { authorization: `Bearer ${token}` };
         const stats = await fetch(`${api.url}/admin/stats`, { headers: bearer });

@@ -83,7 +83,7 @@ for (const engine of testEngines()) {
     it('roles list prints roles.json', async () => {
       const r = await cli(['roles', 'list']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /admin\s+read,write,delete,manage_users,manage_content\s+Full system access/);
+      assert.match(r.stdout, /admin\s+read,write,delete,manage_users,manage_content,manage_system,chat,save_progress\s+Full system access/);
       assert.deepEqual(JSON.parse((await cli(['roles', 'list', '--json'])).stdout).guest.permissions, ['read']);
     });
 

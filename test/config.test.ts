@@ -85,7 +85,7 @@ describe('configuration', () => {
   describe('refuses, naming the file and the field', () => {
     const cases: [string, (auth: Record<string, any>) => void, RegExp][] = [
       ['a typo in a key', (a) => (a.jwt.algoritm = 'ES256'), /auth_config\.json: unknown key "jwt\.algoritm"; allowed here: algorithm, access_token_expire_minutes, refresh_token_expire_days$/],
-      ['an unknown section', (a) => (a.sesion = {}), /auth_config\.json: unknown key "sesion"; allowed here: jwt, password, session, server, registration, /],
+      ['an unknown section', (a) => (a.sesion = {}), /auth_config\.json: unknown key "sesion"; allowed here: jwt, password, api_keys, session, server, registration, /],
       ['HS256 in the file', (a) => (a.jwt.algorithm = 'HS256'), /auth_config\.json: jwt\.algorithm "HS256" is refused: APIs verify tokens through the JWKS/],
       ['a string for a number', (a) => (a.jwt.access_token_expire_minutes = '30'), /auth_config\.json: jwt\.access_token_expire_minutes must be an integer \(got "30"\)$/],
       ['a weak argon2 setting', (a) => (a.password.argon2 = { memory_kib: 4096 }), /auth_config\.json: password\.argon2\.memory_kib must be at least 19456 \(got 4096\)$/],

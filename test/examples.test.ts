@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import { startApi, type RunningApi } from '../examples/api/app.js';
-import { escapeHtml, startWebApp, type RunningWebApp } from '../examples/web-app/app.js';
+import { escapeHtml, SCOPE, startWebApp, type RunningWebApp } from '../examples/web-app/app.js';
 import { packageRoot } from '../src/paths.js';
 import { freePort, PASSWORD, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { authorizeWithoutBrowser, clientConfig } from './helpers/browserless-login.js';
@@ -26,7 +26,7 @@ for (const engine of testEngines()) {
       const { client, secret } = await as.createClient({ name: 'Examples', grant: 'authorization_code', redirectUris: [REDIRECT] });
       const config = await clientConfig(as.issuer, client.client_id, secret);
       for (const role of ROLES) {
-        const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: `${role}@example.com`, password: PASSWORD });
+        const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: `${role}@example.com`, password: PASSWORD, scope: SCOPE });
         const answer = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
         tokens.set(role, answer.access_token);
       }
@@ -116,7 +116,7 @@ for (const engine of testEngines()) {
         assert.match(params.get('code_challenge') ?? '', /^[\w-]{43}$/);
         assert.ok(params.get('state') && params.get('nonce'));
         assert.equal(params.get('redirect_uri'), `${web.url}/callback`);
-        assert.equal(params.get('scope'), 'openid email roles offline_access');
+        assert.equal(params.get('scope'), 'openid email roles offline_access read write delete');
         const cookie = login.headers.getSetCookie()[0] ?? '';
         assert.match(cookie, /HttpOnly/);
         assert.match(cookie, /SameSite=Lax/);

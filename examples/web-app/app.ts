@@ -41,7 +41,8 @@ interface Session {
   user?: SignedInUser;
 }
 
-const SCOPE = 'openid email roles offline_access';
+/** Who the user is, and the permissions the example API checks: the consent page lists them, and tokens carry those the user holds. */
+export const SCOPE = 'openid email roles offline_access read write delete';
 const PENDING_LOGIN_MS = 10 * 60_000;
 const MAX_SESSIONS = 10_000;
 

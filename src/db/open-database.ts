@@ -36,7 +36,10 @@ export async function openDatabase(runtime: RuntimeSettings, options: OpenOption
   }
   const embedded = await openEmbeddedDatabase(runtime.dataDir, options.role);
   const description = `embedded database in ${runtime.dataDir}`;
-  const knex = createKnex(embedded.connection, 4);
+  // one connection: the embedded database's socket server runs each protocol message as it comes, so two
+  // connections' extended-protocol messages (Parse, Bind, Execute of unnamed statements) interleave and one
+  // query can receive another's result; PGlite runs one query at a time anyway, so nothing is lost
+  const knex = createKnex(embedded.connection, 1);
   try {
     await verifyReachable(knex, description);
   } catch (error) {

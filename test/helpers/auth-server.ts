@@ -15,7 +15,7 @@ export const ROLES = ['admin', 'instructor', 'student', 'guest'] as const;
 export const API = 'urn:auth-connect:api';
 /** The shipped roles.json, as tokens should carry it. */
 export const PERMISSIONS: Record<string, string[]> = {
-  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content', 'manage_system'],
+  admin: ['read', 'write', 'delete', 'manage_users', 'manage_content', 'manage_system', 'chat', 'save_progress'],
   instructor: ['read', 'write', 'manage_content'],
   student: ['read', 'chat', 'save_progress'],
   guest: ['read'],

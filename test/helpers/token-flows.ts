@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeJwt, type JWTPayload } from 'jose';
-import { authorizeWithoutBrowser } from './browserless-login.js';
+import { authorizeWithoutBrowser, type CookieJar } from './browserless-login.js';
 import { PASSWORD } from './auth-server.js';
 
 export const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -33,8 +33,8 @@ export async function tokenRequest(issuer: string, client: TestClient, params: R
 }
 
 /** The whole code flow (our pages, consent when shown, the code exchange) for `email` asking `scope`. */
-export async function codeFlow(issuer: string, client: TestClient, email: string, scope: string, password = PASSWORD): Promise<TokenAnswer & { pages: string[] }> {
-  const flow = await authorizeWithoutBrowser(issuer, { clientId: client.clientId, redirectUri: REDIRECT, email, password, scope });
+export async function codeFlow(issuer: string, client: TestClient, email: string, scope: string, options: { password?: string; jar?: CookieJar } = {}): Promise<TokenAnswer & { pages: string[] }> {
+  const flow = await authorizeWithoutBrowser(issuer, { clientId: client.clientId, redirectUri: REDIRECT, email, password: options.password ?? PASSWORD, scope, jar: options.jar });
   const code = flow.callback.searchParams.get('code');
   assert.ok(code, `the flow ended without a code: ${flow.callback.href}`);
   const answer = await tokenRequest(issuer, client, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: flow.codeVerifier });
