@@ -38,6 +38,8 @@ export interface AuthorizeOptions {
   password: string;
   scope?: string;
   params?: Record<string, string>;
+  /** A browser's cookies kept across flows (its `_session`, its device cookie); a fresh one by default. */
+  jar?: CookieJar;
 }
 
 export interface AuthorizeResult {
@@ -54,7 +56,7 @@ export interface AuthorizeResult {
  * consent form if one is shown, up to the redirect back to the app carrying the code.
  */
 export async function authorizeWithoutBrowser(issuer: string, options: AuthorizeOptions): Promise<AuthorizeResult> {
-  const jar = new CookieJar();
+  const jar = options.jar ?? new CookieJar();
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
