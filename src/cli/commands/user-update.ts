@@ -1,5 +1,6 @@
 import { changeRole, publicUser, resolveUser, setAccountActive } from '../../accounts/accounts-service.js';
 import { recordAudit } from '../../audit/audit-log.js';
+import { endUserSessions } from '../../sessions/sessions-service.js';
 import { UsageError, type Command, type OptionSpec } from '../command.js';
 
 const target: OptionSpec = { email: { type: 'string' }, id: { type: 'string' } };
@@ -29,12 +30,14 @@ export const userSetRole: Command = {
 function activation(active: boolean): Command {
   return {
     name: active ? 'user enable' : 'user disable',
-    summary: active ? 'let a disabled user log in again' : 'stop a user from logging in; their refresh tokens stop working',
+    summary: active ? 'let a disabled user log in again' : 'stop a user from logging in; their sessions and browser sign-ins end',
     usage: '(--email E | --id ID)',
     options: target,
     async run(ctx, options) {
       const accounts = await ctx.accounts();
       const user = await setAccountActive(accounts, (await resolveUser(accounts, reference(options))).id, active);
+      // as the admin API does: refresh tokens and browser sign-ins end now, not at their next use
+      if (!active) await endUserSessions(accounts, user.id, 'user_disabled');
       await recordAudit(accounts.db, { event: active ? 'user.enabled' : 'user.disabled', userId: user.id, details: { via: 'cli' } });
       ctx.print(`${user.email} is ${active ? 'enabled' : 'disabled'}`, publicUser(user));
     },
