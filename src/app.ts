@@ -9,6 +9,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
@@ -40,6 +41,8 @@ export function createApp(deps: AppContext): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
   const accounts: AccountsContext = { db, config };
+  // one throttle for every password check: pages, account API, change-password
+  const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
 
   app.use(deps.metrics.middleware);
   // the token endpoint is the hot path and none of our routes or pages apply to it: straight to the provider
@@ -56,14 +59,14 @@ export function createApp(deps: AppContext): Koa {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }]).routes());
-  const interactions = interactionRoutes({ provider: providers.current, accounts, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
+  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const account = authRoutes({ db, config, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
+  const account = authRoutes({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
   app.use(account.routes());
   app.use(account.allowedMethods());
   const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });

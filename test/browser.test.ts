@@ -11,7 +11,7 @@ import { launchChromium, requireChromium } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
 
 const CLIENT_NAME = 'Example App';
-const FAILED_LOGIN = 'The email or password is not correct.';
+const FAILED_LOGIN = 'The email or password is not correct. After repeated failures, sign-in pauses for a while.';
 
 for (const engine of testEngines()) {
   describe(`in a browser: the example app, the example API and our pages on ${engine}`, function () {

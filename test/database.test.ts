@@ -4,6 +4,7 @@ import { authenticate, changeRole, createAccount, setAccountActive, type Account
 import { findUserById } from '../src/accounts/users-repository.js';
 import { hashParameters } from '../src/accounts/password-hashing.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { createLoginThrottle } from '../src/login-throttle/login-throttle.js';
 import { migrateToLatest, migrationStatus, rollbackAll } from '../src/db/migrations.js';
 import type { Database } from '../src/db/open-database.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
@@ -52,6 +53,12 @@ for (const engine of testEngines()) {
 
     describe('accounts', () => {
       before(() => migrateToLatest(database.knex));
+      /** A sign-in through the login throttle, as every route makes it; the user or undefined. */
+      const signIn = async (ctx: AccountsContext, email: string, password: string) => {
+        const throttle = createLoginThrottle({ db: ctx.db, settings: config.auth.login_throttle, serverSecret: 'test-secret-that-is-long-enough-for-auth-connect' });
+        const result = await authenticate(ctx, throttle, { email, password }, { address: '127.0.0.1' });
+        return result.outcome === 'signed_in' ? result.user : undefined;
+      };
 
       it('creates a user with the default role and a hash carrying its parameters', async () => {
         const user = await createAccount(accounts, { email: ' New.User@Example.com ', password: 'Secret123' });
@@ -79,26 +86,26 @@ for (const engine of testEngines()) {
 
       it('authenticates by email in any case; unknown, wrong and disabled all give nothing', async () => {
         const user = await createAccount(accounts, { email: 'login@example.com', password: 'Secret123', role: 'instructor' });
-        assert.equal((await authenticate(accounts, 'LOGIN@example.com', 'Secret123'))?.id, user.id);
-        assert.equal(await authenticate(accounts, 'login@example.com', 'Secret124'), undefined);
-        assert.equal(await authenticate(accounts, 'nobody@example.com', 'Secret123'), undefined);
-        assert.equal(await authenticate(accounts, 'not an email', 'Secret123'), undefined);
-        assert.equal(await authenticate(accounts, 'login@example.com', 'x'.repeat(1 << 20)), undefined);
+        assert.equal((await signIn(accounts, 'LOGIN@example.com', 'Secret123'))?.id, user.id);
+        assert.equal(await signIn(accounts, 'login@example.com', 'Secret124'), undefined);
+        assert.equal(await signIn(accounts, 'nobody@example.com', 'Secret123'), undefined);
+        assert.equal(await signIn(accounts, 'not an email', 'Secret123'), undefined);
+        assert.equal(await signIn(accounts, 'login@example.com', 'x'.repeat(1 << 20)), undefined);
         await setAccountActive(accounts, user.id, false);
-        assert.equal(await authenticate(accounts, 'login@example.com', 'Secret123'), undefined);
+        assert.equal(await signIn(accounts, 'login@example.com', 'Secret123'), undefined);
         await setAccountActive(accounts, user.id, true);
-        assert.equal((await authenticate(accounts, 'login@example.com', 'Secret123'))?.id, user.id);
+        assert.equal((await signIn(accounts, 'login@example.com', 'Secret123'))?.id, user.id);
       });
 
       it('re-makes a hash made with weaker parameters at the next successful login', async () => {
         const user = await createAccount(accounts, { email: 'rehash@example.com', password: 'Secret123' });
         const stronger: AccountsContext = { db: database.knex, config: { ...config, auth: { ...config.auth, password: { ...config.auth.password, argon2: { memory_kib: 19456, iterations: 3, parallelism: 1 } } } } };
-        assert.equal(await authenticate(stronger, 'rehash@example.com', 'wrong'), undefined);
+        assert.equal(await signIn(stronger, 'rehash@example.com', 'wrong'), undefined);
         assert.equal(hashParameters((await findUserById(database.knex, user.id))!.password_hash)?.iterations, 2, 'a failed login changes nothing');
-        await authenticate(stronger, 'rehash@example.com', 'Secret123');
+        await signIn(stronger, 'rehash@example.com', 'Secret123');
         const stored = (await findUserById(database.knex, user.id))!.password_hash;
         assert.equal(hashParameters(stored)?.iterations, 3);
-        assert.ok(await authenticate(stronger, 'rehash@example.com', 'Secret123'), 'the new hash verifies');
+        assert.ok(await signIn(stronger, 'rehash@example.com', 'Secret123'), 'the new hash verifies');
       });
 
       it('changes roles only to roles that exist', async () => {

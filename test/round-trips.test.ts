@@ -120,15 +120,17 @@ for (const engine of testEngines()) {
       // 5. insert into oidc_payloads (RefreshToken)                        -- the next refresh token
     });
 
-    it('password login (POST /api/auth/login): 7', async () => {
-      await expectRoundTrips('login', 7, () => login());
-      // 1. select users by email                                           -- the account (then one argon2 verify)
-      // 2. update users set last_login_at                                  -- success clears failures
-      // 3. insert into oidc_payloads (Grant)                               -- the grant
-      // 4. insert into user_sessions                                       -- the session
-      // 5. update user_sessions … beyond max_sessions_per_user             -- end the oldest if over the limit
-      // 6. insert into oidc_payloads (RefreshToken)                        -- the refresh token (the access token is a JWT, not stored)
-      // 7. insert into audit_events                                        -- the login, audited
+    it('password login (POST /api/auth/login): 9', async () => {
+      await expectRoundTrips('login', 9, () => login());
+      // 1. select login_throttle_take(…)                                   -- a token from the account's and the address's buckets
+      // 2. select users by email                                           -- the account (then one argon2 verify)
+      // 3. update users set last_login_at                                  -- the last login
+      // 4. update login_throttle_buckets                                   -- a success gives its token back
+      // 5. insert into oidc_payloads (Grant)                               -- the grant
+      // 6. insert into user_sessions                                       -- the session
+      // 7. update user_sessions … beyond max_sessions_per_user             -- end the oldest if over the limit
+      // 8. insert into oidc_payloads (RefreshToken)                        -- the refresh token (the access token is a JWT, not stored)
+      // 9. insert into audit_events                                        -- the login, audited
     });
   });
 }

@@ -5,7 +5,8 @@ import { assertRoleExists } from '../rbac/roles.js';
 import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
-import { findUserByEmail, findUserById, insertUser, isUniqueViolation, recordFailedLogin, updateUser, type UserPatch, type UserRow } from './users-repository.js';
+import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
+import { findUserByEmail, findUserById, insertUser, isUniqueViolation, updateUser, type UserPatch, type UserRow } from './users-repository.js';
 
 export interface AccountsContext {
   db: Knex;
@@ -40,52 +41,89 @@ export async function createAccount(ctx: AccountsContext, input: { email: unknow
   }
 }
 
+export type SignIn =
+  | { outcome: 'signed_in'; user: UserRow; deviceToken: string; replacedDeviceToken?: string }
+  | { outcome: 'failed' }
+  | { outcome: 'paused'; retryAfterSeconds: number };
+
+export type PasswordChange = { outcome: 'changed'; user: UserRow } | { outcome: 'failed' } | { outcome: 'paused'; retryAfterSeconds: number };
+
 /**
- * Checks an email and password. Unknown email, wrong password, disabled and locked account all return
- * undefined after one argon2 verification, so neither the answer nor its timing tells them apart.
- * Wrong passwords count towards a temporary lock (config lockout); a success clears the count, and a
- * hash made with weaker settings than configured is re-made now that the password is known.
+ * Checks an email and password through the login throttle. Unknown email, wrong password and disabled
+ * account all fail after one argon2 verification, so neither the answer nor its timing tells them apart;
+ * a paused source gets `paused` before any check, the same for every account. A hash made with weaker
+ * settings than configured is re-made now that the password is known.
  */
-export async function authenticate(ctx: AccountsContext, emailInput: unknown, password: unknown): Promise<UserRow | undefined> {
-  const settings = ctx.config.auth.password.argon2;
-  const candidate = typeof password === 'string' && [...password].length <= ctx.config.auth.password.max_length ? password : undefined;
-  let email: string | undefined;
+export async function authenticate(ctx: AccountsContext, throttle: LoginThrottle, credentials: { email: unknown; password: unknown }, source: LoginSource): Promise<SignIn> {
+  const email = throttleEmail(credentials.email);
+  const checked = await throttle.check(email, source, () => verifyCredentials(ctx, email, credentials.password));
+  if (checked.outcome !== 'passed') return checked;
+  return { outcome: 'signed_in', user: checked.value, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
+}
+
+/**
+ * Changes a signed-in user's password after checking the current one through the same throttle as a
+ * login: a stolen access token gives no more guesses than the login page.
+ */
+export async function changePassword(
+  ctx: AccountsContext,
+  throttle: LoginThrottle,
+  user: UserRow,
+  passwords: { current: unknown; next: unknown },
+  source: LoginSource,
+): Promise<PasswordChange> {
+  assertPasswordPolicy(passwords.next, ctx.config.auth.password);
+  const checked = await throttle.check(user.email, source, async () => {
+    const candidate = boundedPassword(ctx, passwords.current);
+    if (candidate === undefined) return verifyAgainstDummy('', ctx.config.auth.password.argon2).then(() => undefined);
+    return checkPassword(ctx, user, candidate);
+  });
+  if (checked.outcome !== 'passed') return checked;
+  const passwordHash = await hashPassword(passwords.next as string, ctx.config.auth.password.argon2);
+  const changed = await updateUser(ctx.db, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
+  return changed ? { outcome: 'changed', user: changed } : { outcome: 'failed' };
+}
+
+/** The account key the throttle and device tokens use: the normalised email, or the input as typed when it is none. */
+function throttleEmail(input: unknown): string {
   try {
-    email = normaliseEmail(emailInput);
+    return normaliseEmail(input);
   } catch {
-    email = undefined;
+    return String(input ?? '').trim().toLowerCase().slice(0, 1024);
   }
-  const user = email ? await findUserByEmail(ctx.db, email) : undefined;
-  if (!user || candidate === undefined || (user.locked_until && user.locked_until > new Date())) {
-    await verifyAgainstDummy(candidate ?? '', settings);
+}
+
+function isEmail(email: string): boolean {
+  try {
+    return normaliseEmail(email) === email;
+  } catch {
+    return false;
+  }
+}
+
+function boundedPassword(ctx: AccountsContext, password: unknown): string | undefined {
+  return typeof password === 'string' && [...password].length <= ctx.config.auth.password.max_length ? password : undefined;
+}
+
+/** The unthrottled check; only ever called from inside throttle.check. */
+async function verifyCredentials(ctx: AccountsContext, email: string, password: unknown): Promise<UserRow | undefined> {
+  const candidate = boundedPassword(ctx, password);
+  const user = isEmail(email) ? await findUserByEmail(ctx.db, email) : undefined;
+  if (!user || candidate === undefined) {
+    await verifyAgainstDummy(candidate ?? '', ctx.config.auth.password.argon2);
     return undefined;
   }
   return checkPassword(ctx, user, candidate);
 }
 
-/** The password check for a known user, with lockout counting and rehashing. */
-export async function checkPassword(ctx: AccountsContext, user: UserRow, candidate: string): Promise<UserRow | undefined> {
+/** The password check for a known user, with rehashing; a disabled user fails after the same work. */
+async function checkPassword(ctx: AccountsContext, user: UserRow, candidate: string): Promise<UserRow | undefined> {
   const settings = ctx.config.auth.password.argon2;
   const { valid, needsRehash } = await verifyPassword(user.password_hash, candidate, settings);
-  if (!valid) {
-    await recordFailedLogin(ctx.db, user.id, ctx.config.auth.lockout);
-    return undefined;
-  }
-  if (!user.is_active) return undefined;
-  const patch: UserPatch = { last_login_at: new Date(), ...(user.failed_login_count ? { failed_login_count: 0, locked_until: null } : {}) };
+  if (!valid || !user.is_active) return undefined;
+  const patch: UserPatch = { last_login_at: new Date() };
   if (needsRehash) patch.password_hash = await hashPassword(candidate, settings);
   return (await updateUser(ctx.db, user.id, patch)) ?? user;
-}
-
-export async function changePassword(ctx: AccountsContext, user: UserRow, currentPassword: unknown, newPassword: unknown): Promise<UserRow | undefined> {
-  if (typeof currentPassword !== 'string' || [...currentPassword].length > ctx.config.auth.password.max_length) {
-    await verifyAgainstDummy('', ctx.config.auth.password.argon2);
-    return undefined;
-  }
-  assertPasswordPolicy(newPassword, ctx.config.auth.password);
-  if (!(await checkPassword(ctx, user, currentPassword))) return undefined;
-  const passwordHash = await hashPassword(newPassword, ctx.config.auth.password.argon2);
-  return updateUser(ctx.db, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
 }
 
 /** Finds a user by id or by email (as an operator would type either). */

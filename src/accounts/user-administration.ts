@@ -5,7 +5,7 @@ import { AuthConnectError } from '../errors.js';
 import { deleteGrantsOfAccount } from '../oidc/payloads-repository.js';
 import { InsufficientPermissionsError, isSelf, lacking, type Caller } from '../rbac/caller.js';
 import { assertRoleExists, permissionsOfRole } from '../rbac/roles.js';
-import { endSessions } from '../sessions/sessions-service.js';
+import { endUserSessions } from '../sessions/sessions-service.js';
 import { changeRole, createAccount, setAccountActive, UserNotFoundError, type AccountsContext } from './accounts-service.js';
 import { findUserById, type UserRow } from './users-repository.js';
 
@@ -38,7 +38,10 @@ export async function updateUserAs(ctx: AccountsContext, caller: Caller, userId:
       assertMayAssign(ctx, caller, change.role);
       const from = user.role;
       user = await changeRole({ ...ctx, db }, user.id, change.role);
-      await audit(db, caller, origin, 'user.role_changed', user.id, { from, to: user.role });
+      // permissions taken away end every sign-in now, rather than at the next refresh
+      const removed = permissionsOfRole(ctx.config.roles, from).filter((p) => !permissionsOfRole(ctx.config.roles, user.role).includes(p));
+      const ended = removed.length ? await endEverySession({ ...ctx, db }, caller, user.id, 'role_changed') : 0;
+      await audit(db, caller, origin, 'user.role_changed', user.id, { from, to: user.role, ...(removed.length ? { sessions_ended: ended } : {}) });
     }
     if (change.is_active !== undefined && change.is_active !== user.is_active) {
       if (isSelf(caller, user.id)) throw new AuthConnectError('INVALID_REQUEST', 'you cannot disable your own account', 400);
@@ -75,8 +78,9 @@ function assertMayAssign(ctx: AccountsContext, caller: Caller, role: string): vo
   if (missing.length) throw new InsufficientPermissionsError(`the role ${role} has permissions you lack (${missing.join(', ')})`);
 }
 
+/** Sessions with their refresh tokens, browser sign-ins, and grants no session holds (third-party consents). */
 async function endEverySession(ctx: AccountsContext, caller: Caller, userId: string, reason: string): Promise<number> {
-  const ended = await endSessions(ctx, { kind: 'others', userId }, reason, caller.actor);
+  const ended = await endUserSessions(ctx, userId, reason, { actor: caller.actor });
   await deleteGrantsOfAccount(ctx.db, userId);
   return ended.length;
 }

@@ -7,6 +7,7 @@ export interface UserRow {
   role: string;
   is_active: boolean;
   email_verified: boolean;
+  /** Unused since the login throttle (migration 004); kept for older readers. */
   failed_login_count: number;
   last_failed_login_at: Date | null;
   locked_until: Date | null;
@@ -16,7 +17,7 @@ export interface UserRow {
   updated_at: Date;
 }
 
-export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified' | 'failed_login_count' | 'locked_until'>>;
+export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -65,19 +66,4 @@ export async function updateUser(db: Knex, id: string, patch: UserPatch): Promis
   if (!UUID.test(id)) return undefined;
   const [row] = await db('users').where({ id }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
   return row as UserRow | undefined;
-}
-
-/**
- * Counts a wrong password in one statement (concurrent failures are all counted) and, from the
- * max_failures-th on, locks the account for base_minutes doubling per further failure, up to max_minutes.
- */
-export async function recordFailedLogin(db: Knex, id: string, lockout: { max_failures: number; base_minutes: number; max_minutes: number }): Promise<void> {
-  await db.raw(
-    `update users set failed_login_count = failed_login_count + 1, last_failed_login_at = now(),
-       locked_until = case when failed_login_count + 1 >= ?
-         then now() + make_interval(mins => least(?, ? * power(2, least(20, failed_login_count + 1 - ?)))::int)
-         else locked_until end
-     where id = ?`,
-    [lockout.max_failures, lockout.max_minutes, lockout.base_minutes, lockout.max_failures, id],
-  );
 }

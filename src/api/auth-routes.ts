@@ -12,6 +12,7 @@ import { isFirstParty } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { rateLimit } from '../http/rate-limit.js';
+import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
@@ -32,6 +33,7 @@ export interface AuthRoutesDeps {
   verifier: AccessTokenVerifier;
   /** The registered client a token was issued to (static or from the database). */
   findClient: (clientId: string) => Promise<object | undefined>;
+  throttle: LoginThrottle;
 }
 
 const email = { type: 'string', maxLength: 1024 } as const;
@@ -39,7 +41,8 @@ const password = { type: 'string', maxLength: 4096 } as const;
 const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
 
 const registerBody = bodyValidator<{ email: string; password: string }>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password } });
-const loginBody = bodyValidator<{ email: string; password: string; client_id?: string }>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password, client_id: clientId } } as JSONSchemaType<{ email: string; password: string; client_id?: string }>);
+type LoginBody = { email: string; password: string; client_id?: string; device_token?: string };
+const loginBody = bodyValidator<LoginBody>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password, client_id: clientId, device_token: { type: 'string', maxLength: 200, nullable: true } } } as JSONSchemaType<LoginBody>);
 const refreshBody = bodyValidator<{ refresh_token: string; client_id?: string }>({ type: 'object', additionalProperties: false, required: ['refresh_token'], properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 1024 }, client_id: clientId } } as JSONSchemaType<{ refresh_token: string; client_id?: string }>);
 const changePasswordBody = bodyValidator<{ current_password: string; new_password: string }>({ type: 'object', additionalProperties: false, required: ['current_password', 'new_password'], properties: { current_password: password, new_password: password } });
 const apiKeyBody = bodyValidator<{ name: string; permissions?: string[]; expires_in_days?: number }>({
@@ -55,6 +58,12 @@ const apiKeyBody = bodyValidator<{ name: string; permissions?: string[]; expires
 
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
+/** The login throttle's answer: the same for every account, before any password check. */
+const paused = (ctx: Context, retryAfter: number) => {
+  ctx.status = 429;
+  ctx.set('Retry-After', String(retryAfter));
+  ctx.body = { error: 'TOO_MANY_REQUESTS', message: `sign-in is paused after repeated failures; try again in ${retryAfter} s` };
+};
 
 /** What bearer + a caller check put on the request. */
 const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClaims; user: UserRow; caller: Caller };
@@ -93,12 +102,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
     const provider = deps.provider();
     await assertPasswordLoginClient(provider, clientId);
-    const user = await checkCredentials(accounts, body.email, body.password);
-    if (!user) {
-      await recordAudit(db, { event: 'login', outcome: 'failure', clientId, ...audit(ctx), details: { email: String(body.email).trim().toLowerCase().slice(0, 254), via: 'api' } });
+    const signIn = await checkCredentials(accounts, deps.throttle, body, { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] });
+    if (signIn.outcome !== 'signed_in') {
+      await recordAudit(db, { event: 'login', outcome: 'failure', clientId, ...audit(ctx), details: { email: String(body.email).trim().toLowerCase().slice(0, 254), via: 'api', ...(signIn.outcome === 'paused' ? { paused: true } : {}) } });
+      if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
       throw invalidCredentials();
     }
-    ctx.body = await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) });
+    const { user } = signIn;
+    // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
+    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) })), device_token: signIn.deviceToken };
     await recordAudit(db, { event: 'login', userId: user.id, clientId, ...audit(ctx), details: { via: 'api' } });
   });
 
@@ -133,12 +145,13 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.put('/change-password', bearer, currentUser, async (ctx) => {
     const { auth, user } = authed(ctx);
     const body = changePasswordBody(ctx);
-    const changed = await changePassword(accounts, user, body.current_password, body.new_password);
-    if (!changed) {
-      await recordAudit(db, { event: 'password.change', outcome: 'failure', userId: user.id, ...audit(ctx) });
+    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
+    const changed = await changePassword(accounts, deps.throttle, user, { current: body.current_password, next: body.new_password }, { address: ctx.ip, sessionId: current });
+    if (changed.outcome !== 'changed') {
+      await recordAudit(db, { event: 'password.change', outcome: 'failure', userId: user.id, ...audit(ctx), ...(changed.outcome === 'paused' ? { details: { paused: true } } : {}) });
+      if (changed.outcome === 'paused') return paused(ctx, changed.retryAfterSeconds);
       throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
     }
-    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
     const ended = await endSessions(sessions, { kind: 'others', userId: user.id, exceptSessionId: current }, 'password_changed', self(user));
     await recordAudit(db, { event: 'password.change', userId: user.id, ...audit(ctx), details: { sessions_ended: ended.length } });
     ctx.body = { message: 'password changed', sessions_ended: ended.length };

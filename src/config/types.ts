@@ -15,7 +15,7 @@ export interface AuthConfig {
   api_keys: { default_lifetime_days: number; max_lifetime_days: number };
   server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
   registration: { enabled: boolean; default_role: string };
-  lockout: { max_failures: number; base_minutes: number; max_minutes: number };
+  login_throttle: LoginThrottleSettings;
   rate_limit: { login_per_minute: number; register_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
   /** The first is the default resource. */
@@ -23,6 +23,19 @@ export interface AuthConfig {
 }
 
 export type PasswordPolicy = AuthConfig['password'];
+
+/** A token bucket: `burst` guesses at once, refilled at `per_hour`. */
+export interface BucketSettings {
+  burst: number;
+  per_hour: number;
+}
+
+export interface LoginThrottleSettings {
+  per_account: BucketSettings;
+  per_address: BucketSettings;
+  known_device: BucketSettings;
+  known_device_days: number;
+}
 
 export interface Argon2Settings {
   memory_kib: number;

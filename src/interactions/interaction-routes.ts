@@ -12,6 +12,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
+import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-cookie.js';
+import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { consentItems } from './consent-items.js';
 import type { CsrfProtection } from './csrf.js';
 import { renderPage, type PageContext } from './render-page.js';
@@ -20,13 +22,17 @@ export interface InteractionDeps {
   /** The provider in service now (it is replaced when signing keys change). */
   provider: () => Provider;
   accounts: AccountsContext;
+  throttle: LoginThrottle;
   csrf: CsrfProtection;
   page: PageContext;
   log: Logger;
   loginPerMinute: number;
 }
 
-const FAILED_LOGIN = 'The email or password is not correct.';
+// the same words for every account: they say how the throttle works, never whether an account exists
+const FAILED_LOGIN = 'The email or password is not correct. After repeated failures, sign-in pauses for a while.';
+const pausedLogin = (seconds: number) =>
+  `Sign-in is paused after repeated failures. Try again in ${seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`;
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** Our login and consent pages, under /interaction/:uid where oidc-provider's interaction cookie is scoped. */
@@ -62,23 +68,27 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     });
   });
 
-  const throttle = rateLimit(deps.loginPerMinute, (retryAfter) => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
-  router.post('/login', throttle, form, async (ctx) => {
+  const requestRate = rateLimit(deps.loginPerMinute, (retryAfter) => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
+  router.post('/login', requestRate, form, async (ctx) => {
     const provider = deps.provider();
     const interaction = await details(ctx, provider);
     const body = formBody(ctx);
     requireCsrf(ctx, csrf, interaction.uid, body.csrf);
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
-    const user = await authenticate(accounts, email, body.password);
+    const signIn = await authenticate(accounts, deps.throttle, { email, password: body.password }, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) });
     const audit = { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: String(interaction.params.client_id ?? '') || null };
-    if (!user) {
-      await recordAudit(accounts.db, { event: 'login', outcome: 'failure', ...audit, details: { email: email.trim().toLowerCase(), via: 'page' } });
-      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error: FAILED_LOGIN }, 401);
+    if (signIn.outcome !== 'signed_in') {
+      const paused = signIn.outcome === 'paused';
+      await recordAudit(accounts.db, { event: 'login', outcome: 'failure', ...audit, details: { email: email.trim().toLowerCase(), via: 'page', ...(paused ? { paused: true } : {}) } });
+      if (paused) ctx.set('Retry-After', String(signIn.retryAfterSeconds));
+      const error = paused ? pausedLogin(signIn.retryAfterSeconds) : FAILED_LOGIN;
+      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error }, paused ? 429 : 401);
       return;
     }
-    await recordAudit(accounts.db, { event: 'login', userId: user.id, ...audit, details: { via: 'page' } });
-    await finish(ctx, provider, { login: { accountId: user.id } });
+    writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);
+    await recordAudit(accounts.db, { event: 'login', userId: signIn.user.id, ...audit, details: { via: 'page' } });
+    await finish(ctx, provider, { login: { accountId: signIn.user.id } });
   });
 
   router.post('/confirm', form, async (ctx) => {

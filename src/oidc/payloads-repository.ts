@@ -99,3 +99,27 @@ export async function deleteGrantsOfAccount(db: Knex, accountId: string): Promis
     [accountId],
   );
 }
+
+/**
+ * Deletes the browser sign-ins (oidc-provider's Session rows, behind the `_session` cookie) of an account,
+ * except those that carry one of `keepGrantIds`; the next authorization request then asks for the password.
+ */
+export async function deleteBrowserSessionsOfAccount(db: Knex, accountId: string, keepGrantIds: readonly string[] = []): Promise<number> {
+  const { rowCount } = await db.raw<{ rowCount: number }>(
+    `delete from oidc_payloads where model = 'Session' and payload->>'accountId' = ?
+       and not exists (select 1 from jsonb_each(coalesce(payload->'authorizations', '{}'::jsonb)) a where a.value->>'grantId' = any(?::text[]))`,
+    [accountId, [...keepGrantIds]],
+  );
+  return rowCount;
+}
+
+/** Deletes the browser sign-ins that carry any of these grants (the same sign-in as the sessions ended). */
+export async function deleteBrowserSessionsHoldingGrants(db: Knex, accountId: string, grantIds: readonly string[]): Promise<number> {
+  if (grantIds.length === 0) return 0;
+  const { rowCount } = await db.raw<{ rowCount: number }>(
+    `delete from oidc_payloads where model = 'Session' and payload->>'accountId' = ?
+       and exists (select 1 from jsonb_each(coalesce(payload->'authorizations', '{}'::jsonb)) a where a.value->>'grantId' = any(?::text[]))`,
+    [accountId, [...grantIds]],
+  );
+  return rowCount;
+}

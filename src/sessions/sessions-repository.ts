@@ -97,3 +97,8 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
   );
   return rows;
 }
+
+export async function findGrantOfSession(db: Knex, sessionId: string): Promise<string | undefined> {
+  const { rows } = await db.raw<{ rows: { grant_id: string }[] }>('select grant_id from user_sessions where id = ?', [sessionId]);
+  return rows[0]?.grant_id;
+}

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
-import { deleteGrants } from '../oidc/payloads-repository.js';
-import { insertSession, listActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
+import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount, deleteGrants } from '../oidc/payloads-repository.js';
+import { findGrantOfSession, insertSession, listActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
 
 export interface SessionsContext {
   db: Knex;
@@ -35,14 +35,39 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
   return id;
 }
 
-/** Ends sessions and revokes their grants, so their refresh tokens stop working at once. */
+/**
+ * Ends sessions and revokes their grants, so their refresh tokens stop working at once. Ending one session
+ * ('one') or all of a user's ('others') also ends the matching browser sign-ins (oidc-provider's Session
+ * behind the `_session` cookie), so the next /auth asks for the password: with 'others' every browser
+ * sign-in of the user except the one carrying exceptSessionId's grant, with 'one' the one carrying its grant.
+ * Token replays, revocations and the session limit ('grant', 'beyond-limit') end only the session itself.
+ */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
+  const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(ctx.db, selector.exceptSessionId) : undefined;
   const ended = await revokeSessions(ctx.db, selector, reason);
-  await deleteGrants(ctx.db, ended.map((s) => s.grant_id));
+  const grantIds = ended.map((s) => s.grant_id);
+  await deleteGrants(ctx.db, grantIds);
   for (const session of ended) {
     await recordAudit(ctx.db, { event: 'session.ended', userId: session.user_id, actor, clientId: session.client_id, details: { session_id: session.id, reason } });
   }
+  const userId = selector.kind === 'others' ? selector.userId : selector.kind === 'one' ? (selector.userId ?? ended[0]?.user_id) : undefined;
+  if (userId) {
+    const browserEnded = selector.kind === 'others'
+      ? await deleteBrowserSessionsOfAccount(ctx.db, userId, kept ? [kept] : [])
+      : await deleteBrowserSessionsHoldingGrants(ctx.db, userId, grantIds);
+    if (browserEnded) await recordAudit(ctx.db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
+  }
   return ended;
+}
+
+/**
+ * Ends every sign-in of a user — sessions with their refresh tokens and browser sessions — for a password
+ * change, a disable, a role change that takes permissions away, or an admin's "end sessions".
+ * `keepSessionId` keeps the one session (and its browser sign-in) the user is acting from, only where the
+ * user asked for the change themselves.
+ */
+export function endUserSessions(ctx: SessionsContext, userId: string, reason: string, options: { actor?: Actor; keepSessionId?: string } = {}): Promise<SessionRow[]> {
+  return endSessions(ctx, { kind: 'others', userId, exceptSessionId: options.keepSessionId }, reason, options.actor);
 }
 
 export function listSessions(ctx: SessionsContext, userId: string): Promise<SessionRow[]> {

@@ -38,7 +38,7 @@ export interface AuthorizeOptions {
   password: string;
   scope?: string;
   params?: Record<string, string>;
-  /** A browser's cookies: pass the same jar again and the sign-in it holds skips the login page. */
+  /** A browser's cookies kept across flows (its `_session`, its device cookie); a fresh one by default. */
   jar?: CookieJar;
 }
 

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+
+export interface Bucket {
+  key: string;
+  burst: number;
+  perHour: number;
+}
+
+export type TakeResult = { taken: true } | { taken: false; retryAfterSeconds: number };
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Takes one token from every bucket, or from none when any of them holds less than one (the
+ * login_throttle_take function of migration 004: one round trip, row locks, all or nothing).
+ * A bucket holds min(burst, tokens + elapsed × per_hour) at `now`; no row means a full bucket.
+ */
+export async function takeTokens(db: Knex, buckets: readonly Bucket[], now: Date): Promise<TakeResult> {
+  const { rows } = await db.raw<{ rows: { wait: number }[] }>('select login_throttle_take(?::text[], ?::float8[], ?::float8[], ?::timestamptz) as wait', [
+    buckets.map((b) => b.key),
+    buckets.map((b) => b.burst),
+    buckets.map((b) => b.perHour / HOUR_MS),
+    now,
+  ]);
+  const wait = Number(rows[0]!.wait);
+  return wait === 0 ? { taken: true } : { taken: false, retryAfterSeconds: wait };
+}
+
+/** Gives back the token a check took (it succeeded), never filling a bucket beyond its burst. */
+export async function returnTokens(db: Knex, buckets: readonly Bucket[]): Promise<void> {
+  await db.raw(
+    `update login_throttle_buckets b set tokens = least(u.burst, b.tokens + 1)
+       from unnest(?::text[], ?::float8[]) as u(key, burst) where b.key = u.key`,
+    [buckets.map((b) => b.key), buckets.map((b) => b.burst)],
+  );
+}
+
+/** Deletes buckets untouched since `before`: by then they are full again, which is what no row means. */
+export async function deleteIdleBuckets(db: Knex, before: Date): Promise<number> {
+  const { rowCount } = await db.raw<{ rowCount: number }>('delete from login_throttle_buckets where updated_at < ?', [before]);
+  return rowCount;
+}
