@@ -122,7 +122,7 @@ for (const engine of testEngines()) {
         await submitLogin(`${role}@example.com`, PASSWORD);
         const items = await approveConsent();
         assert.deepEqual(
-          items.filter((item) => item.includes('permission')),
+          items.filter((item) => item.includes('(permission')),
           granted(role).map((p) => `${DESCRIPTIONS[p]} (permission "${p}")`),
           'the consent page lists each permission the app will receive, and only those',
         );
