@@ -14,12 +14,14 @@ import { holdProvider } from './oidc/provider-holder.js';
 import { createMetrics } from './http/metrics.js';
 import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
+import { securePrivateDirectories } from './files/secure-private-directories.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.runtime.logLevel);
+  securePrivateDirectories(config.runtime);
   const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
 
   const database = await openDatabase(config.runtime, { role: 'server' });
