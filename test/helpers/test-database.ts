@@ -45,6 +45,7 @@ function runtimeFor(overrides: Partial<RuntimeSettings>): RuntimeSettings {
     dataDir,
     configDir: path.join(packageRoot, 'config'),
     keysDir: path.join(dataDir, 'keys'),
+    metricsHost: '127.0.0.1',
     logLevel: 'silent',
     ...overrides,
   };
