@@ -10,6 +10,7 @@ import { deriveCookieKeys } from './config/cookie-keys.js';
 import { loadSigningKeys } from './keys/load-signing-keys.js';
 import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
+import { hardenProvider } from './oidc/harden-provider.js';
 import { holdProvider } from './oidc/provider-holder.js';
 import { createMetrics } from './http/metrics.js';
 import { listenForMetrics } from './http/metrics-listener.js';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
     const metrics = createMetrics();
     const build = () => {
-      const provider = createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
+      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog }), config);
       metrics.watch(provider);
       return provider;
     };
