@@ -4,6 +4,7 @@ import type { AccountsContext } from './accounts/accounts-service.js';
 import type { Config } from './config/types.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
+import { pinToIssuer } from './http/pin-to-issuer.js';
 import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
@@ -39,6 +40,7 @@ export function createApp(deps: AppContext): Koa {
   const { config, db, log, providers } = deps;
   const app = new Koa({ proxy: config.auth.server.trust_proxy });
   app.keys = deps.cookieKeys;
+  pinToIssuer(app, config.runtime.issuer);
   app.silent = true;
   const accounts: AccountsContext = { db, config };
   // one throttle for every password check: pages, account API, change-password

@@ -10,20 +10,25 @@ import { deriveCookieKeys } from './config/cookie-keys.js';
 import { loadSigningKeys } from './keys/load-signing-keys.js';
 import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
+import { hardenProvider } from './oidc/harden-provider.js';
 import { holdProvider } from './oidc/provider-holder.js';
 import { createMetrics } from './http/metrics.js';
+import { listenForMetrics } from './http/metrics-listener.js';
 import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
+import { securePrivateDirectories } from './files/secure-private-directories.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.runtime.logLevel);
+  securePrivateDirectories(config.runtime);
   const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
 
   const database = await openDatabase(config.runtime, { role: 'server' });
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
   let stopUsage: () => Promise<void> = async () => {};
   try {
     const applied = await migrateToLatest(database.knex);
@@ -35,7 +40,7 @@ async function main(): Promise<void> {
     const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
     const metrics = createMetrics();
     const build = () => {
-      const provider = createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog });
+      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog }), config);
       metrics.watch(provider);
       return provider;
     };
@@ -45,13 +50,20 @@ async function main(): Promise<void> {
     const app = createApp({ config, db: database.knex, log, providers, keyRing, metrics, cookieKeys, serverSecret });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
+    if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
   } catch (error) {
+    server?.close();
     await database.close().catch(() => {});
     throw error;
   }
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.runtime.port;
+  if (metricsServer) {
+    const metricsAddress = metricsServer.address();
+    const metricsPort = typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : config.runtime.metricsPort;
+    log.info({ metricsPort }, `metrics on http://${config.runtime.metricsHost}:${metricsPort}/metrics`);
+  }
   log.info({ port, database: database.description }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description})`);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

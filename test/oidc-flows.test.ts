@@ -227,15 +227,6 @@ for (const engine of testEngines()) {
         assert.equal(response.status, 401);
       });
 
-      it('counts token requests by grant type and outcome at /metrics', async () => {
-        await tokenRequest({});
-        await tokenRequest({}, 'wrong-secret');
-        const text = await (await fetch(`${as.issuer}/metrics`)).text();
-        assert.match(text, /auth_connect_token_requests_total\{grant_type="client_credentials",outcome="success"\} [1-9]/);
-        assert.match(text, /auth_connect_http_request_duration_seconds_count\{group="token",method="POST",status="401"\} [1-9]/);
-        assert.match(text, /auth_connect_process_resident_memory_bytes/);
-      });
-
       it('refuses an unknown resource with invalid_target', async () => {
         const response = await tokenRequest({ resource: 'https://other.example/api' });
         assert.equal(response.status, 400);

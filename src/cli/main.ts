@@ -11,6 +11,8 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<number> {
+  // files the CLI creates (keys, the embedded database) are private, as the server's are
+  process.umask(0o077);
   const json = argv.includes('--json');
   const words = argv.filter((a) => a !== '--json');
   const wantsHelp = words.includes('--help') || words.includes('-h') || words[0] === 'help';

@@ -27,6 +27,8 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     throw new ConfigError('JWT_SECRET: must be at least 32 characters (for example: openssl rand -base64 48)');
   }
 
+  const metricsPort = readMetricsPort(env.METRICS_PORT);
+
   return {
     production,
     issuer,
@@ -37,8 +39,17 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     configDir,
     keysDir: path.resolve(env.KEYS_DIR || 'keys'),
     jwtSecret,
+    metricsPort,
+    metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
     logLevel,
   };
+}
+
+function readMetricsPort(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || port > 65_535) throw new ConfigError(`METRICS_PORT=${raw}: must be a port number (0-65535), or unset to serve no metrics`);
+  return port;
 }
 
 function checkDatabaseUrl(value: string): void {

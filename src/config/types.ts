@@ -80,6 +80,9 @@ export interface RuntimeSettings {
   configDir: string;
   keysDir: string;
   jwtSecret?: string;
+  /** Where /metrics is served; unset = nowhere. */
+  metricsPort?: number;
+  metricsHost: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 import { tryLockDataDir, type LockOwner } from './embedded-lock.js';
+import { OwnerOnlyNodeFS } from './owner-only-pglite-fs.js';
 
 export interface EmbeddedDatabase {
   /** node-postgres connection settings that reach the embedded database over its unix socket. */
@@ -60,7 +61,7 @@ export async function openEmbeddedDatabase(dataDir: string, role: LockOwner['rol
 
 async function startOwner(dataDir: string, socketPath: string, connection: pg.ClientConfig, release: () => void): Promise<EmbeddedDatabase> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
-  const db = await PGlite.create(path.join(dataDir, 'pgdata'));
+  const db = await PGlite.create({ fs: new OwnerOnlyNodeFS(path.join(dataDir, 'pgdata')) });
   rmSync(socketPath, { force: true }); // left behind by an owner that was killed
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
   await server.start();

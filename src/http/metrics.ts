@@ -1,10 +1,14 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { TOKEN_EXCHANGE_GRANT } from '../oidc/account-api-client.js';
+import { closedLabel } from './closed-label.js';
 
 /**
- * Prometheus metrics at /metrics: process metrics, requests by route group and status with their
- * duration, and token-endpoint outcomes by grant type. Route groups, not paths, keep the label set small.
+ * Prometheus metrics: process metrics, requests by route group and status with their duration, and
+ * token-endpoint outcomes by grant type. Every label comes from a closed set (anything else counts as
+ * `other`): a label taken from the request would let anyone create series without bound.
+ * They are served by the metrics listener (metrics-listener.ts), never on the main port.
  */
 export function createMetrics() {
   const registry = new Registry();
@@ -24,30 +28,30 @@ export function createMetrics() {
   });
 
   const middleware: Middleware = async (ctx, next) => {
-    if (ctx.path === '/metrics') {
-      ctx.set('Cache-Control', 'no-store');
-      ctx.type = registry.contentType;
-      ctx.body = await registry.metrics();
-      return;
-    }
     const end = requests.startTimer();
     try {
       await next();
     } finally {
       // the provider answers on the raw response (ctx.respond = false), so read the status from there
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      end({ group: routeGroup(ctx.path), method: ctx.method, status: String(status) });
+      end({ group: routeGroup(ctx.path), method: closedLabel(ctx.method, METHODS), status: statusLabel(status) });
     }
   };
 
   const watch = (provider: Provider) => {
-    const grantType = (ctx: { oidc?: { params?: Record<string, unknown> } }) => String(ctx.oidc?.params?.grant_type ?? 'unknown').slice(0, 64);
+    const grantType = (ctx: { oidc?: { params?: Record<string, unknown> } }) => closedLabel(ctx.oidc?.params?.grant_type, GRANT_TYPES);
     provider.on('grant.success', (ctx) => grants.inc({ grant_type: grantType(ctx), outcome: 'success' }));
     provider.on('grant.error', (ctx) => grants.inc({ grant_type: grantType(ctx), outcome: 'error' }));
   };
 
-  return { middleware, watch };
+  return { middleware, watch, contentType: registry.contentType, render: () => registry.metrics() };
 }
+
+/** The grant types the token endpoint serves. */
+const GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT]);
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+const statusLabel = (status: number): string => (Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other');
 
 const GROUPS: [RegExp, string][] = [
   [/^\/token\/(introspection|revocation)/, 'token_management'],

@@ -12,6 +12,7 @@ import { endSessions } from '../sessions/sessions-service.js';
 import { accountApiClient } from './account-api-client.js';
 import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
+import { allowClientOrigin } from './client-cors.js';
 import { accountFinder } from './find-account.js';
 import { loadExistingGrant } from './first-party-grant.js';
 import { KnexAdapter } from './knex-adapter.js';
@@ -73,6 +74,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
     allowOmittingSingleRegisteredRedirectUri: false,
+    clientBasedCORS: allowClientOrigin,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

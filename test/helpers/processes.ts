@@ -39,10 +39,10 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line. */
-export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<RunningServer> {
+/** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
+export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, user?: { uid: number; gid: number }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let output = '';
     let settled = false;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { RuntimeSettings } from '../../src/config/types.js';
 import { openDatabase, type Database } from '../../src/db/open-database.js';
+import { makeOwnerOnly } from '../../src/files/make-owner-only.js';
 import { packageRoot } from '../../src/paths.js';
 
 export type EngineName = 'embedded' | 'postgres';
@@ -44,6 +45,7 @@ function runtimeFor(overrides: Partial<RuntimeSettings>): RuntimeSettings {
     dataDir,
     configDir: path.join(packageRoot, 'config'),
     keysDir: path.join(dataDir, 'keys'),
+    metricsHost: '127.0.0.1',
     logLevel: 'silent',
     ...overrides,
   };
@@ -89,6 +91,7 @@ async function createEmbeddedDatabase(): Promise<TestDatabase> {
   const source = await (template ??= embeddedTemplate());
   const runtime = runtimeFor({});
   cpSync(source, path.join(runtime.dataDir, 'pgdata'), { recursive: true });
+  makeOwnerOnly('DATA_DIR', runtime.dataDir); // as auth-connect leaves a database it created
   return {
     engine: 'embedded',
     env: { DATA_DIR: runtime.dataDir, KEYS_DIR: runtime.keysDir },

@@ -1,12 +1,14 @@
 import { describeFailure } from '../../describe-failure.js';
 import { migrationStatus } from '../../db/migrations.js';
 import type { Command } from '../command.js';
-import { healthChecks } from '../health-checks.js';
+import { filePermissions, healthChecks } from '../health-checks.js';
 
 export const health: Command = {
   name: 'health',
-  summary: 'check database, migrations and signing keys; exit 0 when all are fine, 1 otherwise',
+  summary: 'check database, migrations, signing keys and file permissions; exit 0 when all are fine, 1 otherwise',
   async run(ctx) {
+    // before the database: opening the embedded database tightens DATA_DIR, which would hide what was found
+    const permissions = await filePermissions(ctx);
     const results: { check: string; ok: boolean; detail: string }[] = [];
     let database;
     try {
@@ -29,6 +31,7 @@ export const health: Command = {
       }
     }
     for (const extra of healthChecks) results.push(await extra(ctx));
+    results.push(permissions);
     const ok = results.every((r) => r.ok);
     ctx.print(results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.check}: ${r.detail}`), { ok, checks: results });
     return ok ? 0 : 1;

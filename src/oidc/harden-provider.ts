@@ -1,0 +1,13 @@
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/types.js';
+import { discoveryCacheControl } from '../http/discovery-cache-control.js';
+import { pinToIssuer } from '../http/pin-to-issuer.js';
+import { dropUncheckedCors } from './drop-unchecked-cors.js';
+
+/** What the server adds around oidc-provider's request handling: URLs from the issuer, cache headers, CORS only where allowed. */
+export function hardenProvider(provider: Provider, config: Config): Provider {
+  pinToIssuer(provider, config.runtime.issuer);
+  provider.use(discoveryCacheControl(config.auth.signing_keys.prepublish_seconds));
+  provider.use(dropUncheckedCors);
+  return provider;
+}
