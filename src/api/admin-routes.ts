@@ -16,7 +16,9 @@ import { authenticate, requirePermission, requireRole, type AccessTokenClaims, t
 import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-repository.js';
 import { endSessions, publicSession } from '../sessions/sessions-service.js';
 import { jsonBody } from './json-body.js';
-import { dateParam, integerParam, isUuid, textParam, uuidParam } from './query-params.js';
+import { refuseUnstorableInput } from './storable-input.js';
+import { isUuid } from '../input/uuid.js';
+import { dateParam, integerParam, textParam, uuidParam } from './query-params.js';
 import { bodyValidator } from './validate-body.js';
 
 export interface AdminRoutesDeps {
@@ -71,6 +73,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
   router.use(authenticate(deps.verifier, { realm: config.runtime.issuer }));
   router.use(jsonBody());
+  router.use(refuseUnstorableInput());
 
   // users
   router.get('/users', manageUsers, async (ctx) => {

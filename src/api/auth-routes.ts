@@ -16,7 +16,10 @@ import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
 import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
+import { isClientId } from '../input/client-id.js';
+import { isUuid } from '../input/uuid.js';
 import { jsonBody } from './json-body.js';
+import { refuseUnstorableInput } from './storable-input.js';
 import { bodyValidator } from './validate-body.js';
 
 export interface AuthRoutesDeps {
@@ -74,6 +77,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     await next();
   });
   router.use(jsonBody());
+  router.use(refuseUnstorableInput());
 
   router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
     if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off', 403);
@@ -149,7 +153,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
     const id = ctx.params.id!;
-    const ended = /^[0-9a-f-]{36}$/i.test(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', user.id) : [];
+    const ended = isUuid(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', user.id) : [];
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
@@ -177,7 +181,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
 /** RFC 9700 §2.4: password login only for first-party clients, and only public ones (no secret to hold back). */
 async function assertPasswordLoginClient(provider: Provider, clientId: string): Promise<void> {
-  const client = /^[\x21-\x7e]{1,128}$/.test(clientId) ? await provider.Client.find(clientId) : undefined;
+  const client = isClientId(clientId) ? await provider.Client.find(clientId) : undefined;
   if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`, 400);
   const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
   if (!firstParty || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUuid } from '../input/uuid.js';
 import type { UserRow } from '../accounts/users-repository.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { AuthConnectError } from '../errors.js';
@@ -7,7 +8,6 @@ import { permissionsOfRole } from '../rbac/roles.js';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key-format.js';
 import { findApiKeyWithOwner, insertApiKey, listApiKeyRows, revokeApiKeyRow, type ApiKeyRow } from './api-keys-repository.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
 export class ApiKeyNotFoundError extends AuthConnectError {
@@ -50,7 +50,7 @@ export function listApiKeys(db: Knex, userId?: string): Promise<ApiKeyRow[]> {
 }
 
 export async function revokeApiKey(db: Knex, keyId: string, options: { ownerId?: string; actorUserId?: string } = {}): Promise<ApiKeyRow> {
-  const row = UUID.test(keyId) ? await revokeApiKeyRow(db, keyId, options.ownerId) : undefined;
+  const row = isUuid(keyId) ? await revokeApiKeyRow(db, keyId, options.ownerId) : undefined;
   if (!row) throw new ApiKeyNotFoundError();
   await recordAudit(db, { event: 'api_key.revoked', userId: row.user_id, actorUserId: options.actorUserId ?? row.user_id, details: { api_key_id: row.id, prefix: row.prefix } });
   return row;

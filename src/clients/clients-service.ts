@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AuthConnectError } from '../errors.js';
+import { isClientId } from '../input/client-id.js';
 import type { RolesConfig } from '../config/types.js';
 import { allPermissions } from '../rbac/roles.js';
 import { grantShape } from './client-metadata.js';
@@ -75,7 +76,7 @@ export function listClients(db: Knex): Promise<ClientRow[]> {
 }
 
 export async function deleteClient(db: Knex, clientId: string): Promise<void> {
-  if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
+  if (!isClientId(clientId) || !(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
   await notifyClientChanged(db, clientId); // every instance drops its cached copy
 }
 
@@ -106,7 +107,7 @@ export interface ClientPatch {
 }
 
 export async function updateClient(db: Knex, roles: RolesConfig, clientId: string, patch: ClientPatch): Promise<ClientRow> {
-  const current = await findClientRow(db, clientId);
+  const current = isClientId(clientId) ? await findClientRow(db, clientId) : undefined;
   if (!current) throw new ClientNotFoundError(clientId);
   const usesCode = (current.metadata.grant_types as string[]).includes('authorization_code');
   const metadata = { ...current.metadata };
@@ -131,7 +132,7 @@ export async function updateClient(db: Knex, roles: RolesConfig, clientId: strin
 
 /** A new secret for a confidential client; the old one stops working at once. */
 export async function resetClientSecret(db: Knex, clientId: string): Promise<{ client: ClientRow; secret: string }> {
-  const current = await findClientRow(db, clientId);
+  const current = isClientId(clientId) ? await findClientRow(db, clientId) : undefined;
   if (!current) throw new ClientNotFoundError(clientId);
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
   const secret = generateClientSecret();

@@ -6,6 +6,7 @@ import { authenticate, type AccountsContext } from '../accounts/accounts-service
 import { findUserById } from '../accounts/users-repository.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
+import { findUnstorableText } from '../input/storable-text.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { consentItems } from './consent-items.js';
@@ -123,8 +124,11 @@ function requireCsrf(ctx: Context, csrf: CsrfProtection, uid: string, token: unk
   if (!csrf.verify(ctx, uid, token)) throw new errors.InvalidRequest('the form expired or did not come from this site; go back to the app and try again');
 }
 
+/** The parsed form; text Postgres cannot store (NUL, lone surrogates) is a bad request, shown as a 400 page. */
 function formBody(ctx: Context): Record<string, unknown> {
   const body = (ctx.request as { body?: unknown }).body;
+  const where = findUnstorableText(body, 'a form field');
+  if (where) throw new errors.InvalidRequest(`${where} contains a character that is not allowed`);
   return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
+import { isUuid } from '../input/uuid.js';
 import { deleteGrants } from '../oidc/payloads-repository.js';
 import { insertSession, listActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
 
@@ -36,6 +37,7 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
 
 /** Ends sessions and revokes their grants, so their refresh tokens stop working at once. */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actorUserId?: string): Promise<SessionRow[]> {
+  if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
   const ended = await revokeSessions(ctx.db, selector, reason);
   await deleteGrants(ctx.db, ended.map((s) => s.grant_id));
   for (const session of ended) {
