@@ -129,6 +129,18 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('the text \\u0000 (a backslash, not a NUL) typed as an email: a failed sign-in, audited as typed, not a 500', async () => {
+      const typed = '\\u0000';
+      const r = await auth('POST', '/login', { email: typed, password: 'wrong' });
+      assert.deepEqual([r.status, r.body?.error], [401, 'INVALID_CREDENTIALS']);
+      const jar = new CookieJar();
+      const page = await follow(jar, authorizeUrl({}));
+      const response = await request(jar, new URL(`${page.url.pathname}/login`, as.issuer).href, postForm({ csrf: csrfOf(page.html), email: typed, password: 'wrong' }));
+      assert.equal(response.status, 401, (await response.text()).slice(0, 300));
+      const rows = await as.db.knex('audit_events').where({ event: 'login', outcome: 'failure' }).select('details');
+      assert.deepEqual(rows.map((row: { details: { email: string; via: string } }) => [row.details.email, row.details.via]).filter(([email]) => email === typed), [[typed, 'api'], [typed, 'page']]);
+    });
+
     it('a disabled user with a live browser session who comes back to /auth is asked to sign in again', async () => {
       const user = await as.createUser('leaver@example.com');
       const jar = new CookieJar();

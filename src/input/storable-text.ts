@@ -29,3 +29,15 @@ export function findUnstorableText(value: unknown, where = 'the request', depth 
   }
   return undefined;
 }
+
+/**
+ * A copy of `value` that Postgres can store, for records of what a client sent (the audit log): NUL
+ * becomes U+FFFD, as do lone surrogates. Works on the values, never on JSON text, where a typed
+ * backslash followed by "u0000" is indistinguishable from an escaped NUL by a pattern.
+ */
+export function toStorable(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\ufffd').toWellFormed();
+  if (depth > 64 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => toStorable(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [toStorable(key) as string, toStorable(item, depth + 1)]));
+}
