@@ -14,6 +14,8 @@ export interface AuthConfig {
   session: { max_sessions_per_user: number; session_timeout_minutes: number };
   server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
   registration: { enabled: boolean; default_role: string };
+  /** Rules for new accounts' emails (accounts/deceptive-email.ts). */
+  email: { allow_unicode_local_part: boolean };
   lockout: { max_failures: number; base_minutes: number; max_minutes: number };
   rate_limit: { login_per_minute: number; register_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
