@@ -19,6 +19,7 @@ import { adminRoutes } from './api/admin-routes.js';
 import { authRoutes } from './api/auth-routes.js';
 import { createVerifier } from './resource-server/index.js';
 import type { ProviderHolder } from './oidc/provider-holder.js';
+import { providerHandoff } from './oidc/provider-handoff.js';
 
 export interface AppContext {
   config: Config;
@@ -46,13 +47,11 @@ export function createApp(deps: AppContext): Koa {
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
 
+  const toProvider = providerHandoff(providers, { organization: config.auth.server.organization_name });
+
   app.use(deps.metrics.middleware);
   // the token endpoint is the hot path and none of our routes or pages apply to it: straight to the provider
-  app.use(async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/token') return next();
-    ctx.respond = false;
-    await providers.handle(ctx.req, ctx.res);
-  });
+  app.use(async (ctx, next) => (ctx.method === 'POST' && ctx.path === '/token' ? toProvider(ctx, next) : next()));
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
   app.use(staticAssets(['app.css']));
@@ -75,9 +74,6 @@ export function createApp(deps: AppContext): Koa {
   app.use(admin.routes());
   app.use(admin.allowedMethods());
 
-  app.use(async (ctx) => {
-    ctx.respond = false;
-    await providers.handle(ctx.req, ctx.res);
-  });
+  app.use(toProvider);
   return app;
 }

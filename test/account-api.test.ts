@@ -278,10 +278,6 @@ for (const engine of testEngines()) {
         it(name, async () => {
           const headers: Record<string, string> = name === 'a form body' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
           const r = await api(method, route, body, undefined, headers);
-          if (name === 'a NUL byte in the email') {
-            assert.deepEqual([r.status, r.body.error], [401, 'INVALID_CREDENTIALS']);
-            return;
-          }
           assert.equal(r.status, 400, JSON.stringify(r.body));
           assert.equal(r.body.error, 'INVALID_REQUEST');
           assert.equal(typeof r.body.message, 'string');

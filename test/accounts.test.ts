@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { assertEmailNotDeceptive } from '../src/accounts/deceptive-email.js';
 import { normaliseEmail } from '../src/accounts/email.js';
+import { mixesScripts } from '../src/accounts/mixed-script.js';
 import { checkPasswordPolicy } from '../src/accounts/password-policy.js';
 import { hashParameters, hashPassword, verifyPassword } from '../src/accounts/password-hashing.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -53,12 +55,54 @@ describe('argon2id hashing', () => {
     assert.deepEqual(await verifyPassword(strongHash, 'Secret123', policy.argon2), { valid: true, needsRehash: false });
     assert.deepEqual(await verifyPassword(hash, 'wrong', stronger), { valid: false, needsRehash: false });
   });
+
+  it('hashes and checks the NFC form, so a password typed in NFD matches', async () => {
+    const hash = await hashPassword('S\u00e9cret123', policy.argon2);
+    assert.deepEqual(await verifyPassword(hash, 'Se\u0301cret123', policy.argon2), { valid: true, needsRehash: false });
+  });
+
+  it('still verifies a hash made from the typed (NFD) form, and asks for it to be re-made', async () => {
+    const argon2 = (await import('argon2')).default;
+    const old = await argon2.hash('Se\u0301cret123', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    assert.deepEqual(await verifyPassword(old, 'Se\u0301cret123', policy.argon2), { valid: true, needsRehash: true });
+    assert.deepEqual(await verifyPassword(old, 'Sx\u0301cret123', policy.argon2), { valid: false, needsRehash: false });
+  });
+});
+
+describe('look-alike emails', () => {
+  it('tells mixed scripts from single ones (UTS #39 highly restrictive)', () => {
+    for (const mixed of ['\u0430dmin', 'p\u0430ypal', 'g\u03bfogle', '\u0430\u5c71']) assert.equal(mixesScripts(mixed), true, mixed);
+    for (const single of ['admin', 'ann.lee+tag', '\u0430\u0434\u043c\u0456\u043d', 'm\u00fcller', '\u5c71\u7530taro', '\u3084\u307e\u3060\u5c71\u7530', '\u00e9l\u00e8ve-2']) assert.equal(mixesScripts(single), false, single);
+  });
+
+  const strict = { allow_unicode_local_part: false };
+  const open = { allow_unicode_local_part: true };
+  const refuses = (email: string, rules: typeof strict) => assert.throws(() => assertEmailNotDeceptive(normaliseEmail(email), rules), (e: Error & { code?: string }) => e.code === 'INVALID_EMAIL', email);
+
+  it('by default refuses anything but ASCII before the @', () => {
+    refuses('\u0430dmin@example.com', strict);
+    refuses('m\u00fcller@example.com', strict);
+    assertEmailNotDeceptive(normaliseEmail('admin@b\u00fccher.de'), strict);
+  });
+
+  it('with allow_unicode_local_part, refuses only mixed scripts', () => {
+    refuses('\u0430dmin@example.com', open);
+    assertEmailNotDeceptive(normaliseEmail('m\u00fcller@example.com'), open);
+    assertEmailNotDeceptive(normaliseEmail('\u0430\u0434\u043c\u0456\u043d@example.com'), open);
+  });
+
+  it('refuses a domain label that mixes scripts, whatever the switch', () => {
+    refuses('admin@ex\u0430mple.com', open);
+    refuses('admin@ex\u0430mple.com', strict);
+  });
 });
 
 describe('email normalisation', () => {
-  it('trims, lower-cases and NFC-normalises', () => {
+  it('trims, lower-cases and NFKC-normalises: composed and decomposed accents, fullwidth letters are one address', () => {
     assert.equal(normaliseEmail('  Ann.Lee@Example.COM '), 'ann.lee@example.com');
     assert.equal(normaliseEmail('re\u0301my@example.com'), normaliseEmail('r\u00e9my@example.com'));
+    assert.equal(normaliseEmail('\uff41dmin@example.com'), 'admin@example.com');
+    assert.equal(normaliseEmail('\uff21\uff24\uff2d\uff29\uff2e@\uff45xample.com'), 'admin@example.com');
   });
 
   const refused: [string, unknown, RegExp][] = [

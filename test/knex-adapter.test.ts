@@ -53,6 +53,15 @@ for (const engine of testEngines()) {
       assert.ok((await codes.find('code-3'))?.consumed, 'still consumed after a re-save');
     });
 
+    it('answers text Postgres cannot store with invalid_request (saving) or "not found" (looking up), never a database error', async () => {
+      const sessions = new KnexAdapter(database.knex, 'Session');
+      await assert.rejects(sessions.upsert('s-nul', { kind: 'Session', claims: { 'a\u0000b': null } } as never, 60), { error: 'invalid_request' });
+      await assert.rejects(sessions.upsert('s-surrogate', { kind: 'Session', state: 'a\ud800' } as never, 60), { error: 'invalid_request' });
+      assert.equal(await sessions.find('a\u0000b'), undefined);
+      assert.equal(await sessions.findByUid('a\u0000b'), undefined);
+      assert.equal(await new KnexAdapter(database.knex, 'DeviceCode').findByUserCode('a\udc00'), undefined);
+    });
+
     it('answers a used request_uri with invalid_request_uri', async () => {
       const par = new KnexAdapter(database.knex, 'PushedAuthorizationRequest');
       await par.upsert('par-1', { kind: 'PushedAuthorizationRequest' }, 60);

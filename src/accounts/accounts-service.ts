@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { AuthConnectError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { assertRoleExists } from '../rbac/roles.js';
+import { assertEmailNotDeceptive } from './deceptive-email.js';
 import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
@@ -29,6 +30,7 @@ export class UserNotFoundError extends AuthConnectError {
 
 export async function createAccount(ctx: AccountsContext, input: { email: unknown; password: unknown; role?: string }): Promise<UserRow> {
   const email = normaliseEmail(input.email);
+  assertEmailNotDeceptive(email, ctx.config.auth.email);
   const role = input.role ?? ctx.config.auth.registration.default_role;
   assertRoleExists(ctx.config.roles, role);
   assertPasswordPolicy(input.password, ctx.config.auth.password);

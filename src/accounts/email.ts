@@ -13,13 +13,15 @@ export class InvalidEmailError extends AuthConnectError {
 }
 
 /**
- * The one canonical form of an email address: trimmed, Unicode NFC, lower case. Accounts are unique on
- * this form, so "Ann@X.test" and "ann@x.test" are one account. Control and invisible format characters
- * (zero-width, bidi overrides) are refused rather than stripped, so what a person sees is what is stored.
+ * The one canonical form of an email address: trimmed, Unicode NFKC, lower case. Accounts are unique on
+ * this form, so "Ann@X.test", "ann@x.test" and the fullwidth "ａｎｎ@x.test" are one account (NFKC folds
+ * compatibility look-alikes such as fullwidth letters and ligatures; NFC would keep them apart). Control and
+ * invisible format characters (zero-width, bidi overrides) are refused rather than stripped, so what a
+ * person sees is what is stored. Look-alikes across scripts are refused at sign-up (deceptive-email.ts).
  */
 export function normaliseEmail(input: unknown): string {
   if (typeof input !== 'string') throw new InvalidEmailError('must be a string');
-  const email = input.trim().normalize('NFC').toLowerCase();
+  const email = input.trim().normalize('NFKC').toLowerCase().normalize('NFKC');
   if (email.length === 0) throw new InvalidEmailError('is required');
   if (email.length > MAX_EMAIL) throw new InvalidEmailError(`must be at most ${MAX_EMAIL} characters`);
   if (/[\p{C}\s]/u.test(email)) throw new InvalidEmailError('contains spaces, control or invisible characters');

@@ -15,9 +15,17 @@ export interface VerifyResult {
   needsRehash: boolean;
 }
 
+/**
+ * NIST SP 800-63B §5.1.1.2: the same password typed with composed or decomposed accents (NFC / NFD,
+ * which keyboards and operating systems differ on) is the same password. Hashes are made from NFC.
+ */
+export function normalisePassword(password: string): string {
+  return password.normalize('NFC');
+}
+
 export function hashPassword(password: string, settings: Argon2Settings): Promise<string> {
   return runHash(() =>
-    argon2.hash(password, {
+    argon2.hash(normalisePassword(password), {
       type: argon2.argon2id,
       memoryCost: settings.memory_kib,
       timeCost: settings.iterations,
@@ -26,15 +34,25 @@ export function hashPassword(password: string, settings: Argon2Settings): Promis
   );
 }
 
+/**
+ * Checks the NFC form; hashes made before passwords were normalised hold the password as it was typed,
+ * so when the NFC form fails and differs, the typed form is tried once and a match asks for a rehash
+ * (made from NFC). Only passwords that change under NFC pay the second check.
+ */
 export async function verifyPassword(storedHash: string, password: string, settings: Argon2Settings): Promise<VerifyResult> {
-  let valid = false;
+  const normalised = normalisePassword(password);
+  if (await matches(storedHash, normalised)) return { valid: true, needsRehash: isWeakerThan(storedHash, settings) };
+  if (normalised !== password && (await matches(storedHash, password))) return { valid: true, needsRehash: true };
+  return { valid: false, needsRehash: false };
+}
+
+async function matches(storedHash: string, password: string): Promise<boolean> {
   try {
-    valid = await runHash(() => argon2.verify(storedHash, password));
+    return await runHash(() => argon2.verify(storedHash, password));
   } catch (error) {
     if ((error as Error).name === 'OverloadedError') throw error;
-    valid = false; // a malformed stored hash never matches
+    return false; // a malformed stored hash never matches
   }
-  return { valid, needsRehash: valid && isWeakerThan(storedHash, settings) };
 }
 
 let dummyHash: Promise<string> | undefined;

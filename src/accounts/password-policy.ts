@@ -1,5 +1,6 @@
 import { AuthConnectError } from '../errors.js';
 import type { PasswordPolicy } from '../config/types.js';
+import { normalisePassword } from './password-hashing.js';
 
 export interface PolicyViolation {
   rule: 'min_length' | 'max_length' | 'require_uppercase' | 'require_lowercase' | 'require_digit' | 'require_special' | 'not_a_string';
@@ -17,8 +18,9 @@ export class WeakPasswordError extends AuthConnectError {
 }
 
 /** Every rule of the configured policy that `password` does not meet (empty when it is acceptable). */
-export function checkPasswordPolicy(password: unknown, policy: PasswordPolicy): PolicyViolation[] {
-  if (typeof password !== 'string') return [{ rule: 'not_a_string', message: 'a text value' }];
+export function checkPasswordPolicy(input: unknown, policy: PasswordPolicy): PolicyViolation[] {
+  if (typeof input !== 'string') return [{ rule: 'not_a_string', message: 'a text value' }];
+  const password = normalisePassword(input); // the rules judge what is hashed
   const length = [...password].length;
   const violations: PolicyViolation[] = [];
   if (length < policy.min_length) violations.push({ rule: 'min_length', message: `at least ${policy.min_length} characters` });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUuid } from '../input/uuid.js';
 
 export interface UserRow {
   id: string;
@@ -19,7 +20,6 @@ export interface UserRow {
 
 export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True when Postgres refused a write because of a unique index. */
 export function isUniqueViolation(error: unknown): boolean {
@@ -34,7 +34,7 @@ export async function insertUser(db: Knex, user: { email: string; passwordHash: 
 }
 
 export async function findUserById(db: Knex, id: string): Promise<UserRow | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   return (await db('users').where({ id }).first()) as UserRow | undefined;
 }
 
@@ -63,7 +63,7 @@ export async function listUsers(db: Knex, query: UserListQuery): Promise<{ users
 }
 
 export async function updateUser(db: Knex, id: string, patch: UserPatch): Promise<UserRow | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const [row] = await db('users').where({ id }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
   return row as UserRow | undefined;
 }

@@ -20,7 +20,9 @@ import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-
 import { endSessions, publicSession } from '../sessions/sessions-service.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller, requires, type ManagementState } from './management-access.js';
-import { dateParam, integerParam, isUuid, textParam, uuidParam } from './query-params.js';
+import { refuseUnstorableInput } from './storable-input.js';
+import { isUuid } from '../input/uuid.js';
+import { dateParam, integerParam, textParam, uuidParam } from './query-params.js';
 import { bodyValidator } from './validate-body.js';
 
 export interface AdminRoutesDeps {
@@ -83,6 +85,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   router.use(authenticate(deps.verifier, { realm: config.runtime.issuer }));
   router.use(managementCaller({ db, roles: config.roles, findClient: deps.findClient }, { machines: true }));
   router.use(jsonBody());
+  router.use(refuseUnstorableInput());
 
   // users
   router.get('/users', manageUsers, async (ctx) => {

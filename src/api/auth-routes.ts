@@ -20,8 +20,11 @@ import { permissionsOfRole } from '../rbac/roles.js';
 import type { Caller } from '../rbac/caller.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
 import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
+import { isClientId } from '../input/client-id.js';
+import { isUuid } from '../input/uuid.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller } from './management-access.js';
+import { refuseUnstorableInput } from './storable-input.js';
 import { bodyValidator } from './validate-body.js';
 
 export interface AuthRoutesDeps {
@@ -87,6 +90,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     await next();
   });
   router.use(jsonBody());
+  router.use(refuseUnstorableInput());
 
   router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
     if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off', 403);
@@ -166,7 +170,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
     const id = ctx.params.id!;
-    const ended = /^[0-9a-f-]{36}$/i.test(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', self(user)) : [];
+    const ended = isUuid(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', self(user)) : [];
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
@@ -194,7 +198,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
 /** RFC 9700 §2.4: password login only for first-party clients, and only public ones (no secret to hold back). */
 async function assertPasswordLoginClient(provider: Provider, clientId: string): Promise<void> {
-  const client = /^[\x21-\x7e]{1,128}$/.test(clientId) ? await provider.Client.find(clientId) : undefined;
+  const client = isClientId(clientId) ? await provider.Client.find(clientId) : undefined;
   if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`, 400);
   if (!isFirstParty(client) || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {
     throw new AuthConnectError('UNAUTHORIZED_CLIENT', 'password login is only for first-party public clients; use the authorization code flow', 403);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUuid } from '../input/uuid.js';
 import type { UserRow } from '../accounts/users-repository.js';
 import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -9,7 +10,6 @@ import { permissionsOfRole } from '../rbac/roles.js';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key-format.js';
 import { findApiKeyWithOwner, insertApiKey, listApiKeyRows, revokeApiKeyRow, type ApiKeyRow } from './api-keys-repository.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
 export class ApiKeyNotFoundError extends AuthConnectError {
@@ -65,7 +65,7 @@ export function listApiKeys(db: Knex, userId?: string): Promise<ApiKeyRow[]> {
 /** Revokes a key (only the owner's own when `ownerId` is given); the audit row names who did it. */
 export async function revokeApiKey(db: Knex, keyId: string, actor: Actor, ownerId?: string): Promise<ApiKeyRow> {
   return db.transaction(async (trx) => {
-    const row = UUID.test(keyId) ? await revokeApiKeyRow(trx, keyId, ownerId) : undefined;
+    const row = isUuid(keyId) ? await revokeApiKeyRow(trx, keyId, ownerId) : undefined;
     if (!row) throw new ApiKeyNotFoundError();
     await recordAudit(trx, { event: 'api_key.revoked', userId: row.user_id, actor, details: { api_key_id: row.id, prefix: row.prefix } });
     return row;

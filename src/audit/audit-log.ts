@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { actorColumns, type Actor } from './actor.js';
+import { toStorable } from '../input/storable-text.js';
 
 export interface AuditEvent {
   event: string;
@@ -23,8 +24,8 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
     client_id: event.clientId ?? null,
     ip: event.ip ?? null,
     user_agent: event.userAgent?.slice(0, 512) ?? null,
-    // Postgres text and jsonb cannot hold NUL; whatever a client typed must not turn an audit write into a 500
-    details: JSON.stringify(event.details ?? {}).replace(/\\u0000/g, ''),
+    // whatever a client typed must not turn an audit write into a 500 (jsonb refuses NUL and lone surrogates)
+    details: JSON.stringify(toStorable(event.details ?? {})),
   });
 }
 

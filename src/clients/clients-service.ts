@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { AuthConnectError } from '../errors.js';
+import { isClientId } from '../input/client-id.js';
 import type { RolesConfig } from '../config/types.js';
 import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/caller.js';
 import { allPermissions } from '../rbac/roles.js';
@@ -94,7 +95,7 @@ export function listClients(db: Knex): Promise<ClientRow[]> {
 
 export async function deleteClient(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<void> {
   await ctx.db.transaction(async (db) => {
-    if (!(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
+    if (!isClientId(clientId) || !(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
     await audit(db, caller, origin, 'client.deleted', clientId);
     await notifyClientChanged(db, clientId); // delivered at commit: every instance drops its cached copy
   });
@@ -129,7 +130,7 @@ export interface ClientPatch {
 
 export async function updateClient(ctx: ClientsContext, caller: Caller, clientId: string, patch: ClientPatch, origin: ChangeOrigin): Promise<ClientRow> {
   const { db, roles } = ctx;
-  const current = await findClientRow(db, clientId);
+  const current = isClientId(clientId) ? await findClientRow(db, clientId) : undefined;
   if (!current) throw new ClientNotFoundError(clientId);
   const usesCode = (current.metadata.grant_types as string[]).includes('authorization_code');
   const metadata = { ...current.metadata };
@@ -159,7 +160,7 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
 
 /** A new secret for a confidential client; the old one stops working at once. */
 export async function resetClientSecret(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<{ client: ClientRow; secret: string }> {
-  const current = await findClientRow(ctx.db, clientId);
+  const current = isClientId(clientId) ? await findClientRow(ctx.db, clientId) : undefined;
   if (!current) throw new ClientNotFoundError(clientId);
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
   const secret = generateClientSecret();

@@ -16,6 +16,8 @@ export interface AuthConfig {
   server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
   registration: { enabled: boolean; default_role: string };
   login_throttle: LoginThrottleSettings;
+  /** Rules for new accounts' emails (accounts/deceptive-email.ts). */
+  email: { allow_unicode_local_part: boolean };
   rate_limit: { login_per_minute: number; register_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
   /** The first is the default resource. */

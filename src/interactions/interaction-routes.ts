@@ -10,6 +10,7 @@ import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
+import { findUnstorableText } from '../input/storable-text.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-cookie.js';
@@ -138,8 +139,11 @@ function requireCsrf(ctx: Context, csrf: CsrfProtection, uid: string, token: unk
   if (!csrf.verify(ctx, uid, token)) throw new errors.InvalidRequest('the form expired or did not come from this site; go back to the app and try again');
 }
 
+/** The parsed form; text Postgres cannot store (NUL, lone surrogates) is a bad request, shown as a 400 page. */
 function formBody(ctx: Context): Record<string, unknown> {
   const body = (ctx.request as { body?: unknown }).body;
+  const where = findUnstorableText(body, 'a form field');
+  if (where) throw new errors.InvalidRequest(`${where} contains a character that is not allowed`);
   return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }
 

@@ -3,6 +3,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { clientCacheFor } from '../clients/client-cache.js';
 import { clientMetadataFromRow } from '../clients/client-metadata.js';
 import { findClientRow } from '../clients/clients-repository.js';
+import { isClientId } from '../input/client-id.js';
 import { withProviderErrors } from './database-unavailable.js';
 
 /**
@@ -19,7 +20,7 @@ export class ClientAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    if (!/^[\x21-\x7e]{1,128}$/.test(id)) return undefined; // never send NUL bytes or oversized ids to Postgres
+    if (!isClientId(id)) return undefined;
     return clientCacheFor(this.#db).get(id, async () => {
       const row = await withProviderErrors(() => findClientRow(this.#db, id));
       return row ? (clientMetadataFromRow(row) as AdapterPayload) : undefined;

@@ -15,6 +15,7 @@ import { ClientAdapter } from './client-adapter.js';
 import { allowClientOrigin } from './client-cors.js';
 import { accountFinder } from './find-account.js';
 import { loadExistingGrant } from './first-party-grant.js';
+import { interactionPolicyWithAccountCheck } from './interaction-policy.js';
 import { KnexAdapter } from './knex-adapter.js';
 import { lifetimes } from './lifetimes.js';
 import { resourceIndicators } from './resource-servers.js';
@@ -86,7 +87,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     extraTokenClaims: tokenClaims(db, roles) as Configuration['extraTokenClaims'],
     formats: { customizers: { jwt: alignJwtScope as NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'] } },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithAccountCheck() },
     cookies: {
       keys: deps.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax' },

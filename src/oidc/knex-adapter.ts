@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { findUnstorableText, isStorableText } from '../input/storable-text.js';
 import { withProviderErrors } from './database-unavailable.js';
 import {
   consumePayload, deleteGrantOf, deletePayload, deletePayloadsOfGrant, findPayload, findPayloadByUid, findPayloadByUserCode,
@@ -22,6 +23,9 @@ export class KnexAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    // text from the request that Postgres cannot store (e.g. a NUL escaped inside the JSON `claims`
+    // parameter) is the client's mistake: invalid_request, not a failed insert
+    if (findUnstorableText(payload)) throw new errors.InvalidRequest('a request parameter contains a NUL byte or an unpaired surrogate');
     await withProviderErrors(() => upsertPayload(this.#db, {
       model: this.#model,
       id,
@@ -34,14 +38,17 @@ export class KnexAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(id)) return undefined; // no such token, and no failed query
     return toPayload(await withProviderErrors(() => findPayload(this.#db, this.#model, id)));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(uid)) return undefined; // no such token, and no failed query
     return toPayload(await withProviderErrors(() => findPayloadByUid(this.#db, this.#model, uid)));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(userCode)) return undefined; // no such token, and no failed query
     return toPayload(await withProviderErrors(() => findPayloadByUserCode(this.#db, this.#model, userCode)));
   }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
+import { isUuid } from '../input/uuid.js';
 import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount, deleteGrants } from '../oidc/payloads-repository.js';
 import { findGrantOfSession, insertSession, listActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
 
@@ -44,6 +45,7 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
  */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
   const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(ctx.db, selector.exceptSessionId) : undefined;
+  if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
   const ended = await revokeSessions(ctx.db, selector, reason);
   const grantIds = ended.map((s) => s.grant_id);
   await deleteGrants(ctx.db, grantIds);
