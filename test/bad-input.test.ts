@@ -137,7 +137,7 @@ for (const engine of testEngines()) {
       const page = await follow(jar, authorizeUrl({}));
       const response = await request(jar, new URL(`${page.url.pathname}/login`, as.issuer).href, postForm({ csrf: csrfOf(page.html), email: typed, password: 'wrong' }));
       assert.equal(response.status, 401, (await response.text()).slice(0, 300));
-      const rows = await as.db.knex('audit_events').where({ event: 'login', outcome: 'failure' }).select('details');
+      const rows = await as.db.knex('audit_events').where({ event: 'login', outcome: 'failure' }).orderBy('id').select('details');
       assert.deepEqual(rows.map((row: { details: { email: string; via: string } }) => [row.details.email, row.details.via]).filter(([email]) => email === typed), [[typed, 'api'], [typed, 'page']]);
     });
 
