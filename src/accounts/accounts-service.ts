@@ -29,14 +29,28 @@ export class UserNotFoundError extends AuthConnectError {
 }
 
 export async function createAccount(ctx: AccountsContext, input: { email: unknown; password: unknown; role?: string }): Promise<UserRow> {
+  return insertAccount(ctx.db, await prepareAccount(ctx, input));
+}
+
+export interface PreparedAccount {
+  email: string;
+  passwordHash: string;
+  role: string;
+}
+
+/** Checks a new account's email, role and password and hashes the password: the slow part, kept out of transactions. */
+export async function prepareAccount(ctx: AccountsContext, input: { email: unknown; password: unknown; role?: string }): Promise<PreparedAccount> {
   const email = normaliseEmail(input.email);
   assertEmailNotDeceptive(email, ctx.config.auth.email);
   const role = input.role ?? ctx.config.auth.registration.default_role;
   assertRoleExists(ctx.config.roles, role);
   assertPasswordPolicy(input.password, ctx.config.auth.password);
-  const passwordHash = await hashPassword(input.password, ctx.config.auth.password.argon2);
+  return { email, role, passwordHash: await hashPassword(input.password, ctx.config.auth.password.argon2) };
+}
+
+export async function insertAccount(db: Knex, account: PreparedAccount): Promise<UserRow> {
   try {
-    return await insertUser(ctx.db, { email, passwordHash, role });
+    return await insertUser(db, account);
   } catch (error) {
     if (isUniqueViolation(error)) throw new UserExistsError();
     throw error;

@@ -6,7 +6,7 @@ import { deleteGrantsOfAccount } from '../oidc/payloads-repository.js';
 import { InsufficientPermissionsError, isSelf, lacking, type Caller } from '../rbac/caller.js';
 import { assertRoleExists, permissionsOfRole } from '../rbac/roles.js';
 import { endUserSessions } from '../sessions/sessions-service.js';
-import { changeRole, createAccount, setAccountActive, UserNotFoundError, type AccountsContext } from './accounts-service.js';
+import { changeRole, insertAccount, prepareAccount, setAccountActive, UserNotFoundError, type AccountsContext } from './accounts-service.js';
 import { findUserById, type UserRow } from './users-repository.js';
 
 export interface UserChange {
@@ -23,8 +23,9 @@ export interface UserChange {
 export async function createUserAs(ctx: AccountsContext, caller: Caller, input: { email: unknown; password: unknown; role?: string }, origin: ChangeOrigin): Promise<UserRow> {
   const role = input.role ?? ctx.config.auth.registration.default_role;
   assertMayAssign(ctx, caller, role);
+  const prepared = await prepareAccount(ctx, { ...input, role });
   return ctx.db.transaction(async (db) => {
-    const user = await createAccount({ ...ctx, db }, { ...input, role });
+    const user = await insertAccount(db, prepared);
     await audit(db, caller, origin, 'user.created', user.id, { role });
     return user;
   });
