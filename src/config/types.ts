@@ -16,7 +16,7 @@ export interface AuthConfig {
   server: { port: number; host: string; issuer?: string; trust_proxy: boolean; organization_name: string };
   registration: { enabled: boolean; default_role: string };
   login_throttle: LoginThrottleSettings;
-  rate_limit: { login_per_minute: number; register_per_minute: number };
+  rate_limit: { login_per_minute: number; register_per_minute: number; user_code_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
   /** The first is the default resource. */
   resources: { identifier: string; name?: string }[];
@@ -57,7 +57,7 @@ export interface RolesConfig {
 export interface StaticClientConfig {
   client_id: string;
   client_name?: string;
-  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials' | 'urn:ietf:params:oauth:grant-type:device_code')[];
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
