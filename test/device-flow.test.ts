@@ -131,6 +131,11 @@ for (const engine of testEngines()) {
       assert.match(wrongHtml, /That code is not valid/);
       assert.match(wrongHtml, /value="BCDF-GHJK"/, 'the code entered is shown again to correct it');
 
+      // verification_uri_complete: the engine's self-submitting form, its one script allowed by hash only
+      const complete = await request(new CookieJar(), `${as.issuer}/device?user_code=BCDF-GHJK`);
+      assert.match(await complete.text(), /<noscript>[\s\S]*<button/);
+      assert.match(complete.headers.get('content-security-policy') ?? '', /script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+
       const forged = await post({ xsrf: 'not-the-token', user_code: 'BCDF-GHJK' });
       assert.equal(forged.status, 400);
       assert.doesNotMatch(await forged.text(), /That code is not valid/, 'a forged form never reaches the code lookup');
