@@ -129,6 +129,12 @@ for (const [name, start] of [['Koa', koaApi], ['Node', nodeApi]] as const) {
       });
     }
 
+    it('answers a DPoP scheme without a token with a DPoP challenge', async () => {
+      const response = await call('/notes', { authorization: 'DPoP', dpop: await proofFor() });
+      assert.equal(response.status, 401);
+      assert.match(response.challenge, /^DPoP realm="dpop-api", error="invalid_token", error_description="the DPoP access token is malformed"/);
+    });
+
     it('accepts a proof once: the same proof sent again is refused', async () => {
       const proof = await proofFor();
       assert.equal((await call('/notes', { authorization: `DPoP ${bound}`, dpop: proof })).status, 200);
