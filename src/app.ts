@@ -10,6 +10,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppContext): Koa {
   const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(userCodeEntryLimit(config.auth.rate_limit.user_code_per_minute, { organization: config.auth.server.organization_name }));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });

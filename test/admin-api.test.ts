@@ -113,6 +113,10 @@ for (const engine of testEngines()) {
       assert.equal((await admin('DELETE', `/clients/${id}`, undefined, adminToken)).status, 204);
       assert.equal((await cc(resecret.body.client_secret)).status, 401);
       assert.equal((await admin('DELETE', `/clients/${id}`, undefined, adminToken)).status, 404);
+      const device = await admin('POST', '/clients', { name: 'Kiosk', grant: 'device_code' }, adminToken);
+      assert.equal(device.status, 201);
+      assert.deepEqual(device.body.grant_types, ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token']);
+      assert.ok(device.body.client_secret, 'a confidential device client gets a secret');
     });
 
     it('lets an admin list and revoke anyone\'s API keys', async () => {

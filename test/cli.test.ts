@@ -134,6 +134,8 @@ for (const engine of testEngines()) {
       const web = await cli(['client', 'create', '--name', 'Web', '--grant', 'authorization_code', '--redirect-uri', 'https://app.example.com/cb', '--public']);
       assert.equal(web.code, 0, web.stderr);
       assert.match(web.stdout, /public client: no secret; use PKCE/);
+      const tv = JSON.parse((await cli(['client', 'create', '--name', 'TV', '--grant', 'device_code', '--public', '--json'])).stdout);
+      assert.deepEqual([tv.client_secret, tv.grant_types], [undefined, ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token']]);
       const list = await cli(['client', 'list']);
       assert.match(list.stdout, /Nightly job\s+client_credentials\s+confidential\s+read,write/);
       assert.doesNotMatch(list.stdout, new RegExp(created.client_secret));
@@ -143,12 +145,13 @@ for (const engine of testEngines()) {
 
     it('client create and delete refuse bad input with one line', async () => {
       const cases: [string[], number, RegExp][] = [
-        [['client', 'create', '--name', 'X', '--grant', 'password'], 2, /--grant must be client_credentials or authorization_code \(got password\)/],
+        [['client', 'create', '--name', 'X', '--grant', 'password'], 2, /--grant must be client_credentials, authorization_code, device_code \(got password\)/],
         [['client', 'create', '--name', 'X', '--grant', 'authorization_code'], 1, /needs at least one --redirect-uri/],
         [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'http://evil.example/cb'], 1, /must use https \(http is allowed for localhost only\)/],
         [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example/cb#frag'], 1, /must not contain a fragment/],
         [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--permissions', 'read,fly'], 1, /unknown permission\(s\): fly/],
         [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--public'], 1, /cannot be public/],
+        [['client', 'create', '--name', 'X', '--grant', 'device_code', '--redirect-uri', 'https://a.example/cb'], 1, /a device_code client has no redirect URIs/],
         [['client', 'delete', 'no-such-client'], 1, /no client with id no-such-client/],
         [['client', 'delete'], 2, /missing CLIENT_ID/],
       ];

@@ -130,7 +130,7 @@ describe('configuration', () => {
       ['a confidential client without secret hash', [{ ...client, client_secret_hash: undefined }], /clients\[0\]\.client_secret_hash: required for client_secret_basic; make one with "auth-connect client hash-secret"$/],
       ['a permission no role has', [{ ...client, permissions: ['read', 'fly'] }], /clients\[0\]\.permissions: fly is not a permission of any role in roles\.json$/],
       ['an authorization_code client without redirect URIs', [{ ...client, grant_types: ['authorization_code'] }], /clients\[0\]\.redirect_uris: an authorization_code client needs at least one redirect URI$/],
-      ['an unknown grant type', [{ ...client, grant_types: ['password'] }], /clients\[0\]\.grant_types\[0\] must be one of authorization_code, refresh_token, client_credentials \(got "password"\)$/],
+      ['an unknown grant type', [{ ...client, grant_types: ['password'] }], /clients\[0\]\.grant_types\[0\] must be one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code \(got "password"\)$/],
       ['a redirect URI that is not a URI', [{ ...client, grant_types: ['authorization_code'], redirect_uris: ['not a uri'] }], /clients\[0\]\.redirect_uris\[0\] must be a valid uri \(got "not a uri"\)$/],
       ['a missing client_id', [{ grant_types: ['client_credentials'] }], /clients\.json: "clients\[0\]\.client_id" is required$/],
     ];

@@ -8,7 +8,7 @@ import { findUserById, listUsers } from '../accounts/users-repository.js';
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
-import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientsContext } from '../clients/clients-service.js';
+import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientGrant, type ClientsContext } from '../clients/clients-service.js';
 import type { ClientRow } from '../clients/clients-repository.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
@@ -37,7 +37,7 @@ export interface AdminRoutesDeps {
 
 type NewUser = { email: string; password: string; role?: string };
 type UserPatchBody = { role?: string; is_active?: boolean };
-type NewClientBody = { name: string; grant: 'client_credentials' | 'authorization_code'; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
+type NewClientBody = { name: string; grant: ClientGrant; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
 type ClientPatchBody = { name?: string; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
 
 const uris = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50, nullable: true } as const;
@@ -47,7 +47,7 @@ const userPatchBody = bodyValidator<UserPatchBody>({ type: 'object', additionalP
 const newClientBody = bodyValidator<NewClientBody>({
   type: 'object', additionalProperties: false, required: ['name', 'grant'],
   properties: {
-    name: { type: 'string', maxLength: 100 }, grant: { type: 'string', enum: ['client_credentials', 'authorization_code'] },
+    name: { type: 'string', maxLength: 100 }, grant: { type: 'string', enum: ['client_credentials', 'authorization_code', 'device_code'] },
     redirect_uris: uris, post_logout_redirect_uris: uris, public: { type: 'boolean', nullable: true }, first_party: { type: 'boolean', nullable: true }, permissions,
     resource_server: { type: 'boolean', nullable: true },
   },

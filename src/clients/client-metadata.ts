@@ -37,10 +37,14 @@ export function clientMetadataFromConfig(client: StaticClientConfig): ClientMeta
   };
 }
 
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /** grant_types, response_types and redirect_uris consistent with the grants a client uses. */
 export function grantShape(grants: readonly string[], redirectUris: string[]): Pick<ClientMetadata, 'grant_types' | 'response_types' | 'redirect_uris'> {
   const usesCode = grants.includes('authorization_code');
-  const grantTypes = new Set(grants);
-  if (usesCode) grantTypes.add('refresh_token'); // refresh tokens are issued with offline_access and to first-party apps
+  // the short name of the CLI and the admin API stands for the RFC 8628 grant type
+  const grantTypes = new Set(grants.map((grant) => (grant === 'device_code' ? DEVICE_CODE_GRANT : grant)));
+  // refresh tokens are issued with offline_access and to first-party apps, after a browser or a device login
+  if (usesCode || grantTypes.has(DEVICE_CODE_GRANT)) grantTypes.add('refresh_token');
   return { grant_types: [...grantTypes], response_types: usesCode ? ['code'] : [], redirect_uris: usesCode ? redirectUris : [] };
 }

@@ -26,7 +26,8 @@ export class ClientNotFoundError extends AuthConnectError {
   }
 }
 
-export type ClientGrant = 'client_credentials' | 'authorization_code';
+/** `device_code`: RFC 8628 (urn:ietf:params:oauth:grant-type:device_code), a user-facing client without a browser. */
+export type ClientGrant = 'client_credentials' | 'authorization_code' | 'device_code';
 
 export interface NewClient {
   name: string;
@@ -65,6 +66,9 @@ export async function createClient(ctx: ClientsContext, caller: Caller, input: N
   }
   if (input.grant === 'client_credentials' && (redirectUris.length || postLogout.length)) {
     throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
+  }
+  if (input.grant === 'device_code' && (redirectUris.length || postLogout.length)) {
+    throw new InvalidClientInputError('a device_code client has no redirect URIs: the user signs in on another device');
   }
   const permissions = [...new Set(input.permissions ?? [])];
   checkPermissions(roles, caller, permissions);
@@ -135,7 +139,7 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
   const usesCode = (current.metadata.grant_types as string[]).includes('authorization_code');
   const metadata = { ...current.metadata };
   if (patch.redirectUris) {
-    if (!usesCode) throw new InvalidClientInputError('a client_credentials client has no redirect URIs');
+    if (!usesCode) throw new InvalidClientInputError('only an authorization_code client has redirect URIs');
     if (patch.redirectUris.length === 0) throw new InvalidClientInputError('an authorization_code client needs at least one redirect URI');
     metadata.redirect_uris = patch.redirectUris.map((uri) => checkRedirectUri(uri, 'redirect URI'));
   }

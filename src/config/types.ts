@@ -18,7 +18,7 @@ export interface AuthConfig {
   login_throttle: LoginThrottleSettings;
   /** Rules for new accounts' emails (accounts/deceptive-email.ts). */
   email: { allow_unicode_local_part: boolean };
-  rate_limit: { login_per_minute: number; register_per_minute: number };
+  rate_limit: { login_per_minute: number; register_per_minute: number; user_code_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
   /** The first is the default resource. */
   resources: { identifier: string; name?: string }[];
@@ -59,7 +59,7 @@ export interface RolesConfig {
 export interface StaticClientConfig {
   client_id: string;
   client_name?: string;
-  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials' | 'urn:ietf:params:oauth:grant-type:device_code')[];
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';

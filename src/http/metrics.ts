@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { DEVICE_CODE_GRANT } from '../clients/client-metadata.js';
 import { TOKEN_EXCHANGE_GRANT } from '../oidc/account-api-client.js';
 import { closedLabel } from './closed-label.js';
 
@@ -48,7 +49,7 @@ export function createMetrics() {
 }
 
 /** The grant types the token endpoint serves. */
-const GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT]);
+const GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT]);
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const statusLabel = (status: number): string => (Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other');
@@ -56,7 +57,8 @@ const statusLabel = (status: number): string => (Number.isInteger(status) && sta
 const GROUPS: [RegExp, string][] = [
   [/^\/token\/(introspection|revocation)/, 'token_management'],
   [/^\/token/, 'token'],
-  [/^\/auth/, 'authorization'],
+  [/^\/(auth|request)/, 'authorization'],
+  [/^\/device/, 'device'],
   [/^\/interaction\//, 'interaction'],
   [/^\/api\/auth\//, 'account_api'],
   [/^\/api\/admin\//, 'admin_api'],

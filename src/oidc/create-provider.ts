@@ -4,6 +4,7 @@ import { clientMetadataFromConfig, EXTRA_CLIENT_METADATA } from '../clients/clie
 import { isFirstParty } from '../clients/client-policy.js';
 import { clientSecretMatches } from '../clients/client-secret.js';
 import type { Config } from '../config/types.js';
+import { devicePages } from '../interactions/device-pages.js';
 import { providerPages } from '../interactions/provider-pages.js';
 import type { PrivateKeySet } from '../keys/key-set-file.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +39,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, log } = deps;
   const { auth, roles } = config;
   const pages = providerPages({ organization: auth.server.organization_name });
+  const device = devicePages({ organization: auth.server.organization_name });
   // a revoked grant (replay, revocation endpoint, logout) ends the user session it belongs to
   const endSessionOf = (grantId: string, reason: string) =>
     endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) => log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'));
@@ -84,6 +86,18 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       resourceIndicators: resourceIndicators({ auth, roles, db }),
+      // RFC 8628, for devices without a browser (CLIs, TVs): the user enters the code on our pages and signs in there
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: device.userCodeInputSource as never,
+        userCodeConfirmSource: device.userCodeConfirmSource as never,
+        successSource: device.successSource as never,
+      },
+      // RFC 9126 and RFC 9449 are on by oidc-provider's defaults; stated here so that they stay on
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      dPoP: { enabled: true },
     },
     extraTokenClaims: tokenClaims(db, roles) as Configuration['extraTokenClaims'],
     formats: { customizers: { jwt: alignJwtScope as NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'] } },

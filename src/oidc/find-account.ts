@@ -37,7 +37,8 @@ export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: Roles
       }
       const user = await findUserById(db, sub);
       if (!user?.is_active) return undefined;
-      if (token?.kind === 'AuthorizationCode' && token.grantId && token.clientId) {
+      // redeeming a code (browser or device) is a login: it starts one of our sessions
+      if ((token?.kind === 'AuthorizationCode' || token?.kind === 'DeviceCode') && token.grantId && token.clientId) {
         const sessionId = await startSession({ db, config }, { userId: user.id, clientId: token.clientId, grantId: token.grantId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
         return accountOf(user, config.roles, sessionId, ctx.oidc.client);
       }

@@ -15,6 +15,8 @@ export function lifetimes(auth: AuthConfig) {
     AccessToken: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? accessToken,
     ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? accessToken,
     AuthorizationCode: 60,
+    // how long a device's user code can be entered (RFC 8628 expires_in)
+    DeviceCode: 600,
     IdToken: 3600,
     Interaction: 3600,
     Session: auth.session.session_timeout_minutes * MINUTE,

@@ -16,6 +16,20 @@ export class TokenVerificationError extends Error {
 }
 
 /**
+ * A refusal under RFC 9449 (DPoP): answered 401 INVALID_TOKEN like any refused token, with a `DPoP`
+ * challenge whose error is `invalid_dpop_proof` (the proof is missing or wrong) or `invalid_token` (a
+ * DPoP-bound token sent as a bearer token, or a token and proof bound to different keys).
+ */
+export class DpopError extends TokenVerificationError {
+  readonly challengeError: 'invalid_token' | 'invalid_dpop_proof';
+  constructor(challengeError: 'invalid_token' | 'invalid_dpop_proof', message: string, options?: ErrorOptions) {
+    super('INVALID_TOKEN', message, options);
+    this.name = 'DpopError';
+    this.challengeError = challengeError;
+  }
+}
+
+/**
  * The issuer's discovery document or key set cannot be fetched or used, so no token can be judged right now:
  * answer 503, not 401, because the caller did nothing wrong.
  */

@@ -1,9 +1,9 @@
 /**
  * auth-connect/resource-server: what an API needs to accept auth-connect access tokens. It verifies them
- * offline against the issuer's JWKS and checks roles and permissions, with middleware for Koa and for
+ * offline against the issuer's JWKS (DPoP-bound ones with their proof, RFC 9449) and checks roles and permissions, with middleware for Koa and for
  * Express-style (Node http) servers. It depends on jose alone, never on the auth-connect server.
  */
-export { createVerifier, type AccessTokenVerifier } from './verifier.js';
+export { createVerifier, type AccessTokenVerifier, type PresentedToken } from './verifier.js';
 export {
   DEFAULT_ALGORITHMS,
   DEFAULT_CACHE_SIZE,
@@ -16,6 +16,7 @@ export {
   TokenVerificationError,
   VerifierUnavailableError,
   VerifierOptionsError,
+  DpopError,
   isTokenVerificationError,
   isVerifierUnavailableError,
   type TokenErrorCode,
@@ -31,3 +32,5 @@ export {
 } from './node-middleware.js';
 export { DEFAULT_REALM, type AuthMiddlewareOptions } from './auth-responses.js';
 export { bearerCredentials, type BearerCredentials } from './bearer-token.js';
+export { accessTokenCredentials, type AccessTokenCredentials, type AccessTokenScheme } from './authorization-credentials.js';
+export { DPOP_ALGORITHMS, DPOP_PROOF_MAX_AGE_SECONDS } from './dpop-proof.js';

@@ -10,7 +10,8 @@ import {
   type AuthResponse,
 } from './auth-responses.js';
 import { hasAllPermissions, hasAnyRole, missingPermissionMessage, missingRoleMessage, nameList } from './authorization-rules.js';
-import { bearerCredentials } from './bearer-token.js';
+import { accessTokenCredentials } from './authorization-credentials.js';
+import { dpopHeaderValues, requestUrl } from './request-url.js';
 import type { AccessTokenVerifier } from './verifier.js';
 
 /** What authenticate() adds to `ctx.state`. */
@@ -19,20 +20,28 @@ export interface AuthState {
 }
 
 /**
- * Koa middleware: verifies the request's bearer token and puts its claims on `ctx.state.auth`, or answers
- * 401 (no, bad or expired token) or 503 (the issuer's keys cannot be fetched) without calling the next one.
+ * Koa middleware: verifies the request's access token (Bearer, or DPoP with its proof) and puts its claims
+ * on `ctx.state.auth`, or answers 401 (no, bad or expired token, a bound token without its proof) or 503
+ * (the issuer's keys cannot be fetched) without calling the next one.
  */
 export function authenticate(verifier: AccessTokenVerifier, options: AuthMiddlewareOptions = {}): Middleware<AuthState> {
   const realm = options.realm ?? DEFAULT_REALM;
   return async (ctx, next) => {
-    const credentials = bearerCredentials(ctx.get('authorization'));
+    const credentials = accessTokenCredentials(ctx.get('authorization'));
     if (credentials.kind === 'absent') return respond(ctx, missingTokenResponse(realm));
-    if (credentials.kind === 'malformed') return respond(ctx, malformedTokenResponse(realm));
+    if (credentials.kind === 'malformed') return respond(ctx, malformedTokenResponse(realm, credentials.scheme));
     let claims: AccessTokenClaims;
     try {
-      claims = await verifier.verify(credentials.token);
+      claims = await verifier.verifyRequest({
+        scheme: credentials.scheme,
+        token: credentials.token,
+        dpopProofs: dpopHeaderValues(ctx.req),
+        method: ctx.method,
+        // Koa 3's ctx.origin is the Origin header, not the request's own origin
+        url: requestUrl(options.origin ?? `${ctx.protocol}://${ctx.host}`, ctx.originalUrl),
+      });
     } catch (error) {
-      const response = verificationFailureResponse(realm, error);
+      const response = verificationFailureResponse(realm, error, credentials.scheme);
       if (!response) throw error;
       return respond(ctx, response);
     }

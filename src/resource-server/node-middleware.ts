@@ -10,7 +10,8 @@ import {
   type AuthResponse,
 } from './auth-responses.js';
 import { hasAllPermissions, hasAnyRole, missingPermissionMessage, missingRoleMessage, nameList } from './authorization-rules.js';
-import { bearerCredentials } from './bearer-token.js';
+import { accessTokenCredentials } from './authorization-credentials.js';
+import { dpopHeaderValues, requestUrl } from './request-url.js';
 import type { AccessTokenVerifier } from './verifier.js';
 
 /** A request after expressAuthenticate: `auth` holds the verified claims. */
@@ -24,22 +25,26 @@ export type NextFunction = (error?: unknown) => void;
 export type NodeMiddleware = (req: AuthenticatedRequest, res: ServerResponse, next: NextFunction) => void;
 
 /**
- * Verifies the request's bearer token and sets `req.auth`, or answers 401 / 503 like the Koa authenticate().
+ * Verifies the request's access token (Bearer, or DPoP with its proof) and sets `req.auth`, or answers
+ * 401 / 503 like the Koa authenticate().
  * An error that is not about the token goes to `next(error)`.
  */
 export function expressAuthenticate(verifier: AccessTokenVerifier, options: AuthMiddlewareOptions = {}): NodeMiddleware {
   const realm = options.realm ?? DEFAULT_REALM;
   return (req, res, next) => {
-    const credentials = bearerCredentials(req.headers.authorization);
+    const credentials = accessTokenCredentials(req.headers.authorization);
     if (credentials.kind === 'absent') return send(res, missingTokenResponse(realm));
-    if (credentials.kind === 'malformed') return send(res, malformedTokenResponse(realm));
-    verifier.verify(credentials.token).then(
+    if (credentials.kind === 'malformed') return send(res, malformedTokenResponse(realm, credentials.scheme));
+    // Express rewrites req.url inside mounted routers; originalUrl is what the client called
+    const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const origin = options.origin ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+    verifier.verifyRequest({ scheme: credentials.scheme, token: credentials.token, dpopProofs: dpopHeaderValues(req), method: req.method ?? 'GET', url: requestUrl(origin, target) }).then(
       (claims) => {
         req.auth = claims;
         next();
       },
       (error: unknown) => {
-        const response = verificationFailureResponse(realm, error);
+        const response = verificationFailureResponse(realm, error, credentials.scheme);
         if (response) send(res, response);
         else next(error);
       },

@@ -1,7 +1,9 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { accessTokenClaims, type AccessTokenClaims } from './access-token-claims.js';
+import type { AccessTokenScheme } from './authorization-credentials.js';
 import { discoverJwksUri } from './discovery.js';
-import { TokenVerificationError, VerifierUnavailableError } from './errors.js';
+import { dpopProofChecker } from './dpop-proof.js';
+import { DpopError, TokenVerificationError, VerifierUnavailableError } from './errors.js';
 import { remoteKeySet } from './remote-key-set.js';
 import { tokenErrorFrom } from './token-errors.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -16,6 +18,24 @@ export interface AccessTokenVerifier {
    * cannot be fetched.
    */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Verifies the access token of a request as it was presented: a DPoP-bound token (`cnf.jkt`, RFC 9449)
+   * only with the DPoP scheme and a valid DPoP proof for this request, any other token only as Bearer.
+   * Throws like verify(), with DpopError for the DPoP rules.
+   */
+  verifyRequest(request: PresentedToken): Promise<AccessTokenClaims>;
+}
+
+/** An access token as a request presents it. */
+export interface PresentedToken {
+  scheme: AccessTokenScheme;
+  token: string;
+  /** Every value of the request's DPoP header. */
+  dpopProofs: readonly string[];
+  /** The request method, e.g. GET. */
+  method: string;
+  /** The URL the client called (scheme, host and path; the query is ignored). */
+  url: string;
 }
 
 /**
@@ -38,9 +58,23 @@ export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
     requiredClaims: ['exp', 'sub', 'client_id'],
   };
 
-  return {
+  const checkDpopProof = dpopProofChecker({ clockTolerance: resolved.clockTolerance });
+
+  const verifier: AccessTokenVerifier = {
     issuer,
     audience,
+    async verifyRequest(request) {
+      const claims = await verifier.verify(request.token);
+      const jkt = boundKeyThumbprint(claims);
+      if (request.scheme === 'Bearer') {
+        // RFC 9449 §7.2: a bound token sent as a bearer token is refused, or a stolen token would work without its key
+        if (jkt) throw new DpopError('invalid_token', 'this access token is bound to a DPoP key; send it with the DPoP scheme and a DPoP proof');
+        return claims;
+      }
+      if (!jkt) throw new DpopError('invalid_token', 'this access token is not DPoP-bound; send it with the Bearer scheme');
+      await checkDpopProof({ proofs: request.dpopProofs, method: request.method, url: request.url, accessToken: request.token, jkt });
+      return claims;
+    },
     async verify(token) {
       if (typeof token !== 'string' || token === '') throw new TokenVerificationError('INVALID_TOKEN', 'no access token was given');
       const cached = cache.get(token);
@@ -57,6 +91,17 @@ export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
       return claims;
     },
   };
+  return verifier;
+}
+
+/** The token's `cnf.jkt` (RFC 9449 §6.1), or undefined for a token that is not DPoP-bound. */
+function boundKeyThumbprint(claims: AccessTokenClaims): string | undefined {
+  const cnf = claims.payload.cnf;
+  if (cnf === undefined) return undefined;
+  const jkt = (cnf as { jkt?: unknown } | null)?.jkt;
+  if (jkt === undefined) return undefined;
+  if (typeof jkt !== 'string' || jkt === '') throw new TokenVerificationError('INVALID_TOKEN', "the token's cnf claim is malformed");
+  return jkt;
 }
 
 /** jwtVerify, trying each candidate key when the token names no `kid` and several keys of its type are published. */

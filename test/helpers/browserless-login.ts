@@ -40,6 +40,8 @@ export interface AuthorizeOptions {
   params?: Record<string, string>;
   /** A browser's cookies kept across flows (its `_session`, its device cookie); a fresh one by default. */
   jar?: CookieJar;
+  /** Start from this authorization URL (e.g. one carrying a pushed request's request_uri) instead of building one. */
+  url?: URL;
 }
 
 export interface AuthorizeResult {
@@ -75,7 +77,7 @@ export async function authorizeWithoutBrowser(issuer: string, options: Authorize
   }).toString();
 
   const pages: string[] = [];
-  let response = await request(jar, url.toString());
+  let response = await request(jar, (options.url ?? url).toString());
   for (let step = 0; step < 10; step++) {
     const location = response.headers.get('location');
     assert.ok(location, `expected a redirect, got ${response.status}: ${(await response.text()).slice(0, 500)}`);

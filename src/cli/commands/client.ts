@@ -5,12 +5,12 @@ import { UsageError, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 import { readStdinSecret } from '../read-secret.js';
 
-const GRANTS: ClientGrant[] = ['client_credentials', 'authorization_code'];
+const GRANTS: ClientGrant[] = ['client_credentials', 'authorization_code', 'device_code'];
 
 export const clientCreate: Command = {
   name: 'client create',
   summary: 'register a client; prints its client_id and, once, its secret',
-  usage: '--name N --grant client_credentials|authorization_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b] [--resource-server]',
+  usage: '--name N --grant client_credentials|authorization_code|device_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b] [--resource-server]',
   options: {
     name: { type: 'string' },
     grant: { type: 'string' },
@@ -24,7 +24,7 @@ export const clientCreate: Command = {
   async run(ctx, options) {
     if (typeof options.name !== 'string') throw new UsageError('--name is required');
     const grant = options.grant as ClientGrant | undefined;
-    if (!grant || !GRANTS.includes(grant)) throw new UsageError(`--grant must be ${GRANTS.join(' or ')}${options.grant ? ` (got ${String(options.grant)})` : ''}`);
+    if (!grant || !GRANTS.includes(grant)) throw new UsageError(`--grant must be ${GRANTS.join(', ')}${options.grant ? ` (got ${String(options.grant)})` : ''}`);
     const { db } = await ctx.accounts();
     const { client, secret } = await createClient({ db, roles: ctx.config.roles }, CLI_CALLER, {
       name: options.name,
@@ -37,7 +37,7 @@ export const clientCreate: Command = {
       resourceServer: options['resource-server'] === true,
     }, { via: 'cli' });
     ctx.print(
-      [`client_id:     ${client.client_id}`, ...(secret ? [`client_secret: ${secret}`, '(the secret is shown only now; store it safely)'] : ['public client: no secret; use PKCE'])],
+      [`client_id:     ${client.client_id}`, ...(secret ? [`client_secret: ${secret}`, '(the secret is shown only now; store it safely)'] : [grant === 'device_code' ? 'public client: no secret' : 'public client: no secret; use PKCE'])],
       { client_id: client.client_id, client_secret: secret, client_name: client.client_name, grant_types: client.metadata.grant_types, first_party: client.first_party, permissions: client.permissions, resource_server: client.resource_server },
     );
   },

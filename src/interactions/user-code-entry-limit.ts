@@ -1,0 +1,28 @@
+import type { Middleware } from 'koa';
+import { rateLimit } from '../http/rate-limit.js';
+import { renderPage, type PageContext } from './render-page.js';
+
+/**
+ * A user code is short (8 characters of 20 letters), so entering codes must not become guessing them
+ * (RFC 8628 §5.1): POSTs to the code page (entering, confirming or cancelling a code) are limited per client
+ * address. The limit answers with our page and Retry-After before oidc-provider looks the code up.
+ */
+export function userCodeEntryLimit(perMinute: number, page: PageContext, path = '/device'): Middleware {
+  const limit = rateLimit(perMinute, () => ({ status: 429, body: undefined }));
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== path) return next();
+    let passed = false;
+    await limit(ctx, async () => {
+      passed = true;
+    });
+    if (!passed) {
+      renderPage(ctx, page, 'error', 'Error: too many codes', {
+        heading: 'Too many codes entered',
+        message: `Too many codes were entered from your network. Wait ${ctx.response.get('Retry-After')} seconds, then open this page again.`,
+        code: 'too_many_requests',
+      }, 429);
+      return;
+    }
+    await next();
+  };
+}
