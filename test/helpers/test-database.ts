@@ -111,8 +111,14 @@ async function embeddedTemplate(): Promise<string> {
   const work = mkdtempSync(path.join(tmpdir(), 'ac-template-'));
   const database = await openDatabase(runtimeFor({ dataDir: work }), { role: 'server' });
   await database.close();
-  rmSync(target, { recursive: true, force: true });
-  renameSync(path.join(work, 'pgdata'), target);
-  rmSync(work, { recursive: true, force: true });
+  // test files may run in parallel processes: the first rename wins, the others keep what it made
+  if (existsSync(target) && !existsSync(path.join(target, 'PG_VERSION'))) rmSync(target, { recursive: true, force: true });
+  try {
+    renameSync(path.join(work, 'pgdata'), target);
+  } catch (error) {
+    if (!existsSync(path.join(target, 'PG_VERSION'))) throw error;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
   return target;
 }
