@@ -1,3 +1,4 @@
+import './runtime/node-check-server.js';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
