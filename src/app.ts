@@ -13,6 +13,7 @@ import { interactionRoutes } from './interactions/interaction-routes.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
+import { formPostAsGet } from './oidc/form-post-as-get.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
 import { registeredClientFinder } from './oidc/registered-client-finder.js';
 import { adminRoutes } from './api/admin-routes.js';
@@ -75,6 +76,7 @@ export function createApp(deps: AppContext): Koa {
   app.use(admin.routes());
   app.use(admin.allowedMethods());
 
+  app.use(formPostAsGet({ organization: config.auth.server.organization_name }));
   app.use(async (ctx) => {
     ctx.respond = false;
     await providers.handle(ctx.req, ctx.res);

@@ -40,6 +40,8 @@ export interface AuthorizeOptions {
   params?: Record<string, string>;
   /** A browser's cookies kept across flows (its `_session`, its device cookie); a fresh one by default. */
   jar?: CookieJar;
+  /** How the authorization request is sent: a link (GET, the default) or a form (POST). */
+  method?: 'GET' | 'POST';
 }
 
 export interface AuthorizeResult {
@@ -75,7 +77,10 @@ export async function authorizeWithoutBrowser(issuer: string, options: Authorize
   }).toString();
 
   const pages: string[] = [];
-  let response = await request(jar, url.toString());
+  let response =
+    options.method === 'POST'
+      ? await request(jar, `${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: url.search.slice(1) })
+      : await request(jar, url.toString());
   for (let step = 0; step < 10; step++) {
     const location = response.headers.get('location');
     assert.ok(location, `expected a redirect, got ${response.status}: ${(await response.text()).slice(0, 500)}`);
