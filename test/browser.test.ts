@@ -281,6 +281,34 @@ for (const engine of testEngines()) {
       assert.equal(await page.locator('h1').textContent(), 'Sign in');
     });
 
+    it('offers Log out on every page of the example app while signed in, also after calling the API', async () => {
+      await openPage();
+      await logIn('student@example.com');
+      for (const path of ['/', '/api', '/no-such-page']) {
+        await page.goto(`${web.url}${path}`);
+        assert.equal(await page.getByRole('link', { name: 'Log out' }).count(), 1, `Log out on ${path}`);
+      }
+      await page.goto(`${web.url}/api`);
+      await page.getByRole('link', { name: 'Log out' }).click();
+      await page.waitForURL((url) => url.origin === as.issuer && url.pathname.startsWith('/session/end'));
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(`${web.url}/`);
+      assert.match(await page.locator('body').innerText(), /You are not signed in/);
+      assert.equal(await page.getByRole('link', { name: 'Log out' }).count(), 0, 'signed out: no Log out');
+    });
+
+    it('shows a styled error page whose title says it is an error, with the code in small print', async () => {
+      await openPage();
+      await page.goto(`${as.issuer}/auth?${new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://elsewhere.example/cb', response_type: 'code', scope: 'openid' })}`);
+      assert.match(await page.title(), /^Error: This application is misconfigured/);
+      assert.equal(await page.locator('h1').textContent(), 'This application is misconfigured');
+      assert.match((await page.getByRole('alert').textContent())!, /has not registered, so you were not sent anywhere/);
+      const detail = page.locator('.detail');
+      assert.match((await detail.textContent())!, /invalid_redirect_uri/);
+      const [alertSize, detailSize] = await Promise.all([page.getByRole('alert'), detail].map((l) => l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize))));
+      assert.ok(detailSize! < alertSize!, `the detail (${detailSize}px) is smaller than the sentence (${alertSize}px)`);
+    });
+
     it('brings a user who denies consent back to the app with access_denied', async () => {
       await openPage();
       await startLogin();
