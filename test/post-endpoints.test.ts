@@ -41,18 +41,31 @@ for (const engine of testEngines()) {
       assert.ok(tokens.access_token);
     });
 
-    it('POST /auth answers a protocol error exactly as GET does (back to the app, with state)', async () => {
-      const response = await fetch(`${as.issuer}/auth`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: FORM,
-        body: new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-1' }),
-      });
-      assert.equal(response.status, 303);
-      const location = new URL(response.headers.get('location')!);
-      assert.equal(`${location.origin}${location.pathname}`, REDIRECT);
-      assert.equal(location.searchParams.get('error'), 'invalid_request', 'no PKCE: refused, also by POST');
-      assert.equal(location.searchParams.get('state'), 'st-1');
+    it('a POST without the sign-in cookie (as from an app on another site) is sent on as the same GET, where the browser sends its Lax cookie', async () => {
+      const params = { client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-1', login_hint: 'a b+c&d#e' };
+      for (const path of ['/auth', '/session/end']) {
+        const response = await fetch(`${as.issuer}${path}`, { method: 'POST', redirect: 'manual', headers: FORM, body: new URLSearchParams(params) });
+        assert.equal(response.status, 303, path);
+        const location = new URL(response.headers.get('location')!, as.issuer);
+        assert.equal(`${location.origin}${location.pathname}`, `${as.issuer}${path}`);
+        assert.deepEqual(Object.fromEntries(location.searchParams), params, 'the same parameters, none lost or changed');
+      }
+    });
+
+    it('a POST /auth too long to redirect, or one carrying the sign-in cookie, is answered in place exactly as the GET (a protocol error goes back to the app)', async () => {
+      const { jar } = await loginByPost();
+      const noPkce = { client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-2' };
+      for (const [name, send] of [
+        ['with the cookie', () => request(jar, `${as.issuer}/auth`, { method: 'POST', headers: FORM, body: new URLSearchParams(noPkce).toString() })],
+        ['long, without the cookie', () => fetch(`${as.issuer}/auth`, { method: 'POST', redirect: 'manual', headers: FORM, body: new URLSearchParams({ ...noPkce, x_padding: 'p'.repeat(9000) }) })],
+      ] as const) {
+        const response = await send();
+        assert.equal(response.status, 303, name);
+        const location = new URL(response.headers.get('location')!);
+        assert.equal(`${location.origin}${location.pathname}`, REDIRECT, name);
+        assert.equal(location.searchParams.get('error'), 'invalid_request', `${name}: no PKCE is refused, also by POST`);
+        assert.equal(location.searchParams.get('state'), 'st-2');
+      }
     });
 
     it('POST /auth with a JSON body is an error page, not a 404', async () => {
@@ -72,7 +85,7 @@ for (const engine of testEngines()) {
         headers: FORM,
         body: new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: AFTER_LOGOUT, state: 'bye-1' }).toString(),
       });
-      assert.equal(asked.status, 200);
+      assert.equal(asked.status, 200, 'with the sign-in cookie: answered in place');
       const page = await asked.text();
       assert.match(page, /Do you want to sign out/);
       assert.match(page, /Posting App/, 'the page names the app the id_token_hint was issued to');

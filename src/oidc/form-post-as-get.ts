@@ -6,14 +6,23 @@ import type { PageContext } from '../interactions/render-page.js';
 /** The endpoints OpenID Connect requires to take POST as well as GET (Core §3.1.2.1, RP-Initiated Logout §2). */
 const POST_AS_GET = new Set(['/auth', '/session/end']);
 const BODY_LIMIT = 64 * 1024;
+/** Redirects stay well below Node's 16 KiB request-head limit; longer forms are handed over in-process. */
+const REDIRECT_URL_LIMIT = 8 * 1024;
+/** oidc-provider's sign-in cookie (`cookies.names.session`, left at its default). */
+const SESSION_COOKIE = '_session';
 
 /**
  * POST at the authorization and logout endpoints. oidc-provider has them behind `enableHttpPostMethods`,
- * which it allows only with its session cookie set to SameSite=None, so that cookie would travel with every
- * cross-site request. We keep SameSite=Lax and give the provider the same request as a GET instead: the
- * form's parameters become the query, which is exactly what the provider reads on a GET. A cross-site POST
- * therefore arrives without the sign-in cookie and the user is asked to sign in again (or, at /session/end,
- * the page cannot tell which sign-in to end); same-site POSTs behave like GETs.
+ * which it allows only with its sign-in cookie set to SameSite=None, so that cookie would travel with every
+ * cross-site request. We keep SameSite=Lax and turn the POST into the GET it is equivalent to:
+ * - A POST that carries the sign-in cookie (it came from our own site) is handed to the provider as a GET
+ *   in-process: the form's parameters become the query, which is exactly what the provider reads on a GET.
+ * - A POST without it is answered 303 with the same parameters in the query. Most of these come from an
+ *   app on another site, whose POST the browser sends without our Lax cookie; the browser's GET that
+ *   follows is a top-level navigation, which carries it. Without this, a cross-site POST to /session/end
+ *   would return to the app as if signed out while the sign-in here stayed, and one to /auth would ask a
+ *   signed-in user for the password again. A GET from any site could already do all of this, so nothing
+ *   new is exposed; the parameters end up in the URL, as with a GET.
  */
 export function formPostAsGet(page: PageContext): Middleware {
   return async (ctx, next) => {
@@ -28,8 +37,15 @@ export function formPostAsGet(page: PageContext): Middleware {
       return;
     }
     // re-encoded, so that nothing in the body (a raw '#', spaces) changes how the URL is read
+    const target = `${ctx.path}?${new URLSearchParams(body).toString()}`;
+    if (!ctx.cookies.get(SESSION_COOKIE, { signed: false }) && target.length <= REDIRECT_URL_LIMIT) {
+      ctx.status = 303;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(target);
+      return;
+    }
     ctx.req.method = 'GET';
-    ctx.req.url = `${ctx.path}?${new URLSearchParams(body).toString()}`;
+    ctx.req.url = target;
     return next();
   };
 }
