@@ -47,6 +47,9 @@ for (const engine of testEngines()) {
       for (const path of ['/nope', '/interaction/unknown/else', '/assets/missing.css', '/auth/extra/segments']) {
         const response = await fetch(`${as.issuer}${path}`, { headers: HTML });
         assert.equal(response.status, 404, path);
+        assert.match(response.headers.get('content-type')!, /^text\/html/);
+        assert.match(response.headers.get('content-security-policy')!, /frame-ancestors 'none'/, 'the pages\' security headers');
+        assert.equal(response.headers.get('cache-control'), 'no-store');
         const html = await response.text();
         assert.equal(titleOf(html), 'Error: Page not found · auth-connect', path);
         assert.match(visibleText(html), /There is no page at this address/);
