@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { errorMessageFor } from '../src/interactions/error-messages.js';
 import { startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { testEngines } from './helpers/test-database.js';
 
@@ -100,3 +101,20 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe('error page sentences', () => {
+  it('has a sentence of its own for every error code a user can meet, none of them the bare code', () => {
+    const fallback = errorMessageFor('no_such_code');
+    const codes = ['invalid_request', 'invalid_client', 'unauthorized_client', 'invalid_redirect_uri', 'access_denied', 'invalid_scope', 'invalid_target', 'session_not_found', 'login_required', 'consent_required', 'interaction_required', 'invalid_grant', 'server_error', 'temporarily_unavailable', 'not_found'];
+    const headings = new Set<string>();
+    for (const code of codes) {
+      const message = errorMessageFor(code);
+      assert.notDeepEqual(message, fallback, code);
+      assert.doesNotMatch(`${message.heading} ${message.sentence}`, new RegExp(code), `${code}: written for people, not the code again`);
+      assert.match(message.sentence, /\.$/, `${code}: a sentence`);
+      headings.add(message.heading);
+    }
+    assert.ok(headings.size >= codes.length - 2, 'the codes are told apart');
+    assert.deepEqual(errorMessageFor('__proto__'), fallback, 'only own entries');
+  });
+});
