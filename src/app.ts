@@ -79,6 +79,7 @@ export function createApp(deps: AppContext): Koa {
   const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
   app.use(admin.routes());
   app.use(admin.allowedMethods());
+  // every /api/* router goes above this line: below it, /api/* ends in a JSON 404
   app.use(endOfApi);
 
   app.use(formPostAsGet({ organization: config.auth.server.organization_name }));
