@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Knex } from 'knex';
 import type { AccountsContext } from './accounts/accounts-service.js';
 import type { Config } from './config/types.js';
+import { apiJsonFallbacks, endOfApi } from './http/api-fallbacks.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
 import { pinToIssuer } from './http/pin-to-issuer.js';
@@ -14,7 +15,9 @@ import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
+import { formPostAsGet } from './oidc/form-post-as-get.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
+import { landingPage } from './pages/landing-page.js';
 import { registeredClientFinder } from './oidc/registered-client-finder.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { authRoutes } from './api/auth-routes.js';
@@ -67,6 +70,8 @@ export function createApp(deps: AppContext): Koa {
   app.use(userCodeEntryLimit(config.auth.rate_limit.user_code_per_minute, { organization: config.auth.server.organization_name }));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
+  app.use(landingPage({ organization: config.auth.server.organization_name }));
+  app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
   const account = authRoutes({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
@@ -75,7 +80,11 @@ export function createApp(deps: AppContext): Koa {
   const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
   app.use(admin.routes());
   app.use(admin.allowedMethods());
+  // every /api/* router goes above this line: below it, /api/* ends in a JSON 404
+  app.use(endOfApi);
 
+  // POST at /auth and /session/end becomes the GET it stands for, before the NUL check and the provider
+  app.use(formPostAsGet({ organization: config.auth.server.organization_name }));
   app.use(toProvider);
   return app;
 }

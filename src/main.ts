@@ -1,9 +1,14 @@
+import './runtime/node-check-server.js';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
+import { checkProductionRequirements } from './config/production-checks.js';
 import { resolveServerSecret } from './config/server-secret.js';
 import { openDatabase, type Database } from './db/open-database.js';
 import { migrateToLatest } from './db/migrations.js';
+import { redactDatabaseUrl } from './db/database-errors.js';
+import { embeddedDatabaseExists } from './db/embedded-database-exists.js';
+import { formatSeconds, timedStep } from './startup/timed-step.js';
 import { createLogger } from './logger.js';
 import { describeFailure } from './describe-failure.js';
 import { deriveCookieKeys } from './config/cookie-keys.js';
@@ -21,19 +26,41 @@ import { securePrivateDirectories } from './files/secure-private-directories.js'
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const config = loadConfig();
+  checkProductionRequirements(config);
   const log = createLogger(config.runtime.logLevel);
   securePrivateDirectories(config.runtime);
   const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
 
-  const database = await openDatabase(config.runtime, { role: 'server' });
+  const { runtime } = config;
+  const creating = !runtime.databaseUrl && !embeddedDatabaseExists(runtime.dataDir);
+  const database = await timedStep(
+    log,
+    runtime.databaseUrl
+      ? `connecting to Postgres at ${redactDatabaseUrl(runtime.databaseUrl)}`
+      : creating
+        ? `creating the embedded database in ${runtime.dataDir} (first start: this takes a few seconds)`
+        : `opening the embedded database in ${runtime.dataDir}`,
+    (db, took) => `${db.description} ${creating ? 'created' : 'ready'} in ${took}`,
+    () => openDatabase(runtime, { role: 'server' }),
+  );
   let server: Server | undefined;
   let metricsServer: Server | undefined;
   let stopUsage: () => Promise<void> = async () => {};
   try {
-    const applied = await migrateToLatest(database.knex);
-    if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
-    const keys = await loadSigningKeys(config.runtime, config.auth.jwt.algorithm, (message) => log.warn(message));
+    await timedStep(
+      log,
+      'bringing the database schema up to date',
+      (applied, took) => (applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`),
+      () => migrateToLatest(database.knex),
+    );
+    const { generated, ...keys } = await timedStep(
+      log,
+      `loading the signing keys from ${runtime.keysDir}`,
+      (set, took) => `signing keys ready in ${took}: ${set.keys.length} key(s)${set.generated.length ? `, ${set.generated.join(' and ')} generated` : ''}`,
+      () => loadSigningKeys(runtime, config.auth.jwt.algorithm, (message) => log.warn(message)),
+    );
     const cookieKeys = deriveCookieKeys(serverSecret);
     const apiKeyUsageLog = apiKeyUsage(database.knex, log);
     stopUsage = apiKeyUsageLog.flush;
@@ -64,7 +91,8 @@ async function main(): Promise<void> {
     const metricsPort = typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : config.runtime.metricsPort;
     log.info({ metricsPort }, `metrics on http://${config.runtime.metricsHost}:${metricsPort}/metrics`);
   }
-  log.info({ port, database: database.description }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description})`);
+  const ms = Math.round(performance.now() - started);
+  log.info({ port, database: database.description, ms }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description}), started in ${formatSeconds(ms)}`);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const stop = onceShutdown(server, database, log, () => stopUsage());

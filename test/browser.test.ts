@@ -281,6 +281,75 @@ for (const engine of testEngines()) {
       assert.equal(await page.locator('h1').textContent(), 'Sign in');
     });
 
+    it('offers Log out on every page of the example app while signed in, also after calling the API', async () => {
+      await openPage();
+      await logIn('student@example.com');
+      for (const path of ['/', '/api', '/no-such-page']) {
+        await page.goto(`${web.url}${path}`);
+        assert.equal(await page.getByRole('link', { name: 'Log out' }).count(), 1, `Log out on ${path}`);
+      }
+      await page.goto(`${web.url}/api`);
+      await page.getByRole('link', { name: 'Log out' }).click();
+      await page.waitForURL((url) => url.origin === as.issuer && url.pathname.startsWith('/session/end'));
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(`${web.url}/`);
+      assert.match(await page.locator('body').innerText(), /You are not signed in/);
+      assert.equal(await page.getByRole('link', { name: 'Log out' }).count(), 0, 'signed out: no Log out');
+    });
+
+    it('shows a styled error page whose title says it is an error, with the code in small print', async () => {
+      await openPage();
+      await page.goto(`${as.issuer}/auth?${new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://elsewhere.example/cb', response_type: 'code', scope: 'openid' })}`);
+      assert.match(await page.title(), /^Error: This application is misconfigured/);
+      assert.equal(await page.locator('h1').textContent(), 'This application is misconfigured');
+      assert.match((await page.getByRole('alert').textContent())!, /has not registered, so you were not sent anywhere/);
+      const detail = page.locator('.detail');
+      assert.match((await detail.textContent())!, /invalid_redirect_uri/);
+      const [alertSize, detailSize] = await Promise.all([page.getByRole('alert'), detail].map((l) => l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize))));
+      assert.ok(detailSize! < alertSize!, `the detail (${detailSize}px) is smaller than the sentence (${alertSize}px)`);
+    });
+
+    /** Shows a page on `site` ('same' = the issuer's site, 'cross' = another) with a form that POSTs `params` to `action`, and submits it. */
+    async function submitFormFrom(site: 'same' | 'cross', action: string, params: Record<string, string>): Promise<void> {
+      const inputs = Object.entries(params).map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`).join('');
+      const poster = await serveHtml(() => `<!DOCTYPE html><title>an app's page</title><form method="post" action="${action}">${inputs}<button type="submit">Continue</button></form>`, '');
+      try {
+        // the issuer is 127.0.0.1; localhost is another site (the port does not count)
+        const from = site === 'same' ? poster.url : poster.url.replace('127.0.0.1', 'localhost');
+        await page.goto(from);
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForURL((url) => url.href !== from);
+        await page.waitForLoadState();
+      } finally {
+        await poster.close();
+      }
+    }
+    const authorizationForm = async () => Object.fromEntries(new URL(await authorizationUrl({})).searchParams);
+    const backAtTheApp = () => new URL(page.url()).origin === web.url;
+
+    it('a form POST to /auth finds the browser\'s sign-in, from the same site and from another one (cookies stay SameSite=Lax)', async () => {
+      await openPage();
+      await logIn('admin@example.com');
+      for (const site of ['same', 'cross'] as const) {
+        await submitFormFrom(site, `${as.issuer}/auth`, await authorizationForm());
+        assert.ok(backAtTheApp(), `${site}-site POST: signed in already, straight back to the app (at ${page.url()})`);
+        assert.ok(new URL(page.url()).searchParams.get('code'), 'with a code');
+      }
+    });
+
+    it('a form POST to /session/end from another site asks to confirm and really signs the browser out', async () => {
+      await openPage();
+      await logIn('admin@example.com');
+      await submitFormFrom('cross', `${as.issuer}/session/end`, { id_token_hint: lastTokens!.id_token!, post_logout_redirect_uri: `${web.url}/` });
+      assert.equal(await page.locator('h1').textContent(), 'Sign out', `the sign-out page (at ${page.url()})`);
+      assert.match((await page.locator('.lead').textContent())!, new RegExp(CLIENT_NAME));
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(`${web.url}/`);
+      await submitFormFrom('same', `${as.issuer}/auth`, await authorizationForm());
+      assert.ok(onInteraction(new URL(page.url())), 'signed out at the issuer: the next authorization request asks to sign in');
+      assert.equal(await page.locator('h1').textContent(), 'Sign in');
+    });
+
     it('brings a user who denies consent back to the app with access_denied', async () => {
       await openPage();
       await startLogin();

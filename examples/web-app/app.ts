@@ -76,7 +76,7 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
         send(res, 200, page('Example App', `<p>You are not signed in.</p>\n<p><a class="button" href="/login">Log in</a></p>`));
         return;
       }
-      send(res, 200, page('Example App', signedInHtml(user)));
+      send(res, 200, page('Example App', signedInHtml(user), true));
     },
 
     async '/login'(_req, res, session) {
@@ -98,7 +98,7 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
     async '/callback'(req, res, session) {
       const pending = session?.pending;
       if (!session || !pending || Date.now() - pending.startedAt > PENDING_LOGIN_MS) {
-        send(res, 400, page('Sign-in failed', `<p role="alert">This sign-in was not started here, or it took too long.</p>\n<p><a href="/login">Log in again</a></p>`));
+        send(res, 400, page('Sign-in failed', `<p role="alert">This sign-in was not started here, or it took too long.</p>\n<p><a href="/login">Log in again</a></p>`, Boolean(session?.tokens)));
         return;
       }
       delete session.pending;
@@ -114,7 +114,7 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
       } catch (error) {
         const e = error as { error?: string; error_description?: string; message?: string };
         const reason = e.error ? `${e.error}${e.error_description ? `: ${e.error_description}` : ''}` : (e.message ?? 'unknown error');
-        send(res, 400, page('Sign-in failed', `<p role="alert">The sign-in did not complete (${escapeHtml(reason)}).</p>\n<p><a href="/">Back</a> · <a href="/login">Log in again</a></p>`));
+        send(res, 400, page('Sign-in failed', `<p role="alert">The sign-in did not complete (${escapeHtml(reason)}).</p>\n<p><a href="/">Back</a> · <a href="/login">Log in again</a></p>`, Boolean(session.tokens)));
         return;
       }
       options.onTokens?.(tokens);
@@ -160,7 +160,7 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
       send(
         res,
         200,
-        page('API response', `<p>GET ${escapeHtml(apiUrl)}/notes answered <strong id="api-status">${response.status}</strong>:</p>\n<pre id="api-result">${escapeHtml(shown)}</pre>\n<p><a href="/">Back</a></p>`),
+        page('API response', `<p>GET ${escapeHtml(apiUrl)}/notes answered <strong id="api-status">${response.status}</strong>:</p>\n<pre id="api-result">${escapeHtml(shown)}</pre>\n<p><a href="/">Back</a></p>`, true),
       );
     },
 
@@ -214,19 +214,21 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://app').pathname;
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const id = sessionIdOf(req);
+    const session = id ? sessions.get(id) : undefined;
+    const signedIn = Boolean(session?.tokens);
     if (!route) {
-      send(res, 404, page('Not found', '<p>There is no such page.</p>\n<p><a href="/">Home</a></p>'));
+      send(res, 404, page('Not found', '<p>There is no such page.</p>\n<p><a href="/">Home</a></p>', signedIn));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
-      send(res, 405, page('Not allowed', '<p>This page answers GET only.</p>'));
+      send(res, 405, page('Not allowed', '<p>This page answers GET only.</p>', signedIn));
       return;
     }
-    const id = sessionIdOf(req);
-    route(req, res, id ? sessions.get(id) : undefined).catch((error: unknown) => {
+    route(req, res, session).catch((error: unknown) => {
       console.error(error);
-      if (!res.headersSent) send(res, 502, page('Something went wrong', `<p role="alert">${escapeHtml((error as Error).message ?? 'unexpected error')}</p>\n<p><a href="/">Home</a></p>`));
+      if (!res.headersSent) send(res, 502, page('Something went wrong', `<p role="alert">${escapeHtml((error as Error).message ?? 'unexpected error')}</p>\n<p><a href="/">Home</a></p>`, signedIn));
       else res.end();
     });
   });
@@ -263,14 +265,15 @@ function signedInHtml(user: SignedInUser): string {
   <dt>Roles</dt><dd id="roles">${list(user.roles)}</dd>
   <dt>Permissions</dt><dd id="permissions">${list(user.permissions)}</dd>
 </dl>
-<p><a class="button" href="/api">Call the API</a> <a href="/logout">Log out</a></p>`;
+<p><a class="button" href="/api">Call the API</a></p>`;
 }
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-function page(title: string, body: string): string {
+/** Every page of a signed-in user carries "Log out" at the top, so no page is a dead end. */
+function page(title: string, body: string, signedIn = false): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -282,10 +285,11 @@ body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; 
 pre { background: #f4f4f5; padding: 1rem; overflow: auto; }
 dt { font-weight: 600; }
 a.button { display: inline-block; padding: .4rem .9rem; background: #1d4ed8; color: #fff; border-radius: .3rem; text-decoration: none; }
+nav { text-align: right; }
 </style>
 </head>
 <body>
-<h1>${escapeHtml(title)}</h1>
+${signedIn ? '<nav><a href="/logout">Log out</a></nav>\n' : ''}<h1>${escapeHtml(title)}</h1>
 ${body}
 </body>
 </html>

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../runtime/node-check-cli.js';
 import { parseArgs } from 'node:util';
 import { describeFailure } from '../describe-failure.js';
 import { isAuthConnectError } from '../errors.js';

@@ -17,6 +17,7 @@ import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-co
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { consentItems } from './consent-items.js';
 import type { CsrfProtection } from './csrf.js';
+import { renderErrorPage } from './error-page.js';
 import { renderPage, type PageContext } from './render-page.js';
 
 export interface InteractionDeps {
@@ -169,20 +170,20 @@ function loginHint(interaction: Interaction): string {
 function renderInteractionError(ctx: Context, page: PageContext, error: unknown, log: Logger): void {
   const name = (error as { name?: string }).name;
   if (name === 'SessionNotFound') {
-    renderPage(ctx, page, 'error', 'Sign-in expired', { heading: 'This sign-in has expired', message: 'The sign-in page was open too long, already used, or opened in another browser.', code: 'session_not_found' }, 400);
+    renderErrorPage(ctx, page, { code: 'session_not_found', detail: 'interaction session not found', status: 400 });
     return;
   }
   const status = (error as { status?: number }).status;
   if ((error as { expose?: boolean }).expose && status && status < 500) {
     const e = error as { error?: string; error_description?: string; message: string };
-    renderPage(ctx, page, 'error', 'Something went wrong', { heading: 'We could not complete this request', message: e.error_description ?? e.message, code: e.error }, status);
+    renderErrorPage(ctx, page, { code: e.error ?? 'invalid_request', detail: e.error_description ?? e.message, status });
     return;
   }
   if (status === 503 || (error as { code?: string }).code === 'SERVER_BUSY' || isDatabaseUnavailable(error)) {
-    renderPage(ctx, page, 'error', 'Try again', { heading: 'Please try again', message: 'The service is busy or temporarily unavailable. Try again in a moment.', code: 'temporarily_unavailable' }, 503);
+    renderErrorPage(ctx, page, { code: 'temporarily_unavailable', status: 503 });
     ctx.set('Retry-After', '5');
     return;
   }
   log.error({ err: error, path: ctx.path }, 'interaction failed');
-  renderPage(ctx, page, 'error', 'Something went wrong', { heading: 'Something went wrong', message: 'Sorry, something went wrong on our side.', code: 'server_error' }, 500);
+  renderErrorPage(ctx, page, { code: 'server_error', status: 500 });
 }

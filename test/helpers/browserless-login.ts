@@ -42,6 +42,8 @@ export interface AuthorizeOptions {
   jar?: CookieJar;
   /** Start from this authorization URL (e.g. one carrying a pushed request's request_uri) instead of building one. */
   url?: URL;
+  /** How the authorization request is sent: a link (GET, the default) or a form (POST). */
+  method?: 'GET' | 'POST';
 }
 
 export interface AuthorizeResult {
@@ -77,7 +79,10 @@ export async function authorizeWithoutBrowser(issuer: string, options: Authorize
   }).toString();
 
   const pages: string[] = [];
-  let response = await request(jar, (options.url ?? url).toString());
+  let response =
+    options.method === 'POST'
+      ? await request(jar, `${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: url.search.slice(1) })
+      : await request(jar, (options.url ?? url).toString());
   for (let step = 0; step < 10; step++) {
     const location = response.headers.get('location');
     assert.ok(location, `expected a redirect, got ${response.status}: ${(await response.text()).slice(0, 500)}`);

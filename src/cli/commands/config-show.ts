@@ -1,10 +1,13 @@
 import { redactDatabaseUrl } from '../../db/database-errors.js';
+import { checkProductionRequirements } from '../../config/production-checks.js';
 import type { Command } from '../command.js';
 
 export const configShow: Command = {
   name: 'config show',
   summary: 'validate the configuration and print it as the server sees it (secrets redacted)',
   async run(ctx) {
+    // the same production checks as `npm start`, so "config show" passing means the server would start
+    checkProductionRequirements(ctx.config);
     const { auth, roles, clients, runtime } = ctx.config;
     const shown = {
       auth: { ...auth, $schema: undefined },

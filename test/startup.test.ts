@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli, startServer } from './helpers/processes.js';
+
+const messages = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; ms?: number });
+
+/** Asserts `expected` appear in this order among the log messages, each a pattern. */
+function assertInOrder(output: string, expected: RegExp[]): void {
+  const lines = messages(output).map((m) => m.msg);
+  let at = 0;
+  for (const pattern of expected) {
+    const found = lines.findIndex((line, i) => i >= at && pattern.test(line));
+    assert.ok(found >= 0, `expected a line matching ${pattern} after line ${at} in:\n${lines.join('\n')}`);
+    at = found + 1;
+  }
+}
+
+describe('start-up', function () {
+  this.timeout(120_000);
+
+  it('says what it does while it does it, with timings: creating the embedded database, migrating, keys; then opening it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ac-start-'));
+    const env = { DATA_DIR: path.join(dataDir, 'data'), KEYS_DIR: path.join(dataDir, 'keys'), JWT_SECRET: 'x'.repeat(40) };
+    const first = await startServer(env);
+    await first.stop();
+    assertInOrder(first.output(), [
+      /^creating the embedded database in \S+ \(first start: this takes a few seconds\)…$/,
+      /^embedded database in \S+ created in \d/,
+      /^bringing the database schema up to date…$/,
+      /^applied \d+ migration\(s\) in \d/,
+      /^loading the signing keys from \S+…$/,
+      /^signing keys ready in \d[^:]*: 2 key\(s\), ES256 and RS256 generated$/,
+      /^auth-connect listening on .*, started in \d/,
+    ]);
+    for (const m of messages(first.output()).filter((m) => / in \d/.test(m.msg) && !/listening/.test(m.msg))) assert.equal(typeof m.ms, 'number', m.msg);
+
+    const second = await startServer(env);
+    await second.stop();
+    assertInOrder(second.output(), [/^opening the embedded database in \S+…$/, /^embedded database in \S+ ready in \d/, /^database schema up to date \(checked in \d/, /^signing keys ready in \d[^:]*: 2 key\(s\)$/, /listening/]);
+    assert.doesNotMatch(second.output(), /creating the embedded database/);
+  });
+
+  describe('config show runs the production checks npm start runs', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ac-prod-'));
+    const base = { NODE_ENV: 'production', DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys'), ISSUER: 'https://id.example.com', JWT_SECRET: 'x'.repeat(40) };
+    const refusals: [string, Record<string, string | undefined>, RegExp][] = [
+      ['without JWT_SECRET', { JWT_SECRET: undefined }, /^auth-connect: JWT_SECRET is required when NODE_ENV=production/],
+      ['without signing keys', {}, /^auth-connect: \S+jwks\.json: no ES256 and RS256 signing key; create keys with: auth-connect keys generate/],
+      ['with an http issuer on a public host', { ISSUER: 'http://id.example.com' }, /^auth-connect: ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/],
+    ];
+    for (const [name, change, line] of refusals) {
+      it(`both refuse ${name}, with the same line`, async () => {
+        const env = { ...base, ...change };
+        const shown = await runCli(['config', 'show'], env);
+        assert.equal(shown.code, 1, shown.stdout);
+        assert.match(shown.stderr, line);
+        const started = await startServer(env).then(() => assert.fail('started'), (e: Error) => e.message);
+        assert.equal(started.trim().split('\n').at(-1), shown.stderr.trim(), 'the same sentence from both');
+      });
+    }
+
+    it('both accept a complete production setup, also with an http://localhost issuer', async () => {
+      const keys = await runCli(['keys', 'generate'], base);
+      assert.equal(keys.code, 0, keys.stderr);
+      for (const issuer of ['https://id.example.com', 'http://localhost:3000', 'http://127.0.0.1:3000']) {
+        const env = { ...base, ISSUER: issuer };
+        const shown = await runCli(['config', 'show', '--json'], env);
+        assert.equal(shown.code, 0, shown.stderr);
+        assert.equal(JSON.parse(shown.stdout).runtime.issuer, issuer);
+        const server = await startServer(env);
+        assert.match(server.output(), new RegExp(`listening on ${issuer.replace(/[.]/g, '\\.')}`));
+        await server.stop();
+      }
+    });
+  });
+});
