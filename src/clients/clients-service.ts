@@ -76,7 +76,7 @@ export async function createClient(ctx: ClientsContext, caller: Caller, input: N
   const secret = input.public ? undefined : generateClientSecret();
   return ctx.db.transaction(async (db) => {
     const client = await insertClient(db, {
-      client_id: randomBytes(16).toString('base64url'),
+      client_id: newClientId(),
       client_name: name,
       metadata: {
         ...grantShape([input.grant], redirectUris),
@@ -183,6 +183,14 @@ function checkPermissions(roles: RolesConfig, caller: Caller, permissions: strin
   if (unknown.length) throw new InvalidClientInputError(`unknown permission(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   const missing = lacking(caller, permissions);
   if (missing.length) throw new InsufficientPermissionsError(`you cannot give a client permissions you lack (${missing.join(', ')})`);
+}
+
+/** 128 random bits; never starting with '-', which a command line would take for an option (`client delete -x…`). */
+function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function audit(db: Knex, caller: Caller, origin: ChangeOrigin, event: string, clientId: string, details: Record<string, unknown> = {}): Promise<void> {
