@@ -186,7 +186,7 @@ function checkPermissions(roles: RolesConfig, caller: Caller, permissions: strin
 }
 
 /** 128 random bits; never starting with '-', which a command line would take for an option (`client delete -x…`). */
-function newClientId(): string {
+export function newClientId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
