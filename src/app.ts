@@ -15,8 +15,7 @@ import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
 import { registeredClientFinder } from './oidc/registered-client-finder.js';
-import { adminRoutes } from './api/admin-routes.js';
-import { authRoutes } from './api/auth-routes.js';
+import { jsonApiRouters } from './api/json-api.js';
 import { createVerifier } from './resource-server/index.js';
 import type { ProviderHolder } from './oidc/provider-holder.js';
 
@@ -68,12 +67,11 @@ export function createApp(deps: AppContext): Koa {
 
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const account = authRoutes({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
-  app.use(account.routes());
-  app.use(account.allowedMethods());
-  const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
-  app.use(admin.routes());
-  app.use(admin.allowedMethods());
+  const api = jsonApiRouters({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
+  for (const router of api) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
 
   app.use(async (ctx) => {
     ctx.respond = false;
