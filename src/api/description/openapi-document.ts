@@ -60,10 +60,11 @@ function operation(route: RouteDescription): Record<string, unknown> {
   const pathParameters = [...route.path.matchAll(/:([A-Za-z_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
   const queryParameters = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema }));
   const parameters = [...pathParameters, ...queryParameters];
+  const description = [route.description, accessSentence(route)].filter(Boolean).join(' ');
   return {
     operationId: route.operationId,
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    ...(description ? { description } : {}),
     tags: [route.tag],
     security: route.access.kind === 'public' ? [] : [{ bearer: [] }],
     ...(route.access.kind === 'permission' ? { 'x-permission': route.access.permission } : {}),
@@ -71,6 +72,17 @@ function operation(route: RouteDescription): Record<string, unknown> {
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toOpenApiSchema(route.body) } } } } : {}),
     responses: { ...success(route), ...errorResponses(route) },
   };
+}
+
+function accessSentence({ access }: RouteDescription): string | undefined {
+  switch (access.kind) {
+    case 'public':
+      return undefined;
+    case 'user':
+      return `Needs a user's access token from a first-party app${access.apiKeyTokens ? ' or one exchanged from an API key' : ''}.`;
+    case 'permission':
+      return `Needs an access token holding the ${access.permission} permission (a first-party user's, or a machine client registered with it).`;
+  }
 }
 
 function success({ success: s }: RouteDescription): Record<string, unknown> {
