@@ -112,7 +112,11 @@ function errorSchema(codes: ApiErrorCode[]): Record<string, unknown> {
   return {
     type: 'object',
     required: ['error', 'message'],
-    properties: { error: { type: 'string', enum: codes }, message: { type: 'string', description: 'one sentence for people; not for parsing' } },
+    properties: {
+      error: { type: 'string', enum: codes },
+      message: { type: 'string', description: 'one sentence for people; not for parsing' },
+      rules: { type: 'array', items: { type: 'string' }, description: 'WEAK_PASSWORD only: the password rules not met' },
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * The shapes of successful answers, by name (OpenAPI components). They describe what the routes'
- * `public…` functions build; the routes do not validate their own answers against them.
+ * `public…` functions build; the routes do not validate their own answers against them, the API tests
+ * do (test/helpers/documented-answer.ts). Entities allow no other fields, so a field that should not
+ * leave the server (a hash, a secret) fails those tests.
  */
 const text = { type: 'string' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
@@ -10,16 +12,19 @@ const strings = { type: 'array', items: { type: 'string' } } as const;
 export const responseSchemas = {
   User: {
     type: 'object',
+    additionalProperties: false,
     required: ['id', 'email', 'role', 'is_active', 'created_at', 'updated_at'],
     properties: { id: { type: 'string', format: 'uuid' }, email: text, role: text, is_active: { type: 'boolean' }, created_at: time, updated_at: time },
   },
   Account: {
     type: 'object',
+    additionalProperties: false,
     required: ['id', 'email', 'role', 'permissions', 'created_at'],
     properties: { id: { type: 'string', format: 'uuid' }, email: text, role: text, permissions: strings, created_at: time },
   },
   Tokens: {
     type: 'object',
+    additionalProperties: false,
     required: ['access_token', 'refresh_token', 'token_type', 'expires_in'],
     properties: {
       access_token: { type: 'string', description: 'a JWT (typ at+jwt)' },
@@ -33,6 +38,7 @@ export const responseSchemas = {
   PasswordChanged: { type: 'object', required: ['message', 'sessions_ended'], properties: { message: text, sessions_ended: { type: 'integer' } } },
   Session: {
     type: 'object',
+    additionalProperties: false,
     required: ['id', 'client_id', 'created_at', 'last_used_at', 'expires_at', 'current'],
     properties: {
       id: { type: 'string', format: 'uuid' }, client_id: text, ip: { type: ['string', 'null'] }, user_agent: { type: ['string', 'null'] },
@@ -43,6 +49,7 @@ export const responseSchemas = {
   SessionsEnded: { type: 'object', required: ['sessions_ended'], properties: { sessions_ended: { type: 'integer' } } },
   ApiKey: {
     type: 'object',
+    additionalProperties: false,
     required: ['id', 'name', 'prefix', 'permissions', 'is_active', 'last_used_at', 'expires_at', 'created_at'],
     properties: {
       id: { type: 'string', format: 'uuid' }, name: text, prefix: { type: 'string', description: 'ack_ and 16 hex digits' }, permissions: strings,
@@ -55,6 +62,7 @@ export const responseSchemas = {
   Users: { type: 'object', required: ['total', 'users'], properties: { total: { type: 'integer' }, users: { type: 'array', items: { $ref: '#/components/schemas/User' } } } },
   Client: {
     type: 'object',
+    additionalProperties: false,
     required: ['client_id', 'client_name', 'grant_types', 'first_party', 'permissions', 'resource_server', 'created_at', 'updated_at'],
     properties: {
       client_id: text, client_name: text, grant_types: strings, redirect_uris: strings, post_logout_redirect_uris: strings,
@@ -66,6 +74,7 @@ export const responseSchemas = {
   Clients: { type: 'object', required: ['clients'], properties: { clients: { type: 'array', items: { $ref: '#/components/schemas/Client' } } } },
   SigningKey: {
     type: 'object',
+    additionalProperties: false,
     required: ['kid', 'alg', 'status'],
     properties: { kid: text, alg: text, kty: text, status: { type: 'string', enum: ['signing', 'pending', 'published', 'retired'] }, created_at: optionalTime, sign_from: optionalTime, retire_at: optionalTime },
   },
