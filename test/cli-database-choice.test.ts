@@ -68,7 +68,7 @@ describe('auth-connect and a DATA_DIR without an embedded database', () => {
     assert.equal(
       r.stderr,
       `auth-connect: there is no embedded database in ${dir} (DATA_DIR) and this command would create a new, empty one; ` +
-        "point DATA_DIR (or DATABASE_URL) at the server's database, or create one with auth-connect init (or --create)\n",
+        "point DATA_DIR (or DATABASE_URL) at the server's database, or create one with npx auth-connect init (or --create)\n",
     );
     assert.equal(existsSync(path.join(dir, 'pgdata')), false);
     const json = await runCli(['user', 'list', '--json'], { ...env, DATA_DIR: path.join(dir, 'not-there') });

@@ -18,7 +18,7 @@ export class NoDatabaseError extends AuthConnectError {
     super(
       'NO_DATABASE',
       `there is no embedded database in ${dataDir} (DATA_DIR) and this command would create a new, empty one; ` +
-        "point DATA_DIR (or DATABASE_URL) at the server's database, or create one with auth-connect init (or --create)",
+        "point DATA_DIR (or DATABASE_URL) at the server's database, or create one with npx auth-connect init (or --create)",
     );
     this.name = 'NoDatabaseError';
   }
