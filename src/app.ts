@@ -19,8 +19,7 @@ import { formPostAsGet } from './oidc/form-post-as-get.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
 import { landingPage } from './pages/landing-page.js';
 import { registeredClientFinder } from './oidc/registered-client-finder.js';
-import { adminRoutes } from './api/admin-routes.js';
-import { authRoutes } from './api/auth-routes.js';
+import { jsonApiRouters } from './api/json-api.js';
 import { createVerifier } from './resource-server/index.js';
 import type { ProviderHolder } from './oidc/provider-holder.js';
 import { providerHandoff } from './oidc/provider-handoff.js';
@@ -74,12 +73,11 @@ export function createApp(deps: AppContext): Koa {
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const account = authRoutes({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient });
-  app.use(account.routes());
-  app.use(account.allowedMethods());
-  const admin = adminRoutes({ db, config, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
-  app.use(admin.routes());
-  app.use(admin.allowedMethods());
+  const api = jsonApiRouters({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
+  for (const router of api) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   // every /api/* router goes above this line: below it, /api/* ends in a JSON 404
   app.use(endOfApi);
 

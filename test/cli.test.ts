@@ -10,12 +10,15 @@ for (const engine of testEngines()) {
     });
     after(() => db?.drop());
     const cli = (args: string[], stdin?: string) => runCli(args, db.env, stdin);
+    /** How commands name this database (open-database.ts's description). */
+    const databaseLine = () => `database: ${engine === 'embedded' ? `embedded database in ${db.runtime.dataDir}` : `Postgres at ${db.env.DATABASE_URL}`}\n`;
 
     it('init migrates and prints the next steps', async () => {
       const r = await cli(['init']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /applied \d+ migration/);
       assert.match(r.stdout, /Next steps:/);
+      assert.match(r.stdout, /^  npx auth-connect user create --email/m, 'runnable from the project folder, where auth-connect is not on PATH');
     });
 
     it('migrate says the database is up to date, also as JSON', async () => {
@@ -27,7 +30,8 @@ for (const engine of testEngines()) {
     it('user create with --password, --password-stdin, and its --json form', async () => {
       const a = await cli(['user', 'create', '--email', 'Admin@Example.com', '--role', 'admin', '--password', 'Secret123']);
       assert.equal(a.code, 0, a.stderr);
-      assert.match(a.stdout, /^created user admin@example\.com \(admin\), id [0-9a-f-]{36}\n$/);
+      assert.match(a.stdout, /^created user admin@example\.com \(admin\), id [0-9a-f-]{36}\n/);
+      assert.ok(a.stdout.endsWith(databaseLine()), a.stdout);
       const b = await cli(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
       assert.equal(b.code, 0, b.stderr);
       const created = JSON.parse(b.stdout);
@@ -69,7 +73,7 @@ for (const engine of testEngines()) {
 
     it('user set-role, disable and enable change the user', async () => {
       const role = await cli(['user', 'set-role', '--email', 'student@example.com', '--role', 'instructor']);
-      assert.deepEqual([role.code, role.stdout], [0, 'student@example.com now has role instructor\n']);
+      assert.deepEqual([role.code, role.stdout], [0, `student@example.com now has role instructor\n${databaseLine()}`]);
       const disabled = JSON.parse((await cli(['user', 'disable', '--email', 'student@example.com', '--json'])).stdout);
       assert.equal(disabled.is_active, false);
       assert.match((await cli(['user', 'list'])).stdout, /student@example\.com\s+instructor\s+disabled/);
@@ -116,7 +120,7 @@ for (const engine of testEngines()) {
     });
 
     it('keys list shows the keys init created; keys generate refuses to overwrite them without --force', async () => {
-      const list = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { alg: string; kid: string }[];
+      const { keys: list } = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
       assert.deepEqual(list.map((k) => k.alg).sort(), ['ES256', 'RS256']);
       const again = await cli(['keys', 'generate']);
       assert.equal(again.code, 2);

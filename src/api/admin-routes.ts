@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import type { JSONSchemaType } from 'ajv';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import { publicUser, UserNotFoundError, type AccountsContext } from '../accounts/accounts-service.js';
@@ -18,6 +17,7 @@ import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
 import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
 import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-repository.js';
 import { endSessions, publicSession } from '../sessions/sessions-service.js';
+import { adminBodies } from './description/admin-api.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller, requires, type ManagementState } from './management-access.js';
 import { refuseUnstorableInput } from './storable-input.js';
@@ -35,30 +35,10 @@ export interface AdminRoutesDeps {
   onKeysRotated: () => void;
 }
 
-type NewUser = { email: string; password: string; role?: string };
-type UserPatchBody = { role?: string; is_active?: boolean };
-type NewClientBody = { name: string; grant: ClientGrant; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; public?: boolean; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
-type ClientPatchBody = { name?: string; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; first_party?: boolean; permissions?: string[]; resource_server?: boolean };
-
-const uris = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50, nullable: true } as const;
-const permissions = { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true } as const;
-const newUserBody = bodyValidator<NewUser>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email: { type: 'string', maxLength: 1024 }, password: { type: 'string', maxLength: 4096 }, role: { type: 'string', maxLength: 64, nullable: true } } } as JSONSchemaType<NewUser>);
-const userPatchBody = bodyValidator<UserPatchBody>({ type: 'object', additionalProperties: false, minProperties: 1, properties: { role: { type: 'string', maxLength: 64, nullable: true }, is_active: { type: 'boolean', nullable: true } } } as JSONSchemaType<UserPatchBody>);
-const newClientBody = bodyValidator<NewClientBody>({
-  type: 'object', additionalProperties: false, required: ['name', 'grant'],
-  properties: {
-    name: { type: 'string', maxLength: 100 }, grant: { type: 'string', enum: ['client_credentials', 'authorization_code', 'device_code'] },
-    redirect_uris: uris, post_logout_redirect_uris: uris, public: { type: 'boolean', nullable: true }, first_party: { type: 'boolean', nullable: true }, permissions,
-    resource_server: { type: 'boolean', nullable: true },
-  },
-} as JSONSchemaType<NewClientBody>);
-const clientPatchBody = bodyValidator<ClientPatchBody>({
-  type: 'object', additionalProperties: false, minProperties: 1,
-  properties: {
-    name: { type: 'string', maxLength: 100, nullable: true }, redirect_uris: uris, post_logout_redirect_uris: uris, first_party: { type: 'boolean', nullable: true }, permissions,
-    resource_server: { type: 'boolean', nullable: true },
-  },
-} as JSONSchemaType<ClientPatchBody>);
+const newUserBody = bodyValidator(adminBodies.newUser);
+const userPatchBody = bodyValidator(adminBodies.userPatch);
+const newClientBody = bodyValidator(adminBodies.newClient);
+const clientPatchBody = bodyValidator(adminBodies.clientPatch);
 
 const caller = (ctx: Context) => (ctx.state as ManagementState).caller;
 const origin = (ctx: Context): ChangeOrigin => ({ via: 'admin_api', ip: ctx.ip, userAgent: ctx.get('user-agent') || null });

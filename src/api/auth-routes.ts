@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import type { JSONSchemaType } from 'ajv';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
@@ -22,6 +21,7 @@ import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '
 import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { isClientId } from '../input/client-id.js';
 import { isUuid } from '../input/uuid.js';
+import { authBodies } from './description/auth-api.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller } from './management-access.js';
 import { refuseUnstorableInput } from './storable-input.js';
@@ -39,25 +39,11 @@ export interface AuthRoutesDeps {
   throttle: LoginThrottle;
 }
 
-const email = { type: 'string', maxLength: 1024 } as const;
-const password = { type: 'string', maxLength: 4096 } as const;
-const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
-
-const registerBody = bodyValidator<{ email: string; password: string }>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password } });
-type LoginBody = { email: string; password: string; client_id?: string; device_token?: string };
-const loginBody = bodyValidator<LoginBody>({ type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password, client_id: clientId, device_token: { type: 'string', maxLength: 200, nullable: true } } } as JSONSchemaType<LoginBody>);
-const refreshBody = bodyValidator<{ refresh_token: string; client_id?: string }>({ type: 'object', additionalProperties: false, required: ['refresh_token'], properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 1024 }, client_id: clientId } } as JSONSchemaType<{ refresh_token: string; client_id?: string }>);
-const changePasswordBody = bodyValidator<{ current_password: string; new_password: string }>({ type: 'object', additionalProperties: false, required: ['current_password', 'new_password'], properties: { current_password: password, new_password: password } });
-const apiKeyBody = bodyValidator<{ name: string; permissions?: string[]; expires_in_days?: number }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    permissions: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true },
-    expires_in_days: { type: 'integer', minimum: 1, maximum: 3650, nullable: true },
-  },
-} as JSONSchemaType<{ name: string; permissions?: string[]; expires_in_days?: number }>);
+const registerBody = bodyValidator(authBodies.register);
+const loginBody = bodyValidator(authBodies.login);
+const refreshBody = bodyValidator(authBodies.refresh);
+const changePasswordBody = bodyValidator(authBodies.changePassword);
+const apiKeyBody = bodyValidator(authBodies.newApiKey);
 
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });

@@ -1,18 +1,40 @@
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/types.js';
+import { embeddedDatabaseExists } from '../db/embedded-database.js';
 import { openDatabase, type Database } from '../db/open-database.js';
 import { migrateToLatest } from '../db/migrations.js';
+import { AuthConnectError } from '../errors.js';
 import type { AccountsContext } from '../accounts/accounts-service.js';
+
+export interface CliOptions {
+  json: boolean;
+  /** --create: the command may create a new embedded database when DATA_DIR holds none. */
+  create?: boolean;
+}
+
+/** The embedded database a command would use does not exist, and creating one was not asked for. */
+export class NoDatabaseError extends AuthConnectError {
+  constructor(dataDir: string) {
+    super(
+      'NO_DATABASE',
+      `there is no embedded database in ${dataDir} (DATA_DIR) and this command would create a new, empty one; ` +
+        "point DATA_DIR (or DATABASE_URL) at the server's database, or create one with npx auth-connect init (or --create)",
+    );
+    this.name = 'NoDatabaseError';
+  }
+}
 
 /** What every command gets: output that honours --json, and config and database opened on first use. */
 export class CliContext {
   readonly json: boolean;
+  readonly #create: boolean;
   #config?: Config;
   #database?: Database;
   readonly #out: NodeJS.WritableStream;
 
-  constructor(json: boolean, out: NodeJS.WritableStream = process.stdout) {
-    this.json = json;
+  constructor(options: CliOptions, out: NodeJS.WritableStream = process.stdout) {
+    this.json = options.json;
+    this.#create = options.create === true;
     this.#out = out;
   }
 
@@ -21,10 +43,18 @@ export class CliContext {
     return this.#config;
   }
 
-  /** The database, opened and brought to the latest schema (as the server does at start-up). */
-  async database(options: { migrate?: boolean } = {}): Promise<Database> {
+  /**
+   * The database, opened and brought to the latest schema (as the server does at start-up). A missing
+   * embedded database is created only by commands that exist to do so (`create: true`) or with --create:
+   * otherwise a CLI run without the server's DATA_DIR would write into a fresh database the server never reads.
+   */
+  async database(options: { migrate?: boolean; create?: boolean } = {}): Promise<Database> {
     if (!this.#database) {
-      this.#database = await openDatabase(this.config.runtime, { role: 'cli', poolSize: 2 });
+      const { runtime } = this.config;
+      if (!runtime.databaseUrl && !this.#create && !options.create && !embeddedDatabaseExists(runtime.dataDir)) {
+        throw new NoDatabaseError(runtime.dataDir);
+      }
+      this.#database = await openDatabase(runtime, { role: 'cli', poolSize: 2 });
       if (options.migrate !== false) await migrateToLatest(this.#database.knex);
     }
     return this.#database;
@@ -34,10 +64,20 @@ export class CliContext {
     return { db: (await this.database()).knex, config: this.config };
   }
 
-  /** Prints `human` (lines) normally, or `data` as JSON with --json. */
-  print(human: string | string[], data: unknown): void {
-    if (this.json) this.#out.write(`${JSON.stringify(data, null, 2)}\n`);
-    else this.#out.write(`${Array.isArray(human) ? human.join('\n') : human}\n`);
+  /**
+   * Prints `human` (lines) normally, or `data` as JSON with --json. A command that used the database
+   * says which one, in both forms, so a CLI pointed at the wrong DATA_DIR or DATABASE_URL is noticed.
+   */
+  print(human: string | string[], data: Record<string, unknown>): void {
+    const database = this.#database?.description;
+    if (this.json) {
+      this.#out.write(`${JSON.stringify(database ? { ...data, database } : data, null, 2)}\n`);
+      return;
+    }
+    const lines = Array.isArray(human) ? human : [human];
+    // init, migrate and health name the database in their own words; no need to say it twice
+    const named = !database || lines.some((line) => line.includes(database));
+    this.#out.write(`${[...lines, ...(named ? [] : [`database: ${database}`])].join('\n')}\n`);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import '../runtime/node-check-cli.js';
 import { parseArgs } from 'node:util';
 import { describeFailure } from '../describe-failure.js';
 import { isAuthConnectError } from '../errors.js';
+import { packageVersion } from '../package-version.js';
 import { CliContext } from './cli-context.js';
 import { closest } from './closest.js';
 import { UsageError, type Command } from './command.js';
@@ -15,15 +16,22 @@ async function main(argv: string[]): Promise<number> {
   // files the CLI creates (keys, the embedded database) are private, as the server's are
   process.umask(0o077);
   const json = argv.includes('--json');
-  const words = argv.filter((a) => a !== '--json');
+  const create = argv.includes('--create');
+  const words = argv.filter((a) => a !== '--json' && a !== '--create');
+  if (words.length === 1 && words[0] === '--version') {
+    process.stdout.write(json ? `${JSON.stringify({ version: packageVersion() })}\n` : `auth-connect ${packageVersion()}\n`);
+    return 0;
+  }
   const wantsHelp = words.includes('--help') || words.includes('-h') || words[0] === 'help';
   const rest = words.filter((a) => a !== '--help' && a !== '-h' && a !== 'help');
 
   const command = findCommand(rest);
   if (!command) {
-    if (rest.length === 0 || wantsHelp) {
+    // a group alone ("auth-connect user") is an unfinished command: list what it can be, as bare auth-connect does
+    const group = rest.length === 1 && isGroup(rest[0]!);
+    if (rest.length === 0 || wantsHelp || group) {
       process.stdout.write(overview(rest[0]));
-      return rest.length === 0 && !wantsHelp ? EXIT_USAGE : 0;
+      return wantsHelp ? 0 : EXIT_USAGE;
     }
     throw new UsageError(unknownCommand(rest));
   }
@@ -34,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
 
   const args = rest.slice(command.name.split(' ').length);
   const { values, positionals } = parse(command, args);
-  const ctx = new CliContext(json);
+  const ctx = new CliContext({ json, create });
   try {
     return (await command.run(ctx, values, positionals)) ?? 0;
   } finally {
@@ -86,20 +94,31 @@ function unknownCommand(words: string[]): string {
   return `unknown command "${typed}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; run auth-connect --help`;
 }
 
+function isGroup(word: string): boolean {
+  return commands.some((c) => c.name.startsWith(`${word} `));
+}
+
 function usageOf(command: Command): string {
   return `auth-connect ${command.name}${command.usage ? ` ${command.usage}` : ''} [--json]`;
 }
 
 function overview(group?: string): string {
-  const shown = group && commands.some((c) => c.name.startsWith(`${group} `)) ? commands.filter((c) => c.name.startsWith(`${group} `)) : commands;
+  const inGroup = group !== undefined && isGroup(group);
+  const shown = inGroup ? commands.filter((c) => c.name.startsWith(`${group} `)) : commands;
   const width = Math.max(...shown.map((c) => c.name.length));
   return [
-    'usage: auth-connect <command> [options] [--json]',
+    `usage: auth-connect ${inGroup ? `${group} ` : ''}<command> [options] [--json]`,
     '',
     ...shown.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command reads the same environment as the server (DATABASE_URL, DATA_DIR, CONFIG_DIR, KEYS_DIR, ...).',
-    'auth-connect <command> --help shows its options.',
+    ...(inGroup
+      ? [`auth-connect ${group} <command> --help shows its options.`]
+      : [
+          'Every command reads the same environment as the server (DATABASE_URL, DATA_DIR, CONFIG_DIR, KEYS_DIR, ...)',
+          'and says which database it used. Only init and migrate create a missing embedded database; other',
+          'commands refuse unless given --create.',
+          'auth-connect <command> --help shows its options; auth-connect --version prints the version.',
+        ]),
     '',
   ].join('\n');
 }

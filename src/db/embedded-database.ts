@@ -1,4 +1,4 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -57,6 +57,14 @@ export async function openEmbeddedDatabase(dataDir: string, role: LockOwner['rol
     }
     await sleep(200);
   }
+}
+
+/**
+ * Whether `dataDir` already holds an embedded database (initialised, or being served by a running
+ * server): opening one that does not exist creates it, which the CLI does only when asked to.
+ */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION')) || existsSync(path.join(dataDir, `.s.PGSQL.${SOCKET_PORT}`));
 }
 
 async function startOwner(dataDir: string, socketPath: string, connection: pg.ClientConfig, release: () => void): Promise<EmbeddedDatabase> {

@@ -1,3 +1,5 @@
+import { assertDocumentedAnswer } from './documented-answer.js';
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -23,6 +25,7 @@ export function jsonApi(base: string) {
     } catch {
       // not JSON
     }
+    assertDocumentedAnswer(method, new URL(`${base}${path}`).pathname, response.status, parsed);
     return { status: response.status, headers: response.headers, body: parsed };
   };
 }

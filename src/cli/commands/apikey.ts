@@ -43,7 +43,7 @@ export const apikeyList: Command = {
       shown.length
         ? formatTable(['ID', 'PREFIX', 'NAME', 'PERMISSIONS', 'STATUS', 'LAST USED', 'EXPIRES'], shown.map((k) => [k.id, k.prefix, k.name, k.permissions.join(','), k.is_active ? 'active' : 'revoked', k.last_used_at, k.expires_at]))
         : 'no API keys',
-      shown,
+      { api_keys: shown },
     );
   },
 };

@@ -62,7 +62,7 @@ export const clientList: Command = {
     }));
     ctx.print(
       shown.length ? formatTable(['CLIENT_ID', 'NAME', 'GRANTS', 'TYPE', 'PERMISSIONS'], shown.map((c) => [c.client_id, c.client_name, c.grant_types.join(','), c.public ? 'public' : c.first_party ? 'first-party' : 'confidential', c.permissions.join(',')])) : 'no clients',
-      shown,
+      { clients: shown },
     );
   },
 };

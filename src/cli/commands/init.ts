@@ -7,7 +7,7 @@ export const init: Command = {
   name: 'init',
   summary: 'prepare a new installation: migrate the database, create signing keys if there are none',
   async run(ctx) {
-    const database = await ctx.database({ migrate: false });
+    const database = await ctx.database({ migrate: false, create: true });
     const applied = await migrateToLatest(database.knex);
     const { keysDir } = ctx.config.runtime;
     const existing = readKeySet(keysDir);
@@ -18,7 +18,7 @@ export const init: Command = {
       `signing keys: ${keySetPath(keysDir)}, ${missing.length ? `created ${missing.join(' and ')}` : 'present'}`,
       '',
       'Next steps:',
-      '  auth-connect user create --email you@example.com --role admin',
+      '  npx auth-connect user create --email you@example.com --role admin',
       '  npm start',
     ];
     ctx.print(steps, { database: database.description, applied, keys: keySetPath(keysDir), createdKeys: missing });

@@ -39,7 +39,7 @@ export const keysList: Command = {
     const set = readKeySet(ctx.config.runtime.keysDir);
     if (!set) throw new UsageError(`no keys in ${keySetPath(ctx.config.runtime.keysDir)}; create them with auth-connect keys generate`);
     const keys = describeKeys(set, ctx.config.auth.jwt.algorithm);
-    ctx.print(formatTable(['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'], keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at])), keys);
+    ctx.print(formatTable(['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'], keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at])), { keys });
   },
 };
 

@@ -1,0 +1,110 @@
+import type { JSONSchemaType } from 'ajv';
+import type { RouteDescription } from './route-description.js';
+import { schemaRef } from './response-schemas.js';
+
+// The bodies /api/auth/* accepts: the router validates with these, the OpenAPI document shows them.
+export type RegisterBody = { email: string; password: string };
+export type LoginBody = { email: string; password: string; client_id?: string; device_token?: string };
+export type RefreshBody = { refresh_token: string; client_id?: string };
+export type ChangePasswordBody = { current_password: string; new_password: string };
+export type NewApiKeyBody = { name: string; permissions?: string[]; expires_in_days?: number };
+
+const email = { type: 'string', maxLength: 1024 } as const;
+const password = { type: 'string', maxLength: 4096 } as const;
+const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
+
+export const authBodies = {
+  register: { type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password } } as JSONSchemaType<RegisterBody>,
+  login: {
+    type: 'object', additionalProperties: false, required: ['email', 'password'],
+    properties: { email, password, client_id: clientId, device_token: { type: 'string', maxLength: 200, nullable: true } },
+  } as JSONSchemaType<LoginBody>,
+  refresh: {
+    type: 'object', additionalProperties: false, required: ['refresh_token'],
+    properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 1024 }, client_id: clientId },
+  } as JSONSchemaType<RefreshBody>,
+  changePassword: {
+    type: 'object', additionalProperties: false, required: ['current_password', 'new_password'],
+    properties: { current_password: password, new_password: password },
+  } as JSONSchemaType<ChangePasswordBody>,
+  newApiKey: {
+    type: 'object', additionalProperties: false, required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      permissions: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, nullable: true },
+      expires_in_days: { type: 'integer', minimum: 1, maximum: 3650, nullable: true },
+    },
+  } as JSONSchemaType<NewApiKeyBody>,
+};
+
+const user = { kind: 'user' } as const;
+
+export const authApi: RouteDescription[] = [
+  {
+    method: 'post', path: '/api/auth/register', operationId: 'register', tag: 'account', access: { kind: 'public' },
+    summary: 'Create an account (when registration is enabled)', body: authBodies.register,
+    success: { status: 201, description: 'the new account', schema: schemaRef('Account') },
+    errors: ['REGISTRATION_DISABLED', 'INVALID_EMAIL', 'WEAK_PASSWORD', 'USER_EXISTS', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  },
+  {
+    method: 'post', path: '/api/auth/login', operationId: 'login', tag: 'account', access: { kind: 'public' },
+    summary: 'Log in with email and password through a first-party public client', body: authBodies.login,
+    description: 'Issues what the token endpoint issues: a JWT access token and a rotating refresh token.',
+    success: { status: 200, description: 'tokens and a device token', schema: schemaRef('Tokens') },
+    errors: ['INVALID_CREDENTIALS', 'UNAUTHORIZED_CLIENT', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  },
+  {
+    method: 'post', path: '/api/auth/refresh', operationId: 'refresh', tag: 'account', access: { kind: 'public' },
+    summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)', body: authBodies.refresh,
+    success: { status: 200, description: 'new tokens', schema: schemaRef('Tokens') },
+    errors: ['INVALID_TOKEN'],
+  },
+  {
+    method: 'post', path: '/api/auth/logout', operationId: 'logout', tag: 'account', access: user,
+    summary: "End the token's session (its refresh tokens stop working)",
+    success: { status: 200, description: 'logged out', schema: schemaRef('Message') },
+    errors: [],
+  },
+  {
+    method: 'get', path: '/api/auth/me', operationId: 'getAccount', tag: 'account', access: { kind: 'user', apiKeyTokens: true },
+    summary: 'The calling user (also with a token exchanged from an API key)',
+    success: { status: 200, description: 'the account and its permissions', schema: schemaRef('Account') },
+    errors: [],
+  },
+  {
+    method: 'put', path: '/api/auth/change-password', operationId: 'changePassword', tag: 'account', access: user,
+    summary: "Change the caller's password; every other session ends", body: authBodies.changePassword,
+    success: { status: 200, description: 'changed', schema: schemaRef('PasswordChanged') },
+    errors: ['INVALID_CREDENTIALS', 'WEAK_PASSWORD', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  },
+  {
+    method: 'get', path: '/api/auth/sessions', operationId: 'listOwnSessions', tag: 'account', access: user,
+    summary: "The caller's active sessions",
+    success: { status: 200, description: 'sessions', schema: schemaRef('Sessions') },
+    errors: [],
+  },
+  {
+    method: 'delete', path: '/api/auth/sessions/:id', operationId: 'endOwnSession', tag: 'account', access: user,
+    summary: "End one of the caller's sessions (its refresh tokens stop working)",
+    success: { status: 204, description: 'ended' },
+    errors: ['SESSION_NOT_FOUND'],
+  },
+  {
+    method: 'post', path: '/api/auth/api-keys', operationId: 'createApiKey', tag: 'account', access: user,
+    summary: 'Create a personal API key (shown once) with at most the permissions of the calling token', body: authBodies.newApiKey,
+    success: { status: 201, description: 'the key, with `key` shown only now', schema: schemaRef('ApiKey') },
+    errors: [],
+  },
+  {
+    method: 'get', path: '/api/auth/api-keys', operationId: 'listOwnApiKeys', tag: 'account', access: user,
+    summary: "The caller's API keys (never the keys themselves)",
+    success: { status: 200, description: 'API keys', schema: schemaRef('ApiKeys') },
+    errors: [],
+  },
+  {
+    method: 'delete', path: '/api/auth/api-keys/:id', operationId: 'revokeOwnApiKey', tag: 'account', access: user,
+    summary: "Revoke one of the caller's API keys",
+    success: { status: 204, description: 'revoked' },
+    errors: ['API_KEY_NOT_FOUND'],
+  },
+];

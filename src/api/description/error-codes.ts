@@ -1,0 +1,30 @@
+/**
+ * Every `error` code the JSON API answers with, its HTTP status and what it means. The OpenAPI document
+ * lists, per route, the codes that route can answer; a code missing here cannot be described.
+ */
+export const API_ERRORS = {
+  INVALID_REQUEST: { status: 400, meaning: 'malformed JSON, another content type, a body over 16 KiB, wrong types, unknown fields or a bad query parameter' },
+  INVALID_EMAIL: { status: 400, meaning: 'the email address is malformed, too long, or contains spaces, control or invisible characters' },
+  UNKNOWN_ROLE: { status: 400, meaning: 'the role is not defined in roles.json' },
+  INVALID_CLIENT: { status: 400, meaning: 'the client registration is not acceptable (name, grant, redirect URIs, permissions)' },
+  INVALID_TOKEN: { status: 401, meaning: 'no access token, or one that is malformed, not ours, revoked, or whose user or client is gone or disabled' },
+  TOKEN_EXPIRED: { status: 401, meaning: 'the access token has expired; refresh it' },
+  INVALID_CREDENTIALS: { status: 401, meaning: 'wrong email or password (the same answer for unknown and disabled accounts)' },
+  INSUFFICIENT_PERMISSIONS: { status: 403, meaning: 'the token lacks a permission this request needs, or is of a kind this API does not take' },
+  UNAUTHORIZED_CLIENT: { status: 403, meaning: 'password login is only for first-party public clients' },
+  REGISTRATION_DISABLED: { status: 403, meaning: 'self-registration is switched off' },
+  NOT_FOUND: { status: 404, meaning: 'no route at this path under /api/' },
+  USER_NOT_FOUND: { status: 404, meaning: 'no such user' },
+  SESSION_NOT_FOUND: { status: 404, meaning: 'no such active session' },
+  CLIENT_NOT_FOUND: { status: 404, meaning: 'no such client in the database' },
+  API_KEY_NOT_FOUND: { status: 404, meaning: 'no such active API key' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path does not take this method; Allow lists those it takes' },
+  USER_EXISTS: { status: 409, meaning: 'an account with this email already exists' },
+  WEAK_PASSWORD: { status: 422, meaning: 'the password does not meet the password policy (`rules` names the unmet rules)' },
+  TOO_MANY_REQUESTS: { status: 429, meaning: 'too many requests or sign-in attempts; wait for Retry-After seconds' },
+  INTERNAL_ERROR: { status: 500, meaning: 'a fault on the server side (details only in its log)' },
+  SERVICE_UNAVAILABLE: { status: 503, meaning: 'the database or the signing keys cannot be used right now; retry after Retry-After seconds' },
+  SERVER_BUSY: { status: 503, meaning: 'too many password checks in progress; retry after Retry-After seconds' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
