@@ -52,7 +52,7 @@ export function tokenClaims(db: Knex, roles: RolesConfig) {
     const rolePermissions = user ? permissionsOfRole(roles, user.role) : [];
     const firstParty = Boolean(issued) || isFirstParty(token.client);
     const sources = (ctx?.oidc as { entities?: GrantSources } | undefined)?.entities ?? {};
-    const asked = issued ? permissionScopes(token.scope) : permissionScopes((sources.AuthorizationCode ?? sources.DeviceCode ?? sources.RefreshToken)?.scope);
+    const asked = issued ? permissionScopes(token.scope) : permissionScopes(requestScope(sources));
     const permissions = tokenPermissions({
       audience: firstParty ? 'first-party' : 'third-party',
       held: issued?.apiKey ? rolePermissions.filter((p) => issued.apiKey!.permissions.includes(p)) : rolePermissions,
@@ -77,8 +77,13 @@ export function tokenClaims(db: Knex, roles: RolesConfig) {
  * the access token so that userinfo, given that token, answers with exactly the claims the user consented to.
  */
 function grantedIdentityScopes(ctx: KoaContextWithOIDC | undefined, sources: GrantSources): string[] {
-  const asked = ctx?.oidc.params?.scope && sources.RefreshToken ? String(ctx.oidc.params.scope) : (sources.AuthorizationCode ?? sources.DeviceCode ?? sources.RefreshToken)?.scope;
+  const asked = ctx?.oidc.params?.scope && sources.RefreshToken ? String(ctx.oidc.params.scope) : requestScope(sources);
   return words(asked).filter((scope) => IDENTITY_SCOPES.has(scope));
+}
+
+/** The scope of the request that began the grant: its code (or device code), kept by its refresh tokens. */
+function requestScope(sources: GrantSources): string | undefined {
+  return (sources.AuthorizationCode ?? sources.DeviceCode ?? sources.RefreshToken)?.scope;
 }
 
 function words(scope: string | undefined): string[] {
