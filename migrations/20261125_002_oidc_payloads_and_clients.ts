@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
-  // Every oidc-provider model in one table (DESIGN.md, data model).
+  // Every oidc-provider model in one table (docs/oidc-provider-hooks.md, adapter).
   await knex.schema.createTable('oidc_payloads', (t) => {
     t.text('model').notNullable();
     t.text('id').notNullable();

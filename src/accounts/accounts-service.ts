@@ -7,7 +7,10 @@ import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
-import { findUserByEmail, findUserById, insertUser, isUniqueViolation, updateUser, type UserPatch, type UserRow } from './users-repository.js';
+import { findUserByEmail, findUserById, insertUser, isUniqueViolation, listUsers, updateUser, type UserListQuery, type UserPatch, type UserRow } from './users-repository.js';
+
+/** The row type this service hands out: front ends (routes, pages, CLI) take it from here, never from the repository. */
+export type { UserListQuery, UserRow };
 
 export interface AccountsContext {
   db: Knex;
@@ -140,6 +143,23 @@ async function checkPassword(ctx: AccountsContext, user: UserRow, candidate: str
   const patch: UserPatch = { last_login_at: new Date() };
   if (needsRehash) patch.password_hash = await hashPassword(candidate, settings);
   return (await updateUser(ctx.db, user.id, patch)) ?? user;
+}
+
+/** The user with this id, or undefined (a page that shows the signed-in user, if any). */
+export function findUser(ctx: Pick<AccountsContext, 'db'>, userId: string): Promise<UserRow | undefined> {
+  return findUserById(ctx.db, userId);
+}
+
+/** The user with this id; UserNotFoundError (404) when there is none. */
+export async function getUser(ctx: Pick<AccountsContext, 'db'>, userId: string): Promise<UserRow> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user) throw new UserNotFoundError(`with id ${userId}`);
+  return user;
+}
+
+/** A page of users (search in the email, filter by role) and how many match in all. */
+export function listAccounts(ctx: Pick<AccountsContext, 'db'>, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
+  return listUsers(ctx.db, query);
 }
 
 /** Finds a user by id or by email (as an operator would type either). */

@@ -1,22 +1,19 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
-import { publicUser, UserNotFoundError, type AccountsContext } from '../accounts/accounts-service.js';
+import { getUser, listAccounts, publicUser, type AccountsContext } from '../accounts/accounts-service.js';
 import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-administration.js';
-import { findUserById, listUsers } from '../accounts/users-repository.js';
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
-import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientGrant, type ClientsContext } from '../clients/clients-service.js';
-import type { ClientRow } from '../clients/clients-repository.js';
+import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientGrant, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
 import { readKeySet } from '../keys/key-set-file.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
 import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
-import { listAllActiveSessions, listActiveSessions } from '../sessions/sessions-repository.js';
-import { endSessions, publicSession } from '../sessions/sessions-service.js';
+import { endSessions, listAllSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { adminBodies } from './description/admin-api.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller, requires, type ManagementState } from './management-access.js';
@@ -53,7 +50,6 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { db, config } = deps;
   const accounts: AccountsContext = { db, config };
   const clients: ClientsContext = { db, roles: config.roles };
-  const timeout = config.auth.session.session_timeout_minutes;
   const router = new Router({ prefix: '/api/admin' });
   const manageUsers = requires(MANAGE_USERS);
   const manageSystem = requires(MANAGE_SYSTEM);
@@ -69,11 +65,11 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   // users
   router.get('/users', manageUsers, async (ctx) => {
-    const { users, total } = await listUsers(db, { search: textParam(ctx, 'search'), role: textParam(ctx, 'role', 64), limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
+    const { users, total } = await listAccounts(accounts, { search: textParam(ctx, 'search'), role: textParam(ctx, 'role', 64), limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
     ctx.body = { total, users: users.map(publicUser) };
   });
   router.get('/users/:id', manageUsers, async (ctx) => {
-    ctx.body = publicUser(await userOr404(db, ctx.params.id!));
+    ctx.body = publicUser(await getUser(accounts, ctx.params.id!));
   });
   router.post('/users', manageUsers, async (ctx) => {
     const user = await createUserAs(accounts, caller(ctx), newUserBody(ctx), origin(ctx));
@@ -91,7 +87,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   // sessions
   router.get('/sessions', manageUsers, async (ctx) => {
     const userId = uuidParam(ctx, 'user_id');
-    const rows = userId ? await listActiveSessions(db, userId, timeout) : await listAllActiveSessions(db, timeout, integerParam(ctx, 'limit', 50, 1, 500), integerParam(ctx, 'offset', 0, 0, 1_000_000_000));
+    const rows = userId ? await listSessions(accounts, userId) : await listAllSessions(accounts, { limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
     ctx.body = { sessions: rows.map((s) => ({ ...publicSession(s), user_id: s.user_id })) };
   });
   router.delete('/sessions/:id', manageUsers, async (ctx) => {
@@ -166,12 +162,6 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
 
   return router;
-}
-
-async function userOr404(db: Knex, id: string) {
-  const user = await findUserById(db, id);
-  if (!user) throw new UserNotFoundError(`with id ${id}`);
-  return user;
 }
 
 function publicClient(client: ClientRow) {

@@ -12,6 +12,8 @@ import { generateClientSecret, hashClientSecret } from './client-secret.js';
 import { notifyClientChanged } from './client-cache.js';
 import { deleteClientRow, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './clients-repository.js';
 
+export type { ClientRow };
+
 export class InvalidClientInputError extends AuthConnectError {
   constructor(message: string) {
     super('INVALID_CLIENT', message, 400);

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 
-/** Environment variables that override a field of auth_config.json (DESIGN.md, interface contract). */
+/** Environment variables that override a field of auth_config.json (README, Environment; docs/architecture.md, Configuration). */
 interface Override {
   env: string;
   field: string;

@@ -71,7 +71,7 @@ export interface StaticClientConfig {
   resource_server: boolean;
 }
 
-/** Settings that come only from the environment (DESIGN.md, interface contract). */
+/** Settings that come only from the environment (README, Environment; docs/architecture.md, Configuration). */
 export interface RuntimeSettings {
   production: boolean;
   issuer: string;

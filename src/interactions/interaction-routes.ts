@@ -2,8 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
-import { authenticate, type AccountsContext } from '../accounts/accounts-service.js';
-import { findUserById, type UserRow } from '../accounts/users-repository.js';
+import { authenticate, findUser, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
 import { registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
 import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
@@ -59,7 +58,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName, email: loginHint(interaction), error: undefined });
       return;
     }
-    const user = interaction.session?.accountId ? await findUserById(accounts.db, interaction.session.accountId) : undefined;
+    const user = interaction.session?.accountId ? await findUser(accounts, interaction.session.accountId) : undefined;
     const asked = interaction.prompt.details as { missingOIDCScope?: string[] };
     renderPage(ctx, page, 'consent', 'Allow access', {
       uid: interaction.uid,

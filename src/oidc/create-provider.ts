@@ -34,7 +34,7 @@ export interface ProviderDeps {
 
 const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 
-/** oidc-provider configured as our token server (DESIGN.md; research/oidc-provider.md explains each trap). */
+/** oidc-provider configured as our token server; docs/oidc-provider-hooks.md says why each option and hook is set. */
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, log } = deps;
   const { auth, roles } = config;

@@ -4,7 +4,9 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
 import { isUuid } from '../input/uuid.js';
 import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount, deleteGrants } from '../oidc/payloads-repository.js';
-import { findGrantOfSession, insertSession, listActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
+import { findGrantOfSession, insertSession, listActiveSessions, listAllActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
+
+export type { SessionRow, SessionSelector };
 
 export interface SessionsContext {
   db: Knex;
@@ -74,6 +76,11 @@ export function endUserSessions(ctx: SessionsContext, userId: string, reason: st
 
 export function listSessions(ctx: SessionsContext, userId: string): Promise<SessionRow[]> {
   return listActiveSessions(ctx.db, userId, ctx.config.auth.session.session_timeout_minutes);
+}
+
+/** Every user's active sessions, a page at a time (the admin API's overview). */
+export function listAllSessions(ctx: SessionsContext, page: { limit: number; offset: number }): Promise<SessionRow[]> {
+  return listAllActiveSessions(ctx.db, ctx.config.auth.session.session_timeout_minutes, page.limit, page.offset);
 }
 
 export function publicSession(session: SessionRow, currentSessionId?: string) {

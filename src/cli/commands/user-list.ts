@@ -1,5 +1,4 @@
-import { publicUser } from '../../accounts/accounts-service.js';
-import { listUsers } from '../../accounts/users-repository.js';
+import { listAccounts, publicUser } from '../../accounts/accounts-service.js';
 import { UsageError, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
@@ -11,8 +10,7 @@ export const userList: Command = {
   async run(ctx, options) {
     const limit = count(options.limit, '--limit', 100, 1, 10_000);
     const offset = count(options.offset, '--offset', 0, 0, Number.MAX_SAFE_INTEGER);
-    const { db } = await ctx.accounts();
-    const { users, total } = await listUsers(db, { search: options.search as string | undefined, role: options.role as string | undefined, limit, offset });
+    const { users, total } = await listAccounts(await ctx.accounts(), { search: options.search as string | undefined, role: options.role as string | undefined, limit, offset });
     const rows = users.map((u) => [u.email, u.role, u.is_active ? 'active' : 'disabled', u.created_at.toISOString(), u.id]);
     ctx.print(
       users.length ? [...formatTable(['EMAIL', 'ROLE', 'STATUS', 'CREATED', 'ID'], rows), `${users.length} of ${total} user(s)`] : 'no users',
