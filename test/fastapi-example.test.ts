@@ -157,6 +157,24 @@ for (const engine of testEngines()) {
       assert.deepEqual((await sameAsKit('GET', '/notes', `Bearer ${badPermissions}`)).body, { error: 'INVALID_TOKEN', message: "the token's permissions claim is missing or malformed" });
     });
 
+    it('accepts an access token from the code flow (openid-client) and refuses its ID token, as the kit does', async () => {
+      const { client, secret } = await as.createClient({ name: 'Code flow app', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
+      const config = await clientConfig(as.issuer, client.client_id, secret);
+      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: 'instructor@example.com', password: PASSWORD });
+      const grant = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const notes = await py('GET', '/notes', `Bearer ${grant.access_token}`);
+      assert.equal(notes.status, 200);
+      assert.deepEqual(notes.body.user.permissions, PERMISSIONS.instructor);
+      const idToken = await sameAsKit('GET', '/notes', `Bearer ${grant.id_token}`);
+      assert.deepEqual([idToken.status, idToken.body], [401, { error: 'INVALID_TOKEN', message: 'the token is not an access token' }]);
+    });
+
+    it('accepts a token whose iat is ahead of the clock, as the kit does (only exp and nbf are compared with it)', async () => {
+      const ahead = await signed({ payload: { iat: Math.floor(Date.now() / 1000) + 300 } });
+      assert.equal((await py('GET', '/notes', `Bearer ${ahead}`)).status, 200);
+      assert.equal((await call(kit.url, 'GET', '/notes', `Bearer ${ahead}`)).status, 200);
+    });
+
     it('refuses a DPoP-bound token sent as a bearer token (RFC 9449 §7.2), and the DPoP scheme, which it does not take', async () => {
       const { client, secret } = await as.createClient({ name: 'DPoP app', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
       const config = await clientConfig(as.issuer, client.client_id, secret);

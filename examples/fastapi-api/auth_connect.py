@@ -217,6 +217,10 @@ class AuthConnect:
             # auth-connect names the key of every token it signs
             raise _TokenRefused("INVALID_TOKEN", "the token lacks the kid header")
         key = self._key_set().key_for(kid, alg)
+        # RFC 9068 §4: typ keeps an ID token (typ JWT) from passing as an access token; compared like jose does
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "at+jwt":
+            raise _TokenRefused("INVALID_TOKEN", "the token is not an access token")
         try:
             payload = jwt.decode(
                 token,
@@ -225,16 +229,13 @@ class AuthConnect:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": ["exp", "iss", "aud", "sub", "client_id"]},
+                # iat is not compared with the clock (as in the kit): an issuer a little ahead stays usable
+                options={"require": ["exp", "iss", "aud", "sub", "client_id"], "verify_iat": False},
             )
         except jwt.ExpiredSignatureError:
             raise _TokenRefused("TOKEN_EXPIRED", "the access token has expired") from None
         except jwt.PyJWTError as error:
             raise _TokenRefused("INVALID_TOKEN", _invalid_token_message(error)) from None
-        # RFC 9068 §4: typ keeps an ID token (typ JWT) from passing as an access token; compared like jose does
-        typ = header.get("typ")
-        if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "at+jwt":
-            raise _TokenRefused("INVALID_TOKEN", "the token is not an access token")
         subject = _subject(payload)
         # RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused, or a stolen token would work without its key
         if "cnf" in payload:
@@ -356,6 +357,9 @@ def _subject(payload: dict[str, Any]) -> Subject:
         raise _malformed("scope")
     if email is not None and not isinstance(email, str):
         raise _malformed("email")
+    iat = payload.get("iat")
+    if iat is not None and (not isinstance(iat, (int, float)) or isinstance(iat, bool)):
+        raise _TokenRefused("INVALID_TOKEN", "the token's iat claim is malformed")
     exp = payload.get("exp")
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
         raise _malformed("exp")
