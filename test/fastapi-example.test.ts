@@ -146,6 +146,7 @@ for (const engine of testEngines()) {
         [`${tokens.get('admin')!.slice(0, -6)}AAAAAA`, 'the token signature is invalid'],
         [await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect', permissions: ['read'] }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: signingKey.kid }).setExpirationTime('10m').sign(new TextEncoder().encode('a shared secret nobody should accept here')), 'the token is signed with an algorithm this API does not accept'],
         ['not.a.token', 'the token is malformed'],
+        [await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect' }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid, crit: ['urn:example:unknown'], 'urn:example:unknown': true }).setExpirationTime('10m').sign(await importJWK(signingKey, 'ES256'), { crit: { 'urn:example:unknown': true } }), 'the token is invalid'],
       ];
       for (const [token, message] of cases) {
         const answer = await sameAsKit('GET', '/notes', `Bearer ${token}`);

@@ -207,8 +207,14 @@ class AuthConnect:
         """Verifies an access token presented as a bearer token; raises _TokenRefused or _Unavailable."""
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+        except jwt.DecodeError:
             raise _TokenRefused("INVALID_TOKEN", "the token is malformed") from None
+        except jwt.PyJWTError:  # e.g. a crit extension PyJWT does not understand
+            raise _TokenRefused("INVALID_TOKEN", "the token is invalid") from None
+        if "crit" in header:
+            # RFC 7515 §4.1.11: extensions we do not understand must fail (PyJWT checks it only from 2.6.0-1+deb12u1);
+            # auth-connect sets none
+            raise _TokenRefused("INVALID_TOKEN", "the token is invalid")
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise _TokenRefused("INVALID_TOKEN", "the token is signed with an algorithm this API does not accept")
