@@ -7,7 +7,7 @@
 
 Run it from this folder with Debian's Python (python3-fastapi, python3-uvicorn, python3-jwt):
 
-    ISSUER=http://localhost:3000 /usr/bin/python3 -m uvicorn app:app --port 4002
+    ISSUER=http://localhost:3000 /usr/bin/python3 -m uvicorn app:app --port 4001
 
 ISSUER (default http://localhost:3000) must equal the tokens' iss; AUDIENCE defaults to urn:auth-connect:api;
 JWKS_URI skips discovery.
