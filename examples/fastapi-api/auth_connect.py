@@ -30,7 +30,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import jwt
 from fastapi import FastAPI, Request
@@ -38,7 +38,7 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse
 from jwt import PyJWKClient
 
-__all__ = ["AuthConnect", "AuthError", "Subject"]
+__all__ = ["AuthConnect", "AuthError", "Subject", "TokenRefused", "VerifierUnavailable"]
 
 DEFAULT_ALGORITHMS = ("ES256", "RS256", "PS256", "EdDSA")
 # Only asymmetric algorithms: an API verifies with the issuer's public keys. HS* would let anyone who has
@@ -86,14 +86,16 @@ class AuthError(HTTPException):
         self.message = message
 
 
-class _TokenRefused(Exception):
+class TokenRefused(Exception):
+    """verify() refuses the token: answer 401 with `code` (INVALID_TOKEN or TOKEN_EXPIRED) and `message`."""
+
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-class _Unavailable(Exception):
+class VerifierUnavailable(Exception):
     """The issuer's discovery document or keys cannot be fetched or used: 503, the caller did nothing wrong."""
 
 
@@ -160,9 +162,9 @@ class AuthConnect:
             raise self._challenge(401, "INVALID_TOKEN", "the bearer token is malformed")
         try:
             subject = self.verify(token)
-        except _TokenRefused as refused:
+        except TokenRefused as refused:
             raise self._challenge(401, refused.code, refused.message) from None
-        except _Unavailable:
+        except VerifierUnavailable:
             raise AuthError(503, "SERVICE_UNAVAILABLE", "cannot check access tokens right now; try again shortly",
                             {"Retry-After": str(_RETRY_AFTER_SECONDS)}) from None
         request.state.auth_connect_subject = subject
@@ -204,29 +206,33 @@ class AuthConnect:
     # ---- verification --------------------------------------------------------------------------------------
 
     def verify(self, token: str) -> Subject:
-        """Verifies an access token presented as a bearer token; raises _TokenRefused or _Unavailable."""
+        """The claims of an access token presented as a bearer token (a DPoP-bound one is refused).
+
+        Raises TokenRefused (answer 401) or VerifierUnavailable (the issuer's keys cannot be fetched: 503).
+        Blocks while it fetches the JWKS: from async code, call it through a thread (anyio.to_thread).
+        """
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
-            raise _TokenRefused("INVALID_TOKEN", "the token is malformed") from None
+            raise TokenRefused("INVALID_TOKEN", "the token is malformed") from None
         except jwt.PyJWTError:  # e.g. a crit extension PyJWT does not understand
-            raise _TokenRefused("INVALID_TOKEN", "the token is invalid") from None
+            raise TokenRefused("INVALID_TOKEN", "the token is invalid") from None
         if "crit" in header:
             # RFC 7515 §4.1.11: extensions we do not understand must fail (PyJWT checks it only from 2.6.0-1+deb12u1);
             # auth-connect sets none
-            raise _TokenRefused("INVALID_TOKEN", "the token is invalid")
+            raise TokenRefused("INVALID_TOKEN", "the token is invalid")
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
-            raise _TokenRefused("INVALID_TOKEN", "the token is signed with an algorithm this API does not accept")
+            raise TokenRefused("INVALID_TOKEN", "the token is signed with an algorithm this API does not accept")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             # auth-connect names the key of every token it signs
-            raise _TokenRefused("INVALID_TOKEN", "the token lacks the kid header")
+            raise TokenRefused("INVALID_TOKEN", "the token lacks the kid header")
         key = self._key_set().key_for(kid, alg)
         # RFC 9068 §4: typ keeps an ID token (typ JWT) from passing as an access token; compared like jose does
         typ = header.get("typ")
         if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "at+jwt":
-            raise _TokenRefused("INVALID_TOKEN", "the token is not an access token")
+            raise TokenRefused("INVALID_TOKEN", "the token is not an access token")
         try:
             payload = jwt.decode(
                 token,
@@ -239,15 +245,15 @@ class AuthConnect:
                 options={"require": ["exp", "iss", "aud", "sub", "client_id"], "verify_iat": False},
             )
         except jwt.ExpiredSignatureError:
-            raise _TokenRefused("TOKEN_EXPIRED", "the access token has expired") from None
+            raise TokenRefused("TOKEN_EXPIRED", "the access token has expired") from None
         except jwt.PyJWTError as error:
-            raise _TokenRefused("INVALID_TOKEN", _invalid_token_message(error)) from None
+            raise TokenRefused("INVALID_TOKEN", _invalid_token_message(error)) from None
         subject = _subject(payload)
         # RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused, or a stolen token would work without its key
         if "cnf" in payload:
             cnf = payload["cnf"]
             if not isinstance(cnf, dict) or "jkt" in cnf:
-                raise _TokenRefused("INVALID_TOKEN", "this access token is bound to a DPoP key and this API accepts bearer tokens only")
+                raise TokenRefused("INVALID_TOKEN", "this access token is bound to a DPoP key and this API accepts bearer tokens only")
         return subject
 
     def _key_set(self) -> _KeySet:
@@ -262,19 +268,19 @@ class AuthConnect:
     def _discover(self) -> str:
         """The jwks_uri of the issuer's discovery document; a failure is retried after a short pause."""
         if time.monotonic() - self._discovery_failed_at < _RETRY_AFTER_SECONDS:
-            raise _Unavailable("discovery failed a moment ago")
+            raise VerifierUnavailable("discovery failed a moment ago")
         try:
             document = _fetch_json(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
             if not isinstance(document, dict):
-                raise _Unavailable("the discovery document is not a JSON object")
+                raise VerifierUnavailable("the discovery document is not a JSON object")
             # OpenID Connect Discovery §4.3: the document must name exactly the issuer we asked
             if document.get("issuer") != self.issuer:
-                raise _Unavailable("the discovery document names another issuer than the one configured")
+                raise VerifierUnavailable("the discovery document names another issuer than the one configured")
             jwks_uri = document.get("jwks_uri")
             if not isinstance(jwks_uri, str) or not _is_http_url(jwks_uri):
-                raise _Unavailable("the discovery document has no usable jwks_uri")
+                raise VerifierUnavailable("the discovery document has no usable jwks_uri")
             return jwks_uri
-        except _Unavailable:
+        except VerifierUnavailable:
             self._discovery_failed_at = time.monotonic()
             raise
 
@@ -295,7 +301,7 @@ class _KeySet(PyJWKClient):
         return data
 
     def key_for(self, kid: str, alg: str) -> Any:
-        """The public key for kid, fit for alg; raises _TokenRefused for a key the issuer does not publish."""
+        """The public key for kid, fit for alg; raises TokenRefused for a key the issuer does not publish."""
         key = self._find(kid, refresh=False)
         if key is None:
             with self._lock:
@@ -305,19 +311,19 @@ class _KeySet(PyJWKClient):
                 else:
                     key = self._find(kid, refresh=False)
         if key is None:
-            raise _TokenRefused("INVALID_TOKEN", "the token is signed with a key the issuer does not publish")
+            raise TokenRefused("INVALID_TOKEN", "the token is signed with a key the issuer does not publish")
         # the key must be of the token's algorithm: an EC key never checks an RS256 signature, and a JWK that
         # names its alg is used with that one only
         jwk_alg = key._jwk_data.get("alg")
         if key._jwk_data.get("kty") != _ASYMMETRIC[alg] or (jwk_alg is not None and jwk_alg != alg):
-            raise _TokenRefused("INVALID_TOKEN", "the token is signed with an algorithm this API does not accept")
+            raise TokenRefused("INVALID_TOKEN", "the token is signed with an algorithm this API does not accept")
         return key.key
 
     def _find(self, kid: str, refresh: bool) -> Any:
         try:
             keys = self.get_signing_keys(refresh=refresh)
         except jwt.PyJWTError as error:  # no usable keys in the set
-            raise _Unavailable(str(error)) from None
+            raise VerifierUnavailable(str(error)) from None
         return self.match_kid(keys, kid)
 
 
@@ -326,16 +332,16 @@ def _fetch_json(url: str) -> Any:
     try:
         with urllib.request.urlopen(request, timeout=_FETCH_TIMEOUT_SECONDS) as response:
             if response.status != 200:
-                raise _Unavailable(f"{url} answered HTTP {response.status}")
+                raise VerifierUnavailable(f"{url} answered HTTP {response.status}")
             body = response.read(_MAX_DOCUMENT_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as error:
-        raise _Unavailable(f"cannot fetch {url}: {error}") from None
+        raise VerifierUnavailable(f"cannot fetch {url}: {error}") from None
     if len(body) > _MAX_DOCUMENT_BYTES:
-        raise _Unavailable(f"{url} answered a document that is too large")
+        raise VerifierUnavailable(f"{url} answered a document that is too large")
     try:
         return json.loads(body)
     except ValueError:
-        raise _Unavailable(f"{url} did not answer JSON") from None
+        raise VerifierUnavailable(f"{url} did not answer JSON") from None
 
 
 def _credentials(authorization: Optional[str]) -> tuple[Optional[str], Optional[str]]:
@@ -365,7 +371,7 @@ def _subject(payload: dict[str, Any]) -> Subject:
         raise _malformed("email")
     iat = payload.get("iat")
     if iat is not None and (not isinstance(iat, (int, float)) or isinstance(iat, bool)):
-        raise _TokenRefused("INVALID_TOKEN", "the token's iat claim is malformed")
+        raise TokenRefused("INVALID_TOKEN", "the token's iat claim is malformed")
     exp = payload.get("exp")
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
         raise _malformed("exp")
@@ -390,8 +396,8 @@ def _string_list(payload: dict[str, Any], claim: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _malformed(claim: str) -> _TokenRefused:
-    return _TokenRefused("INVALID_TOKEN", f"the token's {claim} claim is missing or malformed")
+def _malformed(claim: str) -> TokenRefused:
+    return TokenRefused("INVALID_TOKEN", f"the token's {claim} claim is missing or malformed")
 
 
 def _invalid_token_message(error: Exception) -> str:
@@ -413,9 +419,11 @@ def _invalid_token_message(error: Exception) -> str:
     return "the token is invalid"
 
 
-def _names(names: Iterable[str], what: str) -> tuple[str, ...]:
+def _names(names: tuple, what: str) -> tuple[str, ...]:
+    # one list is taken as the names, as the kit takes them: require_permission(["read", "write"])
+    if len(names) == 1 and isinstance(names[0], (list, tuple)):
+        names = tuple(names[0])
     # an empty list would make "any of" refuse everyone and "all of" allow everyone: a programming mistake
-    names = tuple(names)
     if not names or any(not isinstance(name, str) or not name for name in names):
         raise TypeError(f"{what} needs at least one non-empty name")
     return names
