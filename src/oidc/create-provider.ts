@@ -6,6 +6,7 @@ import { clientSecretMatches } from '../clients/client-secret.js';
 import type { Config } from '../config/types.js';
 import { devicePages } from '../interactions/device-pages.js';
 import { providerPages } from '../interactions/provider-pages.js';
+import { pageContext } from '../interactions/render-page.js';
 import type { PrivateKeySet } from '../keys/key-set-file.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyUsage } from '../apikeys/api-key-usage.js';
@@ -38,8 +39,8 @@ const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, log } = deps;
   const { auth, roles } = config;
-  const pages = providerPages({ organization: auth.server.organization_name });
-  const device = devicePages({ organization: auth.server.organization_name });
+  const pages = providerPages(pageContext(auth));
+  const device = devicePages(pageContext(auth));
   // a revoked grant (replay, revocation endpoint, logout) ends the user session it belongs to
   const endSessionOf = (grantId: string, reason: string) =>
     endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) => log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'));
