@@ -117,6 +117,9 @@ for (const engine of testEngines()) {
       assert.match(titleOf(html)!, /^Anmelden · /);
       assert.doesNotMatch(html, /Sign in|Password/);
       assert.equal(langOf(await loginPage({ uiLocales: 'fr-CA de-CH en' })), 'de', 'the first ui_locales we have');
+      const discovery = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      assert.deepEqual(discovery.ui_locales_supported, ['en', 'de'], 'discovery names the languages');
+      assert.deepEqual(discovery.claim_types_supported, ['normal'], 'the engine\'s other discovery defaults stay');
     });
 
     it('Accept-Language: de-DE,de;q=0.9 shows German; without it, English', async () => {

@@ -6,6 +6,7 @@ import { authenticate, type AccountsContext } from '../accounts/accounts-service
 import { findUserById, type UserRow } from '../accounts/users-repository.js';
 import { registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
+import type { Translator } from '../i18n/index.js';
 import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -19,7 +20,6 @@ import { consentItems } from './consent-items.js';
 import type { CsrfProtection } from './csrf.js';
 import { renderErrorPage } from './error-page.js';
 import { pageTranslator, renderPage, type PageContext } from './render-page.js';
-import type { Translator } from '../i18n/index.js';
 
 export interface InteractionDeps {
   /** The provider in service now (it is replaced when signing keys change). */

@@ -4,6 +4,7 @@ import { clientMetadataFromConfig, EXTRA_CLIENT_METADATA } from '../clients/clie
 import { isFirstParty } from '../clients/client-policy.js';
 import { clientSecretMatches } from '../clients/client-secret.js';
 import type { Config } from '../config/types.js';
+import { LOCALES } from '../i18n/index.js';
 import { devicePages } from '../interactions/device-pages.js';
 import { providerPages } from '../interactions/provider-pages.js';
 import { pageContext } from '../interactions/render-page.js';
@@ -56,6 +57,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: accountFinder(db, config),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
     scopes: ['openid', 'offline_access', 'email', 'roles'],
+    // the languages of our pages, which a request picks with ui_locales (src/i18n)
+    discovery: { ui_locales_supported: [...LOCALES] },
     responseTypes: ['code'],
     pkce: { required: () => true },
     // client_secret_jwt would use the stored secret (a hash here) as an HMAC key: off, like every HS* algorithm
