@@ -28,7 +28,7 @@ for (const engine of testEngines().slice(0, 1)) {
     const authorizationUrl = (extra: Record<string, string> = {}) =>
       `${as.issuer}/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', ...PKCE, ...extra })}`;
 
-    it('a German browser gets the German login page; the switch (plain links, no JavaScript) changes it and the choice stays; ui_locales still wins', async () => {
+    it('a German browser gets the German login page; the switch (plain links, no JavaScript) changes it and the choice stays; ui_locales still wins over the cookie, not over a language picked on its page', async () => {
       const context = await browser.newContext({ locale: 'de-DE', javaScriptEnabled: false });
       try {
         const page = await context.newPage();
@@ -51,10 +51,15 @@ for (const engine of testEngines().slice(0, 1)) {
 
         await page.goto(authorizationUrl({ ui_locales: 'de' }));
         assert.equal(await page.locator('h1').textContent(), 'Anmelden', 'the app\'s ui_locales wins over the cookie');
-        await page.getByLabel('E-Mail').fill('nobody@example.com');
-        await page.getByLabel('Passwort').fill('wrong-password');
-        await page.getByRole('button', { name: 'Anmelden' }).click();
-        assert.match((await page.getByRole('alert').textContent())!, /^E-Mail-Adresse oder Passwort ist nicht korrekt/);
+        // picked on this page, English wins over ui_locales here, also on the page a failed sign-in answers with
+        await page.getByRole('link', { name: 'English' }).click();
+        await page.waitForLoadState();
+        assert.equal(await page.locator('h1').textContent(), 'Sign in');
+        await page.getByLabel('Email').fill('nobody@example.com');
+        await page.getByLabel('Password').fill('wrong-password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        assert.match((await page.getByRole('alert').textContent())!, /^The email or password is not correct/);
+        assert.equal(await page.locator('html').getAttribute('lang'), 'en');
       } finally {
         await context.close();
       }

@@ -31,6 +31,8 @@ export interface LanguageLink {
 /** The translator of one page, and the links of its language switch (none on a page answering a POST). */
 export interface PageTranslator extends Translator {
   links: LanguageLink[];
+  /** The language picked with the switch for this page, which the page's own forms carry on (`?lang=`). */
+  chosen?: Locale | undefined;
 }
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -49,7 +51,11 @@ export function pageTranslator(ctx: PageRequest, page: PageContext, uiLocales?: 
   if (isLocale(chosen)) {
     ctx.cookies.set(LOCALE_COOKIE, chosen, { signed: false, httpOnly: true, sameSite: 'lax', path: '/', maxAge: YEAR_MS, secure: ctx.secure, overwrite: true });
   }
-  return { ...translator(locale), links: ctx.method === 'GET' || ctx.method === 'HEAD' ? languageLinks(ctx.originalUrl, locale) : [] };
+  return {
+    ...translator(locale),
+    links: ctx.method === 'GET' || ctx.method === 'HEAD' ? languageLinks(ctx.originalUrl, locale) : [],
+    chosen: isLocale(chosen) ? chosen : undefined,
+  };
 }
 
 /** The current address with `lang` set to each language: plain links, so the switch works without JavaScript. */
@@ -72,10 +78,11 @@ function providerUiLocales(ctx: object): unknown {
 
 /**
  * Renders `view` inside the layout as the response, never cached, in the language `tr` speaks. Templates
- * get the translator as `it.t` (text), `it.html` (text with markup around values), `it.strong` and `it.code`.
+ * get the translator as `it.t` (text), `it.html` (text with markup around values), `it.strong` and `it.code`,
+ * and `it.keepLanguage` for their forms' actions (a sign-in that fails stays in the language picked).
  */
 export function renderPage(ctx: Pick<Context, 'body' | 'type' | 'status' | 'set'>, page: PageContext, tr: PageTranslator, view: string, title: string, data: object, status = 200): void {
-  const helpers = { lang: tr.locale, t: tr.t, html: tr.html, strong: tr.strong, code: tr.code };
+  const helpers = { lang: tr.locale, t: tr.t, html: tr.html, strong: tr.strong, code: tr.code, keepLanguage: tr.chosen ? `?lang=${tr.chosen}` : '' };
   const body = eta.render(`./${view}`, { ...page, ...helpers, ...data });
   ctx.status = status;
   ctx.type = 'html';
