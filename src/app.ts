@@ -11,6 +11,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
@@ -50,7 +51,7 @@ export function createApp(deps: AppContext): Koa {
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
 
-  const toProvider = providerHandoff(providers, { organization: config.auth.server.organization_name });
+  const toProvider = providerHandoff(providers, pageContext(config.auth));
 
   app.use(deps.metrics.middleware);
   // the token endpoint is the hot path and none of our routes or pages apply to it: straight to the provider
@@ -63,13 +64,13 @@ export function createApp(deps: AppContext): Koa {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }]).routes());
-  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: { organization: config.auth.server.organization_name }, log, loginPerMinute: config.auth.rate_limit.login_per_minute });
+  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: pageContext(config.auth), log, loginPerMinute: config.auth.rate_limit.login_per_minute });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(userCodeEntryLimit(config.auth.rate_limit.user_code_per_minute, { organization: config.auth.server.organization_name }));
+  app.use(userCodeEntryLimit(config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
-  app.use(landingPage({ organization: config.auth.server.organization_name }));
+  app.use(landingPage(pageContext(config.auth)));
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
@@ -82,7 +83,7 @@ export function createApp(deps: AppContext): Koa {
   app.use(endOfApi);
 
   // POST at /auth and /session/end becomes the GET it stands for, before the NUL check and the provider
-  app.use(formPostAsGet({ organization: config.auth.server.organization_name }));
+  app.use(formPostAsGet(pageContext(config.auth)));
   app.use(toProvider);
   return app;
 }

@@ -20,6 +20,8 @@ export interface AuthConfig {
   email: { allow_unicode_local_part: boolean };
   rate_limit: { login_per_minute: number; register_per_minute: number; user_code_per_minute: number };
   signing_keys: { prepublish_seconds: number; retire_after_seconds?: number; check_interval_seconds: number };
+  /** The pages' language when the request names none we have (src/i18n). */
+  pages: { default_locale: 'en' | 'de' };
   /** The first is the default resource. */
   resources: { identifier: string; name?: string }[];
 }

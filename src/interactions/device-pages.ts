@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { renderPage, type PageContext } from './render-page.js';
+import type { Translator } from '../i18n/index.js';
+import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 interface DeviceFlowError {
   name?: string;
@@ -7,20 +8,20 @@ interface DeviceFlowError {
 }
 
 /** Why the code page is shown again: one sentence per outcome the engine reports. */
-function codeErrorMessage(error: DeviceFlowError | undefined, out: { error_description?: string } | undefined): string | undefined {
+function codeErrorMessage({ t }: Translator, error: DeviceFlowError | undefined, out: { error_description?: string } | undefined): string | undefined {
   if (!error) return undefined;
   switch (error.name) {
     case 'NoCodeError':
     case 'NotFoundError':
-      return 'That code is not valid. Check the code on your device and try again.';
+      return t('device_code.not_found');
     case 'ExpiredError':
-      return 'That code has expired. Start again on your device to get a new one.';
+      return t('device_code.expired');
     case 'AlreadyUsedError':
-      return 'That code was already used. Start again on your device to get a new one.';
+      return t('device_code.already_used');
     case 'AbortedError':
-      return 'You cancelled. The device was not connected.';
+      return t('device_code.aborted');
     default:
-      return out?.error_description ? `The device could not be connected: ${out.error_description}.` : 'The device could not be connected. Start again on your device.';
+      return out?.error_description ? t('device_code.failed_with_reason', { reason: out.error_description }) : t('device_code.failed');
   }
 }
 
@@ -35,19 +36,27 @@ export function devicePages(page: PageContext) {
 
   return {
     userCodeInputSource(ctx: KoaContextWithOIDC, _form: string, out?: { error_description?: string }, error?: DeviceFlowError) {
-      const message = codeErrorMessage(error, out);
+      const tr = pageTranslator(ctx, page);
+      const message = codeErrorMessage(tr, error, out);
       const status = error && ctx.status >= 400 ? ctx.status : 200;
-      renderPage(ctx, page, 'device-code', message ? 'Connect a device: error' : 'Connect a device', {
+      renderPage(ctx, page, tr, 'device-code', tr.t(message ? 'device_code.title_error' : 'device_code.title'), {
         action: action(ctx), xsrf: xsrfOf(ctx), userCode: error?.userCode ?? '', error: message, clientName: undefined,
       }, status);
     },
     userCodeConfirmSource(ctx: KoaContextWithOIDC, _form: string, client: { clientName?: string; clientId: string }, deviceInfo: { ip?: string } | undefined, userCode: string) {
-      renderPage(ctx, page, 'device-confirm', 'Connect this device?', {
+      const tr = pageTranslator(ctx, page, deviceUiLocales(ctx));
+      renderPage(ctx, page, tr, 'device-confirm', tr.t('device_confirm.title'), {
         action: action(ctx), xsrf: xsrfOf(ctx), userCode, clientName: client.clientName ?? client.clientId, address: deviceInfo?.ip,
       });
     },
     successSource(ctx: KoaContextWithOIDC) {
-      renderPage(ctx, page, 'device-done', 'Device connected', { clientName: ctx.oidc.client?.clientName });
+      const tr = pageTranslator(ctx, page, deviceUiLocales(ctx));
+      renderPage(ctx, page, tr, 'device-done', tr.t('device_done.title'), { clientName: ctx.oidc.client?.clientName });
     },
   };
+}
+
+/** The `ui_locales` the device sent with its device authorization request, once the code is known. */
+function deviceUiLocales(ctx: KoaContextWithOIDC): unknown {
+  return (ctx.oidc.entities.DeviceCode as { params?: { ui_locales?: unknown } } | undefined)?.params?.ui_locales;
 }

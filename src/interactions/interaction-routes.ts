@@ -5,6 +5,7 @@ import { errors, type default as Provider, type InteractionResults } from 'oidc-
 import { authenticate, findUser, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
 import { registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
+import type { Translator } from '../i18n/index.js';
 import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -17,7 +18,7 @@ import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { consentItems } from './consent-items.js';
 import type { CsrfProtection } from './csrf.js';
 import { renderErrorPage } from './error-page.js';
-import { renderPage, type PageContext } from './render-page.js';
+import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 export interface InteractionDeps {
   /** The provider in service now (it is replaced when signing keys change). */
@@ -31,9 +32,8 @@ export interface InteractionDeps {
 }
 
 // the same words for every account: they say how the throttle works, never whether an account exists
-const FAILED_LOGIN = 'The email or password is not correct. After repeated failures, sign-in pauses for a while.';
-const pausedLogin = (seconds: number) =>
-  `Sign-in is paused after repeated failures. Try again in ${seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`;
+const pausedLogin = ({ t }: Translator, seconds: number) =>
+  seconds < 90 ? t('login.paused_seconds', { seconds }) : t('login.paused_minutes', { minutes: Math.ceil(seconds / 60) });
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** Our login and consent pages, under /interaction/:uid where oidc-provider's interaction cookie is scoped. */
@@ -54,18 +54,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const provider = deps.provider();
     const interaction = await details(ctx, provider);
     const clientName = await clientNameOf(provider, interaction);
+    const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
     if (interaction.prompt.name === 'login') {
-      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName, email: loginHint(interaction), error: undefined });
+      renderPage(ctx, page, tr, 'login', tr.t('login.title'), { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName, email: loginHint(interaction), error: undefined });
       return;
     }
     const user = interaction.session?.accountId ? await findUser(accounts, interaction.session.accountId) : undefined;
     const asked = interaction.prompt.details as { missingOIDCScope?: string[] };
-    renderPage(ctx, page, 'consent', 'Allow access', {
+    renderPage(ctx, page, tr, 'consent', tr.t('consent.title'), {
       uid: interaction.uid,
       csrf: csrf.issue(ctx, interaction.uid),
       clientName: clientName ?? interaction.params.client_id,
       email: user?.email ?? '',
-      items: consentItems(asked.missingOIDCScope, await permissionsOnConsent(provider, interaction, user, accounts.config.roles), accounts.config.roles.permissions),
+      items: consentItems(tr, asked.missingOIDCScope, await permissionsOnConsent(provider, interaction, user, accounts.config.roles), accounts.config.roles.permissions),
     });
   });
 
@@ -83,8 +84,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       const paused = signIn.outcome === 'paused';
       await recordAudit(accounts.db, { event: 'login', outcome: 'failure', ...audit, details: { email: email.trim().toLowerCase(), via: 'page', ...(paused ? { paused: true } : {}) } });
       if (paused) ctx.set('Retry-After', String(signIn.retryAfterSeconds));
-      const error = paused ? pausedLogin(signIn.retryAfterSeconds) : FAILED_LOGIN;
-      renderPage(ctx, page, 'login', 'Sign in', { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error }, paused ? 429 : 401);
+      const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
+      const error = paused ? pausedLogin(tr, signIn.retryAfterSeconds) : tr.t('login.failed');
+      renderPage(ctx, page, tr, 'login', tr.t('login.title'), { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error }, paused ? 429 : 401);
       return;
     }
     writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);

@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { renderErrorPage } from './error-page.js';
-import { renderPage, type PageContext } from './render-page.js';
+import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 /**
  * The pages oidc-provider renders itself: protocol errors, the logout confirmation and the signed-out
@@ -13,10 +13,12 @@ export function providerPages(page: PageContext) {
       renderErrorPage(ctx, page, { code: out.error, detail: out.error_description, status: ctx.status >= 400 ? ctx.status : 400 });
     },
     logoutSource(ctx: KoaContextWithOIDC, form: string) {
-      renderPage(ctx, page, 'logout', 'Sign out', { form, clientName: ctx.oidc.client?.clientName });
+      const tr = pageTranslator(ctx, page);
+      renderPage(ctx, page, tr, 'logout', tr.t('logout.title'), { form, clientName: ctx.oidc.client?.clientName });
     },
     postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
-      renderPage(ctx, page, 'logged-out', 'Signed out', { clientName: ctx.oidc.client?.clientName });
+      const tr = pageTranslator(ctx, page);
+      renderPage(ctx, page, tr, 'logged-out', tr.t('logged_out.title'), { clientName: ctx.oidc.client?.clientName });
     },
   };
 }

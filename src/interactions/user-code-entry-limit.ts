@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { rateLimit } from '../http/rate-limit.js';
-import { renderPage, type PageContext } from './render-page.js';
+import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 /**
  * A user code is short (8 characters of 20 letters), so entering codes must not become guessing them
@@ -16,9 +16,11 @@ export function userCodeEntryLimit(perMinute: number, page: PageContext, path = 
       passed = true;
     });
     if (!passed) {
-      renderPage(ctx, page, 'error', 'Error: too many codes', {
-        heading: 'Too many codes entered',
-        message: `Too many codes were entered from your network. Wait ${ctx.response.get('Retry-After')} seconds, then open this page again.`,
+      const tr = pageTranslator(ctx, page);
+      const heading = tr.t('device_code.too_many_heading');
+      renderPage(ctx, page, tr, 'error', tr.t('error.title', { heading }), {
+        heading,
+        message: tr.t('device_code.too_many', { seconds: ctx.response.get('Retry-After') }),
         code: 'too_many_requests',
       }, 429);
       return;

@@ -4,8 +4,10 @@ import { clientMetadataFromConfig, EXTRA_CLIENT_METADATA } from '../clients/clie
 import { isFirstParty } from '../clients/client-policy.js';
 import { clientSecretMatches } from '../clients/client-secret.js';
 import type { Config } from '../config/types.js';
+import { LOCALES } from '../i18n/index.js';
 import { devicePages } from '../interactions/device-pages.js';
 import { providerPages } from '../interactions/provider-pages.js';
+import { pageContext } from '../interactions/render-page.js';
 import type { PrivateKeySet } from '../keys/key-set-file.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyUsage } from '../apikeys/api-key-usage.js';
@@ -38,8 +40,8 @@ const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, log } = deps;
   const { auth, roles } = config;
-  const pages = providerPages({ organization: auth.server.organization_name });
-  const device = devicePages({ organization: auth.server.organization_name });
+  const pages = providerPages(pageContext(auth));
+  const device = devicePages(pageContext(auth));
   // a revoked grant (replay, revocation endpoint, logout) ends the user session it belongs to
   const endSessionOf = (grantId: string, reason: string) =>
     endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) => log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'));
@@ -55,6 +57,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: accountFinder(db, config),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
     scopes: ['openid', 'offline_access', 'email', 'roles'],
+    // the languages of our pages, which a request picks with ui_locales (src/i18n)
+    discovery: { ui_locales_supported: [...LOCALES] },
     responseTypes: ['code'],
     pkce: { required: () => true },
     // client_secret_jwt would use the stored secret (a hash here) as an HMAC key: off, like every HS* algorithm

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../config/types.js';
 import { discoveryCacheControl } from '../http/discovery-cache-control.js';
 import { pinToIssuer } from '../http/pin-to-issuer.js';
+import { pageContext } from '../interactions/render-page.js';
 import { notFoundPage } from '../pages/not-found-page.js';
 import { dropUncheckedCors } from './drop-unchecked-cors.js';
 
@@ -10,6 +11,6 @@ export function hardenProvider(provider: Provider, config: Config): Provider {
   pinToIssuer(provider, config.runtime.issuer);
   provider.use(discoveryCacheControl(config.auth.signing_keys.prepublish_seconds));
   provider.use(dropUncheckedCors);
-  provider.use(notFoundPage({ organization: config.auth.server.organization_name }));
+  provider.use(notFoundPage(pageContext(config.auth)));
   return provider;
 }

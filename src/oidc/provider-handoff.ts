@@ -2,7 +2,7 @@ import { parse as parseForm } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { readBody, replayRequest } from '../http/buffered-request.js';
 import { findUnstorableText } from '../input/storable-text.js';
-import { renderPage, type PageContext } from '../interactions/render-page.js';
+import { pageTranslator, renderPage, type PageContext } from '../interactions/render-page.js';
 import type { ProviderHolder } from './provider-holder.js';
 
 // oidc-provider's own limit for form bodies
@@ -43,7 +43,8 @@ function decodeForm(body: Buffer, charset: string): unknown {
 
 function refuse(ctx: Context, page: PageContext, description: string): void {
   if (BROWSER_PATHS.has(ctx.path)) {
-    renderPage(ctx, page, 'error', 'Error', { heading: 'This request is not valid', message: description, code: 'invalid_request' }, 400);
+    const tr = pageTranslator(ctx, page);
+    renderPage(ctx, page, tr, 'error', tr.t('error.title', { heading: tr.t('error.request_not_valid.heading') }), { heading: tr.t('error.request_not_valid.heading'), message: description, code: 'invalid_request' }, 400);
     return;
   }
   ctx.status = 400;
