@@ -40,13 +40,29 @@ export interface RunningServer {
 }
 
 /** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
-export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, user?: { uid: number; gid: number }): Promise<RunningServer> {
+export async function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, user?: { uid: number; gid: number }): Promise<RunningServer> {
+  const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const ready = await untilReady(child, /"port":(\d+)[^\n]*listening on/, { name: 'server', state: 'listening' }, timeoutMs);
+  const port = Number(ready.match[1]);
+  return { url: `http://127.0.0.1:${port}`, port, process: child, output: ready.output, stop: ready.stop };
+}
+
+export interface ReadyProcess {
+  match: RegExpExecArray;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Waits until a child process prints a line matching `ready` (stdout or stderr). It fails, killing the child,
+ * after `timeoutMs` ("<name> did not start within …") or when the child exits first ("<name> exited with N
+ * before <state>"), with everything it printed.
+ */
+export function untilReady(child: ChildProcess, ready: RegExp, what: { name: string; state: string }, timeoutMs: number): Promise<ReadyProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let output = '';
     let settled = false;
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => fail(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
@@ -54,27 +70,25 @@ export function startServer(env: Record<string, string | undefined>, timeoutMs =
       child.kill('SIGKILL');
       reject(error);
     };
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /"port":(\d+)[^\n]*listening on/.exec(output);
-      if (match && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        const port = Number(match[1]);
-        resolve({
-          url: `http://127.0.0.1:${port}`,
-          port,
-          process: child,
-          output: () => output,
-          stop: async (signal = 'SIGTERM') => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            return exited;
-          },
-        });
-      }
+    const timer = setTimeout(() => fail(new Error(`${what.name} did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = settled ? null : ready.exec(output);
+      if (!match) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({
+        match,
+        output: () => output,
+        stop: async (signal = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => fail(new Error(`server exited with ${code} before listening:\n${output}`)));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`${what.name} exited with ${code} before ${what.state}:\n${output}`)));
   });
 }

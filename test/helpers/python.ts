@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { untilReady } from './processes.js';
 
 /**
  * Debian's Python, which sees the Debian packages python3-fastapi, python3-uvicorn and python3-jwt (a
@@ -32,42 +33,12 @@ export interface RunningUvicorn {
 }
 
 /** `python3 -m uvicorn app:app` from `cwd` on the given loopback port; resolves when uvicorn says it is running. */
-export function startUvicorn(cwd: string, app: string, port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningUvicorn> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(PYTHON, ['-m', 'uvicorn', app, '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], {
-      cwd,
-      env: pythonEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let settled = false;
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`uvicorn did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const onData = (data: Buffer) => {
-      output += data.toString();
-      if (!settled && /Uvicorn running on/.test(output)) {
-        settled = true;
-        clearTimeout(timer);
-        resolve({
-          url: `http://127.0.0.1:${port}`,
-          output: () => output,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('error', fail);
-    child.on('exit', (code) => fail(new Error(`uvicorn exited with ${code} before running:\n${output}`)));
+export async function startUvicorn(cwd: string, app: string, port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningUvicorn> {
+  const child: ChildProcess = spawn(PYTHON, ['-m', 'uvicorn', app, '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], {
+    cwd,
+    env: pythonEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const ready = await untilReady(child, /Uvicorn running on/, { name: 'uvicorn', state: 'running' }, timeoutMs);
+  return { url: `http://127.0.0.1:${port}`, output: ready.output, stop: () => ready.stop() };
 }
