@@ -56,7 +56,7 @@ for (const engine of testEngines()) {
       /** A sign-in through the login throttle, as every route makes it; the user or undefined. */
       const signIn = async (ctx: AccountsContext, email: string, password: string) => {
         const throttle = createLoginThrottle({ db: ctx.db, settings: config.auth.login_throttle, serverSecret: 'test-secret-that-is-long-enough-for-auth-connect' });
-        const result = await authenticate(ctx, throttle, { email, password }, { address: '127.0.0.1' });
+        const result = await authenticate(ctx, throttle, { email, password }, { address: '127.0.0.1' }, { via: 'api', clientId: null });
         return result.outcome === 'signed_in' ? result.user : undefined;
       };
 
@@ -106,6 +106,14 @@ for (const engine of testEngines()) {
         const stored = (await findUserById(database.knex, user.id))!.password_hash;
         assert.equal(hashParameters(stored)?.iterations, 3);
         assert.ok(await signIn(stronger, 'rehash@example.com', 'Secret123'), 'the new hash verifies');
+      });
+
+      it('audits every sign-in from the service, whichever front end asked: a failure with the email as typed, a success with the user', async () => {
+        const user = await createAccount(accounts, { email: 'audited@example.com', password: 'Secret123' });
+        await signIn(accounts, ' Audited@Example.com', 'wrong');
+        await signIn(accounts, 'audited@example.com', 'Secret123');
+        const rows = await database.knex('audit_events').where({ event: 'login' }).whereRaw("details->>'email' = ? or user_id = ?", ['audited@example.com', user.id]).orderBy('id');
+        assert.deepEqual(rows.map((r: { outcome: string; user_id: string | null; ip: string }) => [r.outcome, r.user_id, r.ip]), [['failure', null, '127.0.0.1'], ['success', user.id, '127.0.0.1']]);
       });
 
       it('changes roles only to roles that exist', async () => {

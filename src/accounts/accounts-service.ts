@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { ChangeOrigin, SignInOrigin } from '../audit/actor.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { AuthConnectError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { assertRoleExists } from '../rbac/roles.js';
@@ -7,6 +9,7 @@ import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
+import { endUserSessions } from '../sessions/sessions-service.js';
 import { findUserByEmail, findUserById, insertUser, isUniqueViolation, listUsers, updateUser, type UserListQuery, type UserPatch, type UserRow } from './users-repository.js';
 
 /** The row type this service hands out: front ends (routes, pages, CLI) take it from here, never from the repository. */
@@ -33,6 +36,16 @@ export class UserNotFoundError extends AuthConnectError {
 
 export async function createAccount(ctx: AccountsContext, input: { email: unknown; password: unknown; role?: string }): Promise<UserRow> {
   return insertAccount(ctx.db, await prepareAccount(ctx, input));
+}
+
+/** Self-registration: the account with the default role and its audit row, together. */
+export async function registerAccount(ctx: AccountsContext, input: { email: unknown; password: unknown }, origin: Omit<ChangeOrigin, 'via'>): Promise<UserRow> {
+  const account = await prepareAccount(ctx, input);
+  return ctx.db.transaction(async (trx) => {
+    const user = await insertAccount(trx, account);
+    await recordAudit(trx, { event: 'user.registered', userId: user.id, actor: { kind: 'user', userId: user.id }, ip: origin.ip, userAgent: origin.userAgent });
+    return user;
+  });
 }
 
 export interface PreparedAccount {
@@ -65,24 +78,39 @@ export type SignIn =
   | { outcome: 'failed' }
   | { outcome: 'paused'; retryAfterSeconds: number };
 
-export type PasswordChange = { outcome: 'changed'; user: UserRow } | { outcome: 'failed' } | { outcome: 'paused'; retryAfterSeconds: number };
+export type PasswordChange = { outcome: 'changed'; user: UserRow; sessionsEnded: number } | { outcome: 'failed' } | { outcome: 'paused'; retryAfterSeconds: number };
 
 /**
  * Checks an email and password through the login throttle. Unknown email, wrong password and disabled
  * account all fail after one argon2 verification, so neither the answer nor its timing tells them apart;
  * a paused source gets `paused` before any check, the same for every account. A hash made with weaker
- * settings than configured is re-made now that the password is known.
+ * settings than configured is re-made now that the password is known. Every attempt is audited: a failure
+ * with the email as typed (bounded), a success with the user.
  */
-export async function authenticate(ctx: AccountsContext, throttle: LoginThrottle, credentials: { email: unknown; password: unknown }, source: LoginSource): Promise<SignIn> {
+export async function authenticate(
+  ctx: AccountsContext,
+  throttle: LoginThrottle,
+  credentials: { email: unknown; password: unknown },
+  source: LoginSource,
+  origin: SignInOrigin,
+): Promise<SignIn> {
   const email = throttleEmail(credentials.email);
   const checked = await throttle.check(email, source, () => verifyCredentials(ctx, email, credentials.password));
-  if (checked.outcome !== 'passed') return checked;
+  const audit = { event: 'login', clientId: origin.clientId, ip: source.address, userAgent: origin.userAgent };
+  if (checked.outcome !== 'passed') {
+    const paused = checked.outcome === 'paused' ? { paused: true } : {};
+    await recordAudit(ctx.db, { ...audit, outcome: 'failure', details: { email: email.slice(0, 254), via: origin.via, ...paused } });
+    return checked;
+  }
+  await recordAudit(ctx.db, { ...audit, userId: checked.value.id, details: { via: origin.via } });
   return { outcome: 'signed_in', user: checked.value, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
 }
 
 /**
  * Changes a signed-in user's password after checking the current one through the same throttle as a
- * login: a stolen access token gives no more guesses than the login page.
+ * login: a stolen access token gives no more guesses than the login page. The new hash, the end of every
+ * other session of the user (`source.sessionId` is the one asking and stays) and the audit row are one
+ * transaction; a failed check is audited too.
  */
 export async function changePassword(
   ctx: AccountsContext,
@@ -90,6 +118,7 @@ export async function changePassword(
   user: UserRow,
   passwords: { current: unknown; next: unknown },
   source: LoginSource,
+  origin: Omit<ChangeOrigin, 'via'>,
 ): Promise<PasswordChange> {
   assertPasswordPolicy(passwords.next, ctx.config.auth.password);
   const checked = await throttle.check(user.email, source, async () => {
@@ -97,10 +126,19 @@ export async function changePassword(
     if (candidate === undefined) return verifyAgainstDummy('', ctx.config.auth.password.argon2).then(() => undefined);
     return checkPassword(ctx, user, candidate);
   });
-  if (checked.outcome !== 'passed') return checked;
+  const audit = { event: 'password.change', userId: user.id, actor: { kind: 'user', userId: user.id } as const, ip: origin.ip, userAgent: origin.userAgent };
+  if (checked.outcome !== 'passed') {
+    await recordAudit(ctx.db, { ...audit, outcome: 'failure', ...(checked.outcome === 'paused' ? { details: { paused: true } } : {}) });
+    return checked;
+  }
   const passwordHash = await hashPassword(passwords.next as string, ctx.config.auth.password.argon2);
-  const changed = await updateUser(ctx.db, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
-  return changed ? { outcome: 'changed', user: changed } : { outcome: 'failed' };
+  return ctx.db.transaction(async (trx): Promise<PasswordChange> => {
+    const changed = await updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
+    if (!changed) return { outcome: 'failed' };
+    const ended = await endUserSessions({ db: trx, config: ctx.config }, user.id, 'password_changed', { actor: audit.actor, keepSessionId: source.sessionId });
+    await recordAudit(trx, { ...audit, details: { sessions_ended: ended.length } });
+    return { outcome: 'changed', user: changed, sessionsEnded: ended.length };
+  });
 }
 
 /** The account key the throttle and device tokens use: the normalised email, or the input as typed when it is none. */

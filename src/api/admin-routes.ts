@@ -14,13 +14,13 @@ import { readKeySet } from '../keys/key-set-file.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
 import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
 import { endSessions, listAllSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
-import { adminBodies } from './description/admin-api.js';
+import { adminBodies, adminQueries } from './description/admin-api.js';
+import { idPath } from './description/id-path.js';
 import { jsonBody } from './json-body.js';
 import { managementCaller, requires, type ManagementState } from './management-access.js';
 import { refuseUnstorableInput } from './storable-input.js';
-import { isUuid } from '../input/uuid.js';
-import { dateParam, integerParam, textParam, uuidParam } from './query-params.js';
-import { bodyValidator } from './validate-body.js';
+import { guard } from './request-guard.js';
+import { parseTimestamp } from '../input/timestamp.js';
 
 export interface AdminRoutesDeps {
   db: Knex;
@@ -32,12 +32,18 @@ export interface AdminRoutesDeps {
   onKeysRotated: () => void;
 }
 
-const newUserBody = bodyValidator(adminBodies.newUser);
-const userPatchBody = bodyValidator(adminBodies.userPatch);
-const newClientBody = bodyValidator(adminBodies.newClient);
-const clientPatchBody = bodyValidator(adminBodies.clientPatch);
+const listUsersRequest = guard({ query: adminQueries.users });
+const newUserRequest = guard({ body: adminBodies.newUser });
+const idRequest = guard({ params: idPath });
+const userPatchRequest = guard({ params: idPath, body: adminBodies.userPatch });
+const listSessionsRequest = guard({ query: adminQueries.sessions });
+const newClientRequest = guard({ body: adminBodies.newClient });
+const clientPatchRequest = guard({ params: idPath, body: adminBodies.clientPatch });
+const listApiKeysRequest = guard({ query: adminQueries.apiKeys });
+const auditEventsRequest = guard({ query: adminQueries.auditEvents });
 
-const caller = (ctx: Context) => (ctx.state as ManagementState).caller;
+type AdminContext = Context & { state: ManagementState };
+const caller = (ctx: AdminContext) => ctx.state.caller;
 const origin = (ctx: Context): ChangeOrigin => ({ via: 'admin_api', ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
 
 /**
@@ -50,7 +56,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { db, config } = deps;
   const accounts: AccountsContext = { db, config };
   const clients: ClientsContext = { db, roles: config.roles };
-  const router = new Router({ prefix: '/api/admin' });
+  const router = new Router<ManagementState>({ prefix: '/api/admin' });
   const manageUsers = requires(MANAGE_USERS);
   const manageSystem = requires(MANAGE_SYSTEM);
 
@@ -65,34 +71,33 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   // users
   router.get('/users', manageUsers, async (ctx) => {
-    const { users, total } = await listAccounts(accounts, { search: textParam(ctx, 'search'), role: textParam(ctx, 'role', 64), limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
+    const { users, total } = await listAccounts(accounts, listUsersRequest(ctx).query);
     ctx.body = { total, users: users.map(publicUser) };
   });
   router.get('/users/:id', manageUsers, async (ctx) => {
-    ctx.body = publicUser(await getUser(accounts, ctx.params.id!));
+    ctx.body = publicUser(await getUser(accounts, idRequest(ctx).params.id));
   });
   router.post('/users', manageUsers, async (ctx) => {
-    const user = await createUserAs(accounts, caller(ctx), newUserBody(ctx), origin(ctx));
+    const user = await createUserAs(accounts, caller(ctx), newUserRequest(ctx).body, origin(ctx));
     ctx.status = 201;
     ctx.body = publicUser(user);
   });
   router.patch('/users/:id', manageUsers, async (ctx) => {
-    const body = userPatchBody(ctx);
-    ctx.body = publicUser(await updateUserAs(accounts, caller(ctx), ctx.params.id!, body, origin(ctx)));
+    const { params, body } = userPatchRequest(ctx);
+    ctx.body = publicUser(await updateUserAs(accounts, caller(ctx), params.id, body, origin(ctx)));
   });
   router.delete('/users/:id/sessions', manageUsers, async (ctx) => {
-    ctx.body = { sessions_ended: await endUserSessionsAs(accounts, caller(ctx), ctx.params.id!, origin(ctx)) };
+    ctx.body = { sessions_ended: await endUserSessionsAs(accounts, caller(ctx), idRequest(ctx).params.id, origin(ctx)) };
   });
 
   // sessions
   router.get('/sessions', manageUsers, async (ctx) => {
-    const userId = uuidParam(ctx, 'user_id');
-    const rows = userId ? await listSessions(accounts, userId) : await listAllSessions(accounts, { limit: integerParam(ctx, 'limit', 50, 1, 500), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000) });
+    const { user_id: userId, ...page } = listSessionsRequest(ctx).query;
+    const rows = userId ? await listSessions(accounts, userId) : await listAllSessions(accounts, page);
     ctx.body = { sessions: rows.map((s) => ({ ...publicSession(s), user_id: s.user_id })) };
   });
   router.delete('/sessions/:id', manageUsers, async (ctx) => {
-    const id = ctx.params.id!;
-    const ended = isUuid(id) ? await endSessions(accounts, { kind: 'one', sessionId: id }, 'ended_by_admin', caller(ctx).actor) : [];
+    const ended = await endSessions(accounts, { kind: 'one', sessionId: idRequest(ctx).params.id }, 'ended_by_admin', caller(ctx).actor);
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
@@ -102,7 +107,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
     ctx.body = { clients: (await listClients(db)).map(publicClient) };
   });
   router.post('/clients', manageSystem, async (ctx) => {
-    const body = newClientBody(ctx);
+    const { body } = newClientRequest(ctx);
     const { client, secret } = await createClient(clients, caller(ctx), {
       name: body.name, grant: body.grant, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
       public: body.public ?? false, firstParty: body.first_party ?? false, permissions: body.permissions, resourceServer: body.resource_server ?? false,
@@ -111,28 +116,28 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
     ctx.body = { ...publicClient(client), ...(secret ? { client_secret: secret } : {}) };
   });
   router.patch('/clients/:id', manageSystem, async (ctx) => {
-    const body = clientPatchBody(ctx);
-    const client = await updateClient(clients, caller(ctx), ctx.params.id!, {
+    const { params, body } = clientPatchRequest(ctx);
+    const client = await updateClient(clients, caller(ctx), params.id, {
       name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, firstParty: body.first_party, permissions: body.permissions, resourceServer: body.resource_server,
     }, origin(ctx));
     ctx.body = publicClient(client);
   });
   router.delete('/clients/:id', manageSystem, async (ctx) => {
-    await deleteClient(clients, caller(ctx), ctx.params.id!, origin(ctx));
+    await deleteClient(clients, caller(ctx), idRequest(ctx).params.id, origin(ctx));
     ctx.status = 204;
   });
   router.post('/clients/:id/secret', manageSystem, async (ctx) => {
-    const { client, secret } = await resetClientSecret(clients, caller(ctx), ctx.params.id!, origin(ctx));
+    const { client, secret } = await resetClientSecret(clients, caller(ctx), idRequest(ctx).params.id, origin(ctx));
     ctx.body = { ...publicClient(client), client_secret: secret };
   });
 
   // API keys
   router.get('/api-keys', manageSystem, async (ctx) => {
-    const rows = await listApiKeys(db, uuidParam(ctx, 'user_id'));
+    const rows = await listApiKeys(db, listApiKeysRequest(ctx).query.user_id);
     ctx.body = { api_keys: rows.map((k) => ({ ...publicApiKey(k), user_id: k.user_id })) };
   });
   router.delete('/api-keys/:id', manageSystem, async (ctx) => {
-    await revokeApiKey(db, ctx.params.id!, caller(ctx).actor);
+    await revokeApiKey(db, idRequest(ctx).params.id, caller(ctx).actor);
     ctx.status = 204;
   });
 
@@ -151,14 +156,9 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
 
   // audit log
   router.get('/audit-events', manageSystem, async (ctx) => {
-    const outcome = textParam(ctx, 'outcome', 10);
-    if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') throw new AuthConnectError('INVALID_REQUEST', 'outcome must be success or failure', 400);
-    ctx.body = {
-      events: await listAuditEvents(db, {
-        event: textParam(ctx, 'event', 64), userId: uuidParam(ctx, 'user_id'), clientId: textParam(ctx, 'client_id', 128), outcome,
-        since: dateParam(ctx, 'since'), until: dateParam(ctx, 'until'), limit: integerParam(ctx, 'limit', 100, 1, 1000), offset: integerParam(ctx, 'offset', 0, 0, 1_000_000_000),
-      }),
-    };
+    const { user_id, client_id, since, until, ...query } = auditEventsRequest(ctx).query;
+    const instant = (text: string | undefined) => (text === undefined ? undefined : parseTimestamp(text));
+    ctx.body = { events: await listAuditEvents(db, { ...query, userId: user_id, clientId: client_id, since: instant(since), until: instant(until) }) };
   });
 
   return router;

@@ -2,10 +2,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import { authenticate as checkCredentials, changePassword, createAccount, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
+import { authenticate as checkCredentials, changePassword, registerAccount, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
 import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { Actor } from '../audit/actor.js';
-import { recordAudit } from '../audit/audit-log.js';
 import { isFirstParty } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
@@ -17,14 +16,14 @@ import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import type { Caller } from '../rbac/caller.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
-import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
+import { endSessions, listSessions, logout, publicSession } from '../sessions/sessions-service.js';
 import { isClientId } from '../input/client-id.js';
-import { isUuid } from '../input/uuid.js';
+import { idPath } from './description/id-path.js';
 import { authBodies } from './description/auth-api.js';
 import { jsonBody } from './json-body.js';
-import { managementCaller } from './management-access.js';
+import { managementCaller, type ManagementState } from './management-access.js';
 import { refuseUnstorableInput } from './storable-input.js';
-import { bodyValidator } from './validate-body.js';
+import { guard } from './request-guard.js';
 
 export interface AuthRoutesDeps {
   db: Knex;
@@ -38,11 +37,12 @@ export interface AuthRoutesDeps {
   throttle: LoginThrottle;
 }
 
-const registerBody = bodyValidator(authBodies.register);
-const loginBody = bodyValidator(authBodies.login);
-const refreshBody = bodyValidator(authBodies.refresh);
-const changePasswordBody = bodyValidator(authBodies.changePassword);
-const apiKeyBody = bodyValidator(authBodies.newApiKey);
+const registerRequest = guard({ body: authBodies.register });
+const loginRequest = guard({ body: authBodies.login });
+const refreshRequest = guard({ body: authBodies.refresh });
+const changePasswordRequest = guard({ body: authBodies.changePassword });
+const newApiKeyRequest = guard({ body: authBodies.newApiKey });
+const idRequest = guard({ params: idPath });
 
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
@@ -53,8 +53,15 @@ const paused = (ctx: Context, retryAfter: number) => {
   ctx.body = { error: 'TOO_MANY_REQUESTS', message: `sign-in is paused after repeated failures; try again in ${retryAfter} s` };
 };
 
-/** What bearer + a caller check put on the request. */
-const authed = (ctx: { state: unknown }) => ctx.state as { auth: AccessTokenClaims; user: UserRow; caller: Caller };
+/** What bearer + a caller check put on the request: the routes behind them serve users only, so `user` is there. */
+type AccountState = Partial<ManagementState>;
+const authed = (ctx: { state: AccountState }) => {
+  const { auth, user, caller } = ctx.state;
+  if (!auth || !user || !caller) throw new Error('account route mounted without bearer and a user check in front');
+  return { auth, user, caller };
+};
+/** The login session a user token belongs to (tokens made from API keys have none). */
+const sessionOf = (auth: AccessTokenClaims) => (typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined);
 const self = (user: UserRow): Actor => ({ kind: 'user', userId: user.id });
 
 /** The account API of the original system, /api/auth/*, on top of the OIDC core. */
@@ -62,7 +69,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const { db, config } = deps;
   const accounts: AccountsContext = { db, config };
   const sessions = { db, config };
-  const router = new Router({ prefix: '/api/auth' });
+  const router = new Router<AccountState>({ prefix: '/api/auth' });
   const bearer = authenticate(deps.verifier, { realm: config.runtime.issuer });
   // self-service takes user tokens of first-party apps; reading one's account also takes API-key tokens
   const access = { db, roles: config.roles, findClient: deps.findClient };
@@ -79,32 +86,30 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
     if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off', 403);
-    const body = registerBody(ctx);
-    const user = await createAccount(accounts, { email: body.email, password: body.password });
-    await recordAudit(db, { event: 'user.registered', userId: user.id, ...audit(ctx) });
+    const { body } = registerRequest(ctx);
+    const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
     ctx.status = 201;
     ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
   });
 
   router.post('/login', rateLimit(config.auth.rate_limit.login_per_minute, tooMany), async (ctx) => {
-    const body = loginBody(ctx);
+    const { body } = loginRequest(ctx);
     const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
     const provider = deps.provider();
     await assertPasswordLoginClient(provider, clientId);
-    const signIn = await checkCredentials(accounts, deps.throttle, body, { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] });
+    const source = { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] };
+    const signIn = await checkCredentials(accounts, deps.throttle, body, source, { via: 'api', clientId, userAgent: audit(ctx).userAgent });
     if (signIn.outcome !== 'signed_in') {
-      await recordAudit(db, { event: 'login', outcome: 'failure', clientId, ...audit(ctx), details: { email: String(body.email).trim().toLowerCase().slice(0, 254), via: 'api', ...(signIn.outcome === 'paused' ? { paused: true } : {}) } });
       if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
       throw invalidCredentials();
     }
     const { user } = signIn;
     // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
     ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) })), device_token: signIn.deviceToken };
-    await recordAudit(db, { event: 'login', userId: user.id, clientId, ...audit(ctx), details: { via: 'api' } });
   });
 
   router.post('/refresh', async (ctx) => {
-    const body = refreshBody(ctx);
+    const { body } = refreshRequest(ctx);
     const { status, body: answer } = await callTokenEndpoint(deps.providerHandler, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: body.client_id ?? ACCOUNT_API_CLIENT_ID }, ctx.get('user-agent'));
     if (status === 200) {
       ctx.body = { access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer', expires_in: answer.expires_in };
@@ -119,10 +124,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/logout', bearer, currentUser, async (ctx) => {
     const { auth, user } = authed(ctx);
-    const sessionId = auth.payload.session_id;
-    if (typeof sessionId !== 'string') throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session', 400);
-    await endSessions(sessions, { kind: 'one', userId: user.id, sessionId }, 'logout', self(user));
-    await recordAudit(db, { event: 'logout', userId: user.id, clientId: auth.clientId, ...audit(ctx) });
+    const sessionId = sessionOf(auth);
+    if (!sessionId) throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session', 400);
+    await logout(sessions, { userId: user.id, sessionId, clientId: auth.clientId }, audit(ctx));
     ctx.body = { message: 'logged out' };
   });
 
@@ -133,36 +137,29 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.put('/change-password', bearer, currentUser, async (ctx) => {
     const { auth, user } = authed(ctx);
-    const body = changePasswordBody(ctx);
-    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
-    const changed = await changePassword(accounts, deps.throttle, user, { current: body.current_password, next: body.new_password }, { address: ctx.ip, sessionId: current });
-    if (changed.outcome !== 'changed') {
-      await recordAudit(db, { event: 'password.change', outcome: 'failure', userId: user.id, ...audit(ctx), ...(changed.outcome === 'paused' ? { details: { paused: true } } : {}) });
-      if (changed.outcome === 'paused') return paused(ctx, changed.retryAfterSeconds);
-      throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
-    }
-    const ended = await endSessions(sessions, { kind: 'others', userId: user.id, exceptSessionId: current }, 'password_changed', self(user));
-    await recordAudit(db, { event: 'password.change', userId: user.id, ...audit(ctx), details: { sessions_ended: ended.length } });
-    ctx.body = { message: 'password changed', sessions_ended: ended.length };
+    const { body } = changePasswordRequest(ctx);
+    const passwords = { current: body.current_password, next: body.new_password };
+    const changed = await changePassword(accounts, deps.throttle, user, passwords, { address: ctx.ip, sessionId: sessionOf(auth) }, audit(ctx));
+    if (changed.outcome === 'paused') return paused(ctx, changed.retryAfterSeconds);
+    if (changed.outcome !== 'changed') throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
+    ctx.body = { message: 'password changed', sessions_ended: changed.sessionsEnded };
   });
 
   router.get('/sessions', bearer, currentUser, async (ctx) => {
     const { auth, user } = authed(ctx);
-    const current = typeof auth.payload.session_id === 'string' ? auth.payload.session_id : undefined;
-    ctx.body = { sessions: (await listSessions(sessions, user.id)).map((s) => publicSession(s, current)) };
+    ctx.body = { sessions: (await listSessions(sessions, user.id)).map((s) => publicSession(s, sessionOf(auth))) };
   });
 
   router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
-    const id = ctx.params.id!;
-    const ended = isUuid(id) ? await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: id }, 'ended_by_user', self(user)) : [];
+    const ended = await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: idRequest(ctx).params.id }, 'ended_by_user', self(user));
     if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
     ctx.status = 204;
   });
 
   router.post('/api-keys', bearer, currentUser, async (ctx) => {
     const { user, caller } = authed(ctx);
-    const body = apiKeyBody(ctx);
+    const { body } = newApiKeyRequest(ctx);
     const { key, row } = await createApiKey({ db, config }, caller, user, { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days });
     ctx.status = 201;
     ctx.body = { ...publicApiKey(row), key };
@@ -174,7 +171,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.delete('/api-keys/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
-    await revokeApiKey(db, ctx.params.id!, self(user), user.id);
+    await revokeApiKey(db, idRequest(ctx).params.id, self(user), user.id);
     ctx.status = 204;
   });
 

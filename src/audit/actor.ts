@@ -22,3 +22,10 @@ export interface ChangeOrigin {
   ip?: string | null;
   userAgent?: string | null;
 }
+
+/** Where a sign-in came from, for its audit row: the JSON API or the login page, the app, the client's address. */
+export interface SignInOrigin {
+  via: 'api' | 'page';
+  clientId: string | null;
+  userAgent?: string | null;
+}

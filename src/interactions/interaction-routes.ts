@@ -8,7 +8,6 @@ import type { RolesConfig } from '../config/types.js';
 import type { Translator } from '../i18n/index.js';
 import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
-import { recordAudit } from '../audit/audit-log.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { findUnstorableText } from '../input/storable-text.js';
 import type { Logger } from '../logger.js';
@@ -78,11 +77,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     requireCsrf(ctx, csrf, interaction.uid, body.csrf);
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
-    const signIn = await authenticate(accounts, deps.throttle, { email, password: body.password }, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) });
-    const audit = { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: String(interaction.params.client_id ?? '') || null };
+    const origin = { via: 'page', userAgent: ctx.get('user-agent'), clientId: String(interaction.params.client_id ?? '') || null } as const;
+    const signIn = await authenticate(accounts, deps.throttle, { email, password: body.password }, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) }, origin);
     if (signIn.outcome !== 'signed_in') {
       const paused = signIn.outcome === 'paused';
-      await recordAudit(accounts.db, { event: 'login', outcome: 'failure', ...audit, details: { email: email.trim().toLowerCase(), via: 'page', ...(paused ? { paused: true } : {}) } });
       if (paused) ctx.set('Retry-After', String(signIn.retryAfterSeconds));
       const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
       const error = paused ? pausedLogin(tr, signIn.retryAfterSeconds) : tr.t('login.failed');
@@ -90,7 +88,6 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return;
     }
     writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);
-    await recordAudit(accounts.db, { event: 'login', userId: signIn.user.id, ...audit, details: { via: 'page' } });
     await finish(ctx, provider, { login: { accountId: signIn.user.id } });
   });
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../audit/actor.js';
+import type { Actor, ChangeOrigin } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
 import { isUuid } from '../input/uuid.js';
@@ -46,22 +46,25 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
  * Token replays, revocations and the session limit ('grant', 'beyond-limit') end only the session itself.
  */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
-  const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(ctx.db, selector.exceptSessionId) : undefined;
   if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
-  const ended = await revokeSessions(ctx.db, selector, reason);
-  const grantIds = ended.map((s) => s.grant_id);
-  await deleteGrants(ctx.db, grantIds);
-  for (const session of ended) {
-    await recordAudit(ctx.db, { event: 'session.ended', userId: session.user_id, actor, clientId: session.client_id, details: { session_id: session.id, reason } });
-  }
-  const userId = selector.kind === 'others' ? selector.userId : selector.kind === 'one' ? (selector.userId ?? ended[0]?.user_id) : undefined;
-  if (userId) {
-    const browserEnded = selector.kind === 'others'
-      ? await deleteBrowserSessionsOfAccount(ctx.db, userId, kept ? [kept] : [])
-      : await deleteBrowserSessionsHoldingGrants(ctx.db, userId, grantIds);
-    if (browserEnded) await recordAudit(ctx.db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
-  }
-  return ended;
+  return ctx.db.transaction(async (db) => {
+    const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(db, selector.exceptSessionId) : undefined;
+    const ended = await revokeSessions(db, selector, reason);
+    const grantIds = ended.map((s) => s.grant_id);
+    await deleteGrants(db, grantIds);
+    for (const session of ended) {
+      await recordAudit(db, { event: 'session.ended', userId: session.user_id, actor, clientId: session.client_id, details: { session_id: session.id, reason } });
+    }
+    const userId = selector.kind === 'others' ? selector.userId : selector.kind === 'one' ? (selector.userId ?? ended[0]?.user_id) : undefined;
+    if (userId) {
+      const browserEnded =
+        selector.kind === 'others'
+          ? await deleteBrowserSessionsOfAccount(db, userId, kept ? [kept] : [])
+          : await deleteBrowserSessionsHoldingGrants(db, userId, grantIds);
+      if (browserEnded) await recordAudit(db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
+    }
+    return ended;
+  });
 }
 
 /**
@@ -72,6 +75,15 @@ export async function endSessions(ctx: SessionsContext, selector: SessionSelecto
  */
 export function endUserSessions(ctx: SessionsContext, userId: string, reason: string, options: { actor?: Actor; keepSessionId?: string } = {}): Promise<SessionRow[]> {
   return endSessions(ctx, { kind: 'others', userId, exceptSessionId: options.keepSessionId }, reason, options.actor);
+}
+
+/** A user signs out of the session their token belongs to: its end, its grant's, and the logout's audit row, together. */
+export async function logout(ctx: SessionsContext, user: { userId: string; sessionId: string; clientId: string }, origin: Omit<ChangeOrigin, 'via'>): Promise<void> {
+  await ctx.db.transaction(async (trx) => {
+    const actor: Actor = { kind: 'user', userId: user.userId };
+    await endSessions({ ...ctx, db: trx }, { kind: 'one', userId: user.userId, sessionId: user.sessionId }, 'logout', actor);
+    await recordAudit(trx, { event: 'logout', userId: user.userId, actor, clientId: user.clientId, ip: origin.ip, userAgent: origin.userAgent });
+  });
 }
 
 export function listSessions(ctx: SessionsContext, userId: string): Promise<SessionRow[]> {

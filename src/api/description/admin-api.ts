@@ -1,7 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import type { ClientGrant } from '../../clients/clients-service.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../../rbac/management-permissions.js';
-import type { QueryParameter, RouteDescription } from './route-description.js';
+import type { RouteDescription } from './route-description.js';
 import { schemaRef } from './response-schemas.js';
 
 // The bodies /api/admin/* accepts: the router validates with these, the OpenAPI document shows them.
@@ -36,11 +36,34 @@ export const adminBodies = {
   } as JSONSchemaType<ClientPatchBody>,
 };
 
-// Query parameters as admin-routes.ts reads them (query-params.ts enforces the bounds given here).
-const limit = (fallback: number, max: number): QueryParameter => ({ name: 'limit', description: 'page size', schema: { type: 'integer', minimum: 1, maximum: max, default: fallback } });
-const offset: QueryParameter = { name: 'offset', description: 'rows to skip', schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 } };
-const userId: QueryParameter = { name: 'user_id', description: 'only this user’s', schema: { type: 'string', format: 'uuid' } };
-const since = (name: string, description: string): QueryParameter => ({ name, description, schema: { type: 'string', format: 'date-time' } });
+// Query strings and path parameters /api/admin/* accepts: the router checks them with these (request-guard.ts),
+// the OpenAPI document shows them. Defaults are filled in by the check before `required` is looked at.
+export type Page = { limit: number; offset: number };
+export type UserListParams = Page & { search?: string; role?: string };
+export type SessionListParams = Page & { user_id?: string };
+export type ApiKeyListParams = { user_id?: string };
+export type AuditEventParams = Page & { event?: string; user_id?: string; client_id?: string; outcome?: 'success' | 'failure'; since?: string; until?: string };
+
+const limit = (fallback: number, max: number) => ({ type: 'integer', description: 'page size', minimum: 1, maximum: max, default: fallback }) as const;
+const offset = { type: 'integer', description: 'rows to skip', minimum: 0, maximum: 1_000_000_000, default: 0 } as const;
+const userId = { type: 'string', description: 'only this user’s', format: 'uuid', nullable: true } as const;
+const instant = (description: string) => ({ type: 'string', description, format: 'date-time', nullable: true }) as const;
+const text = (description: string, maxLength: number) => ({ type: 'string', description, maxLength, nullable: true }) as const;
+
+export const adminQueries = {
+  users: { type: 'object', required: ['limit', 'offset'], properties: { search: text('part of the email', 200), role: text('only this role', 64), limit: limit(50, 500), offset } } as JSONSchemaType<UserListParams>,
+  sessions: { type: 'object', required: ['limit', 'offset'], properties: { user_id: userId, limit: limit(50, 500), offset } } as JSONSchemaType<SessionListParams>,
+  apiKeys: { type: 'object', properties: { user_id: userId } } as JSONSchemaType<ApiKeyListParams>,
+  auditEvents: {
+    type: 'object',
+    required: ['limit', 'offset'],
+    properties: {
+      event: text('event name, e.g. login', 64), user_id: userId, client_id: text('only this client', 128),
+      outcome: { type: 'string', description: 'success or failure', enum: ['success', 'failure'], nullable: true },
+      since: instant('from this time (inclusive)'), until: instant('before this time'), limit: limit(100, 1000), offset,
+    },
+  } as JSONSchemaType<AuditEventParams>,
+};
 
 const users = { kind: 'permission', permission: MANAGE_USERS } as const;
 const system = { kind: 'permission', permission: MANAGE_SYSTEM } as const;
@@ -48,11 +71,7 @@ const system = { kind: 'permission', permission: MANAGE_SYSTEM } as const;
 export const adminApi: RouteDescription[] = [
   {
     method: 'get', path: '/api/admin/users', operationId: 'listUsers', tag: 'admin', access: users, summary: 'List users, searched and paged',
-    query: [
-      { name: 'search', description: 'part of the email', schema: { type: 'string', maxLength: 200 } },
-      { name: 'role', description: 'only this role', schema: { type: 'string', maxLength: 64 } },
-      limit(50, 500), offset,
-    ],
+    query: adminQueries.users,
     success: { status: 200, description: 'a page of users and the total', schema: schemaRef('Users') }, errors: [],
   },
   {
@@ -77,7 +96,7 @@ export const adminApi: RouteDescription[] = [
   },
   {
     method: 'get', path: '/api/admin/sessions', operationId: 'listSessions', tag: 'admin', access: users, summary: 'Active sessions, of everyone or one user',
-    query: [userId, limit(50, 500), offset],
+    query: adminQueries.sessions,
     success: { status: 200, description: 'sessions', schema: schemaRef('Sessions') }, errors: [],
   },
   {
@@ -106,7 +125,7 @@ export const adminApi: RouteDescription[] = [
     success: { status: 200, description: 'the client with its new secret', schema: schemaRef('Client') }, errors: ['INVALID_CLIENT', 'CLIENT_NOT_FOUND'],
   },
   {
-    method: 'get', path: '/api/admin/api-keys', operationId: 'listApiKeys', tag: 'admin', access: system, summary: "Every API key, or one user's", query: [userId],
+    method: 'get', path: '/api/admin/api-keys', operationId: 'listApiKeys', tag: 'admin', access: system, summary: "Every API key, or one user's", query: adminQueries.apiKeys,
     success: { status: 200, description: 'API keys (never the keys)', schema: schemaRef('ApiKeys') }, errors: [],
   },
   {
@@ -123,14 +142,7 @@ export const adminApi: RouteDescription[] = [
   },
   {
     method: 'get', path: '/api/admin/audit-events', operationId: 'listAuditEvents', tag: 'admin', access: system, summary: 'The audit log, newest first',
-    query: [
-      { name: 'event', description: 'event name, e.g. login', schema: { type: 'string', maxLength: 64 } },
-      userId,
-      { name: 'client_id', description: 'only this client', schema: { type: 'string', maxLength: 128 } },
-      { name: 'outcome', description: 'success or failure', schema: { type: 'string', enum: ['success', 'failure'] } },
-      since('since', 'from this time (inclusive)'), since('until', 'before this time'),
-      limit(100, 1000), offset,
-    ],
+    query: adminQueries.auditEvents,
     success: { status: 200, description: 'events', schema: schemaRef('AuditEvents') }, errors: [],
   },
 ];

@@ -1,7 +1,7 @@
 import { adminApi } from './admin-api.js';
 import { authApi } from './auth-api.js';
 import { API_ERRORS, type ApiErrorCode } from './error-codes.js';
-import { errorCodesOf, type RouteDescription } from './route-description.js';
+import { errorCodesOf, type QuerySchema, type RouteDescription } from './route-description.js';
 import { responseSchemas } from './response-schemas.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -58,7 +58,13 @@ export function openApiDocument({ issuer, version }: DocumentOptions): Record<st
 
 function operation(route: RouteDescription): Record<string, unknown> {
   const pathParameters = [...route.path.matchAll(/:([A-Za-z_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
-  const queryParameters = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema }));
+  const queryParameters = Object.entries((route.query as QuerySchema | undefined)?.properties ?? {}).map(([name, { description, nullable: _, ...schema }]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema,
+  }));
   const parameters = [...pathParameters, ...queryParameters];
   const description = [route.description, accessSentence(route)].filter(Boolean).join(' ');
   return {

@@ -8,10 +8,10 @@ export type RouteAccess =
   | { kind: 'user'; apiKeyTokens?: boolean }
   | { kind: 'permission'; permission: string };
 
-export interface QueryParameter {
-  name: string;
-  description: string;
-  schema: Record<string, unknown>;
+/** The query string a route reads, as one JSON Schema object whose properties are the parameters. */
+export interface QuerySchema {
+  type: 'object';
+  properties: Record<string, { description?: string; nullable?: boolean } & Record<string, unknown>>;
 }
 
 /**
@@ -28,7 +28,7 @@ export interface RouteDescription {
   tag: 'account' | 'admin' | 'meta';
   access: RouteAccess;
   body?: object;
-  query?: QueryParameter[];
+  query?: object;
   success: { status: number; description: string; schema?: object };
   /** The codes this route answers with beyond those its access check and the JSON body parser bring. */
   errors: ApiErrorCode[];

@@ -1,0 +1,112 @@
+import { Ajv, type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
+import type { Context } from 'koa';
+import { parseTimestamp } from '../input/timestamp.js';
+import { isUuid } from '../input/uuid.js';
+import { InvalidRequestError } from './json-body.js';
+
+/** Bodies are JSON: their types must be right as sent. */
+const bodies = new Ajv({ allErrors: false, strict: true, coerceTypes: false });
+/**
+ * Query strings and path parameters are text: numbers and booleans are read from it, defaults filled in,
+ * unknown query parameters ignored (as caches and proxies add some). A parameter given twice is an array
+ * and so fails its scalar type.
+ */
+const texts = new Ajv({ allErrors: false, strict: true, coerceTypes: true, useDefaults: true, removeAdditional: 'all' });
+texts.addFormat('uuid', isUuid);
+texts.addFormat('date-time', (value: string) => parseTimestamp(value) !== undefined);
+
+export interface RequestSchemas<P, Q, B> {
+  params?: JSONSchemaType<P>;
+  query?: JSONSchemaType<Q>;
+  body?: JSONSchemaType<B>;
+}
+
+export interface GuardedRequest<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+type None = Record<string, never>;
+
+/**
+ * One check for everything a route reads from a request, from the same JSON Schemas the OpenAPI
+ * document shows: path parameters, query string and JSON body. A value that does not fit is 400
+ * INVALID_REQUEST with a sentence naming where it was and what is expected.
+ */
+export function guard<P = None, Q = None, B = undefined>(schemas: RequestSchemas<P, Q, B>): (ctx: Context) => GuardedRequest<P, Q, B> {
+  const params = schemas.params && texts.compile(schemas.params);
+  const query = schemas.query && texts.compile(schemas.query);
+  const body = schemas.body && bodies.compile(schemas.body);
+  return (ctx) => ({
+    params: check(params, { ...ctx.params }, 'path parameter') as P,
+    query: check(query, { ...ctx.query }, 'query parameter') as Q,
+    body: check(body, (ctx.request as { body?: unknown }).body, 'field') as B,
+  });
+}
+
+function check<T>(validate: ValidateFunction<T> | undefined, value: unknown, place: Place): T | undefined {
+  if (!validate) return undefined;
+  if (!validate(value)) throw new InvalidRequestError(describe(validate.errors?.[0], place));
+  return value;
+}
+
+type Place = 'path parameter' | 'query parameter' | 'field';
+
+function describe(error: ErrorObject | undefined, place: Place): string {
+  if (!error) return 'the request is not valid';
+  return place === 'field' ? describeField(error) : describeText(error, place);
+}
+
+function describeField(error: ErrorObject): string {
+  const field = pathOf(error);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `"${String(p.missingProperty)}" is required`;
+    case 'additionalProperties':
+      return `unknown field "${String(p.additionalProperty)}"`;
+    case 'type':
+      return field ? `"${field}" must be ${String(p.type) === 'integer' ? 'a whole number' : `a ${String(p.type)}`}` : `the body must be a JSON ${String(p.type)}`;
+    case 'maxLength':
+    case 'minLength':
+    case 'maxItems':
+    case 'minimum':
+    case 'maximum':
+      return `"${field}" ${error.message ?? 'is out of range'}`;
+    default:
+      return `"${field || 'body'}" ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function describeText(error: ErrorObject, place: Place): string {
+  const p = error.params as Record<string, unknown>;
+  const name = `${place} "${pathOf(error) || String(p.missingProperty)}"`;
+  switch (error.keyword) {
+    case 'required':
+      return `${name} is required`;
+    case 'type':
+      return `${name} must be given once, as ${TYPES[String(p.type)] ?? 'text'}`;
+    case 'format':
+      return `${name} must be ${FORMATS[String(p.format)] ?? `in the format ${String(p.format)}`}`;
+    case 'enum':
+      return `${name} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'maxLength':
+      return `${name} must be at most ${String(p.limit)} characters`;
+    case 'minimum':
+      return `${name} must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `${name} must be at most ${String(p.limit)}`;
+    default:
+      return `${name} ${error.message ?? 'is not valid'}`;
+  }
+}
+
+const pathOf = (error: ErrorObject) => error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+
+const TYPES: Record<string, string> = { integer: 'a whole number', number: 'a number', boolean: 'true or false', string: 'text' };
+
+const FORMATS: Record<string, string> = {
+  uuid: 'a UUID',
+  'date-time': 'an ISO 8601 date or date-time with a year from 0001 to 9999, e.g. 2025-01-31T12:00:00Z',
+};
