@@ -36,7 +36,7 @@ export function startScript(): { nodeArgs: string[]; env: Record<string, string>
     env[name!] = value.join('=');
   }
   const nodeArgs: string[] = [];
-  if (tokens.shift() === 'node') while (tokens[0] && tokens[0].startsWith('-')) nodeArgs.push(tokens.shift()!);
+  if (tokens.shift() === 'node') while (tokens[0]?.startsWith('-')) nodeArgs.push(tokens.shift()!);
   return { nodeArgs, env, script: SERVER_ENTRY };
 }
 

@@ -58,7 +58,9 @@ describe('auth-connect and a DATA_DIR without an embedded database', () => {
     dirs.push(dir);
     return { dir, env: { DATA_DIR: dir, KEYS_DIR: path.join(dir, 'keys') } };
   };
-  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a data command refuses to create one, says why in one line, and leaves nothing behind', async () => {
     const { dir, env } = emptyDataDir();

@@ -29,6 +29,6 @@ describe('auth-connect --version and command groups', () => {
     }
     const help = await runCli(['user', '--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /^  user create/m);
+    assert.match(help.stdout, /^ {2}user create/m);
   });
 });

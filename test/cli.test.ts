@@ -18,7 +18,7 @@ for (const engine of testEngines()) {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /applied \d+ migration/);
       assert.match(r.stdout, /Next steps:/);
-      assert.match(r.stdout, /^  npx auth-connect user create --email/m, 'runnable from the project folder, where auth-connect is not on PATH');
+      assert.match(r.stdout, /^ {2}npx auth-connect user create --email/m, 'runnable from the project folder, where auth-connect is not on PATH');
     });
 
     it('migrate says the database is up to date, also as JSON', async () => {

@@ -8,7 +8,7 @@ import { testEngines } from './helpers/test-database.js';
  * change remains. The failure is real — a constraint the database enforces — not a mock.
  */
 for (const engine of testEngines()) {
-  describe(`one transaction per change on ${engine}`, function () {
+  describe(`one transaction per change on ${engine}`, () => {
     let as: TestAuthServer;
     let admin: ReturnType<typeof jsonApi>;
     let auth: ReturnType<typeof jsonApi>;

@@ -21,17 +21,15 @@ export class MapAdapter implements Adapter {
 
   constructor(model: string) {
     this.#model = model;
-    let store = stores.get(model);
-    if (!store) stores.set(model, (store = new Map()));
-    this.#store = store;
+    if (!stores.has(model)) stores.set(model, new Map());
+    this.#store = stores.get(model)!;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     this.#store.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
     if (payload.grantId) {
-      let members = byGrant.get(payload.grantId);
-      if (!members) byGrant.set(payload.grantId, (members = new Set()));
-      members.add(`${this.#model}:${id}`);
+      if (!byGrant.has(payload.grantId)) byGrant.set(payload.grantId, new Set());
+      byGrant.get(payload.grantId)!.add(`${this.#model}:${id}`);
     }
     if (payload.uid) byUid.set(payload.uid, id);
     if (payload.userCode) byUserCode.set(payload.userCode, id);

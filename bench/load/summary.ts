@@ -26,9 +26,8 @@ export function summarise(label: string, runs: RawRun[]): LoadResult {
   const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
   const groups = new Map<number, number[]>();
   statuses.forEach((status, i) => {
-    let list = groups.get(status);
-    if (!list) groups.set(status, (list = []));
-    list.push(latencies[i]!);
+    if (!groups.has(status)) groups.set(status, []);
+    groups.get(status)!.push(latencies[i]!);
   });
   const byStatus: Record<string, StatusStats> = {};
   for (const [status, list] of groups) {

@@ -77,6 +77,6 @@ export function hashParameters(storedHash: string): { algorithm: string; memoryK
 
 function isWeakerThan(storedHash: string, settings: Argon2Settings): boolean {
   const current = hashParameters(storedHash);
-  if (!current || current.algorithm !== 'argon2id') return true;
+  if (current?.algorithm !== 'argon2id') return true;
   return current.memoryKib < settings.memory_kib || current.iterations < settings.iterations || current.parallelism < settings.parallelism;
 }

@@ -6,7 +6,7 @@ import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
-import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientGrant, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
+import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';

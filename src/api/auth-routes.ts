@@ -14,7 +14,6 @@ import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
-import type { Caller } from '../rbac/caller.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
 import { endSessions, listSessions, logout, publicSession } from '../sessions/sessions-service.js';
 import { isClientId } from '../input/client-id.js';

@@ -12,7 +12,7 @@ export interface Command {
   options?: OptionSpec;
   /** How many positional arguments the command takes (default none). */
   positionals?: { min: number; max: number; names: string };
-  run(ctx: CliContext, options: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number | void>;
+  run(ctx: CliContext, options: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number | undefined>;
 }
 
 /** A mistake in how the command was typed: one line, exit code 2. */

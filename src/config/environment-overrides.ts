@@ -41,7 +41,8 @@ export function applyEnvironmentOverrides(document: Record<string, unknown>, env
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const [section, key] = field.split('.') as [string, string];
-    const target = (document[section] ??= {}) as Record<string, unknown>;
+    document[section] ??= {};
+    const target = document[section] as Record<string, unknown>;
     if (typeof target !== 'object' || Array.isArray(target)) continue;
     target[key] = parse(raw, name);
     applied.set(field, `${name}=${raw}`);

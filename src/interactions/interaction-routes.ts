@@ -69,7 +69,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     });
   });
 
-  const requestRate = rateLimit(deps.loginPerMinute, (retryAfter) => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
+  const requestRate = rateLimit(deps.loginPerMinute, () => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
   router.post('/login', requestRate, form, async (ctx) => {
     const provider = deps.provider();
     const interaction = await details(ctx, provider);

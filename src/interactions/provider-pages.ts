@@ -10,7 +10,7 @@ import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 export function providerPages(page: PageContext) {
   return {
     renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
-      renderErrorPage(ctx, page, { code: out.error, detail: out.error_description, status: ctx.status >= 400 ? ctx.status : 400 });
+      renderErrorPage(ctx, page, { code: out.error, detail: out.error_description, status: Math.max(ctx.status, 400) });
     },
     logoutSource(ctx: KoaContextWithOIDC, form: string) {
       const tr = pageTranslator(ctx, page);

@@ -1,11 +1,11 @@
 import type { Middleware } from 'koa';
-import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, type JWTVerifyGetKey } from 'jose';
 import type { Knex } from 'knex';
-import { findUserById } from '../accounts/users-repository.js';
+import { findUser } from '../accounts/accounts-service.js';
 import type { Config } from '../config/types.js';
 import { accessTokenCredentials } from '../resource-server/authorization-credentials.js';
-import { DPOP_ALGORITHMS, dpopProofChecker } from '../resource-server/dpop-proof.js';
-import { DpopError } from '../resource-server/errors.js';
+import { DPOP_ALGORITHMS } from '../resource-server/dpop-proof.js';
+import { createVerifier, DpopError, isTokenVerificationError, type AccessTokenClaims, type AccessTokenVerifier } from '../resource-server/index.js';
 import { dpopHeaderValues, requestUrl } from '../resource-server/request-url.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -13,15 +13,15 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /**
  * Userinfo for our JWT access tokens. oidc-provider answers userinfo only for opaque tokens without an
  * audience, yet apps receive a JWT for the default API from the code exchange and standard relying-party
- * libraries call userinfo with it. This verifies such a JWT ourselves and answers by its identity scopes;
- * anything else falls through to oidc-provider. A DPoP-bound JWT (cnf.jkt) is taken only with the DPoP
- * scheme and a proof, by the resource-server kit's rules (RFC 9449 §7).
+ * libraries call userinfo with it. This verifies such a JWT with the resource-server kit — the same rules
+ * every API applies, DPoP included (RFC 9449 §7) — and answers by its identity scopes; anything else falls
+ * through to oidc-provider. There is one verifier per configured API, since a token names one audience.
  */
 export function jwtUserinfo(deps: { config: Config; db: Knex; keys: JWTVerifyGetKey }): Middleware {
-  const jwks = deps.keys;
-  const audiences = deps.config.auth.resources.map((r) => r.identifier);
   const issuer = deps.config.runtime.issuer;
-  const checkDpopProof = dpopProofChecker({ clockTolerance: 15 });
+  const verifiers = new Map<unknown, AccessTokenVerifier>(
+    deps.config.auth.resources.map((r) => [r.identifier, createVerifier({ issuer, audience: r.identifier, keySet: deps.keys })]),
+  );
 
   return async (ctx, next) => {
     if (ctx.path !== '/me' || (ctx.method !== 'GET' && ctx.method !== 'POST')) return next();
@@ -37,38 +37,25 @@ export function jwtUserinfo(deps: { config: Config; db: Knex; keys: JWTVerifyGet
       ctx.body = { error, error_description: description };
     };
 
-    let payload;
+    let claims: AccessTokenClaims;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer, audience: audiences, typ: 'at+jwt', algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'] }));
+      const verifier = verifiers.get(audienceOf(token));
+      if (!verifier) return refuse(401, 'invalid_token', 'invalid access token');
+      const request = { scheme, token, dpopProofs: dpopHeaderValues(ctx.req), method: ctx.method, url: requestUrl(new URL(issuer).origin, ctx.originalUrl) };
+      claims = await verifier.verifyRequest(request);
     } catch (error) {
-      refuse(401, 'invalid_token', error instanceof joseErrors.JWTExpired ? 'access token expired' : 'invalid access token');
-      return;
+      if (error instanceof DpopError) return refuse(401, error.challengeError, error.message, 'DPoP');
+      if (!isTokenVerificationError(error)) throw error;
+      return refuse(401, 'invalid_token', error.code === 'TOKEN_EXPIRED' ? 'access token expired' : 'invalid access token');
     }
-    const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
-    if (scheme === 'Bearer' && jkt !== undefined) {
-      refuse(401, 'invalid_token', 'this access token is bound to a DPoP key; send it with the DPoP scheme and a DPoP proof', 'DPoP');
-      return;
-    }
-    if (scheme === 'DPoP') {
-      if (typeof jkt !== 'string') {
-        refuse(401, 'invalid_token', 'this access token is not DPoP-bound; send it with the Bearer scheme');
-        return;
-      }
-      try {
-        await checkDpopProof({ proofs: dpopHeaderValues(ctx.req), method: ctx.method, url: requestUrl(new URL(issuer).origin, ctx.originalUrl), accessToken: token, jkt });
-      } catch (error) {
-        if (!(error instanceof DpopError)) throw error;
-        refuse(401, error.challengeError, error.message);
-        return;
-      }
-    }
+    const { payload } = claims;
     const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ') : []);
     if (!scopes.has('openid')) {
       refuse(403, 'insufficient_scope', 'access token missing openid scope');
       return;
     }
-    const user = typeof payload.sub === 'string' ? await findUserById(deps.db, payload.sub) : undefined;
-    if (!user || !user.is_active) {
+    const user = await findUser(deps, claims.sub);
+    if (!user?.is_active) {
       refuse(401, 'invalid_token', 'invalid access token');
       return;
     }
@@ -79,4 +66,14 @@ export function jwtUserinfo(deps: { config: Config; db: Knex; keys: JWTVerifyGet
       ...(scopes.has('roles') ? { roles: [user.role], permissions: Array.isArray(payload.permissions) ? payload.permissions : [] } : {}),
     };
   };
+}
+
+/** The audience a token names, read before verification only to pick its verifier (which checks it again). */
+function audienceOf(token: string): unknown {
+  try {
+    const { aud } = decodeJwt(token);
+    return Array.isArray(aud) && aud.length === 1 ? aud[0] : aud;
+  } catch {
+    return undefined;
+  }
 }

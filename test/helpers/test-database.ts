@@ -88,7 +88,8 @@ function adminKnex(base: URL): Knex {
 let template: Promise<string> | undefined;
 
 async function createEmbeddedDatabase(): Promise<TestDatabase> {
-  const source = await (template ??= embeddedTemplate());
+  template ??= embeddedTemplate();
+  const source = await template;
   const runtime = runtimeFor({});
   cpSync(source, path.join(runtime.dataDir, 'pgdata'), { recursive: true });
   makeOwnerOnly('DATA_DIR', runtime.dataDir); // as auth-connect leaves a database it created

@@ -27,7 +27,7 @@ export function openApiDocument({ issuer, version }: DocumentOptions): Record<st
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of apiRoutes) {
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    (paths[path] ??= {})[route.method] = operation(route);
+    paths[path] = { ...paths[path], [route.method]: operation(route) };
   }
   return {
     openapi: '3.1.0',

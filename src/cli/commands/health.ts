@@ -10,7 +10,7 @@ export const health: Command = {
     // before the database: opening the embedded database tightens DATA_DIR, which would hide what was found
     const permissions = await filePermissions(ctx);
     const results: { check: string; ok: boolean; detail: string }[] = [];
-    let database;
+    let database: Awaited<ReturnType<typeof ctx.database>> | undefined;
     try {
       database = await ctx.database({ migrate: false });
       await database.knex.raw('select 1');
