@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 
 /** The Postgres channel on which a change to a registered client is announced (payload: its client_id, or '*'). */
 export const CLIENTS_CHANNEL = 'auth_connect_clients';
@@ -26,11 +27,6 @@ export interface ClientCacheOptions {
 
 const DEFAULTS: ClientCacheOptions = { maxEntries: 1_000, ttlMs: 60_000, probeTimeoutMs: 3_000, retryMinMs: 1_000, retryMaxMs: 30_000 };
 
-interface Entry {
-  json: string;
-  expiresAt: number;
-}
-
 /** The part of a node-postgres client the cache uses for its listening connection. */
 interface ListeningConnection {
   query(text: string): Promise<unknown>;
@@ -56,7 +52,8 @@ type State = 'starting' | 'listening' | 'retrying' | 'off' | 'closed';
 export class ClientCache {
   readonly #db: Knex;
   readonly #options: ClientCacheOptions;
-  readonly #entries = new Map<string, Entry>();
+  /** Metadata as JSON: each lookup parses a fresh object, as oidc-provider hashes what it gets and must never see it changed. */
+  readonly #entries: LRUCache<string, string>;
   /** Bumped by every invalidation; a read started before one must not fill the cache with what it found. */
   #generation = 0;
   #state: State = 'starting';
@@ -67,6 +64,7 @@ export class ClientCache {
   constructor(db: Knex, options: Partial<ClientCacheOptions> = {}) {
     this.#db = db;
     this.#options = { ...DEFAULTS, ...options };
+    this.#entries = new LRUCache({ max: this.#options.maxEntries, ttl: this.#options.ttlMs });
     this.#retryMs = this.#options.retryMinMs;
   }
 
@@ -87,21 +85,11 @@ export class ClientCache {
   /** The cached value for `key`, or what `load` reads (kept for next time if notifications work). */
   async get<T extends object>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     if (this.#state !== 'listening') return load();
-    const entry = this.#entries.get(key);
-    if (entry) {
-      this.#entries.delete(key);
-      if (entry.expiresAt > Date.now()) {
-        this.#entries.set(key, entry);
-        // a fresh object every time: oidc-provider hashes the metadata it gets, and must never see it changed
-        return JSON.parse(entry.json) as T;
-      }
-    }
+    const json = this.#entries.get(key);
+    if (json !== undefined) return JSON.parse(json) as T;
     const generation = this.#generation;
     const value = await load();
-    if (value !== undefined && generation === this.#generation && this.#state === 'listening') {
-      while (this.#entries.size >= this.#options.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-      this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + this.#options.ttlMs });
-    }
+    if (value !== undefined && generation === this.#generation && this.#state === 'listening') this.#entries.set(key, JSON.stringify(value));
     return value;
   }
 
@@ -194,26 +182,21 @@ export class ClientCache {
 
 const caches = new WeakMap<Knex, ClientCache>();
 
-/** A statement that changes the clients table (as clients-repository.ts writes them). */
-const CLIENTS_WRITE = /^\s*(insert\s+into|update|delete\s+from)\s+"?clients"?[\s(]/i;
-
 /**
- * The cache of one database handle (shared by the providers built on it), started on first use. A change to
- * the clients table made through the same handle (this server's admin API) drops the whole cache at once
- * and is announced to the other instances, whether or not the code that made it calls notifyClientChanged.
+ * The cache of one database handle (shared by the providers built on it), started on first use. It learns of
+ * changes only through notifyClientChanged, which every change in clients-service.ts sends.
  */
 export function clientCacheFor(db: Knex): ClientCache {
   let cache = caches.get(db);
   if (!cache) {
-    const created = new ClientCache(db);
-    cache = created;
-    caches.set(db, created);
-    db.on('query-response', (_response: unknown, query: { sql?: string }) => {
-      if (typeof query?.sql !== 'string' || !CLIENTS_WRITE.test(query.sql)) return;
-      created.invalidate('*');
-      notifyClientChanged(db, '*').catch(() => {});
-    });
-    created.start();
+    cache = new ClientCache(db);
+    caches.set(db, cache);
+    cache.start();
   }
   return cache;
+}
+
+/** Drops a client from this process's cache of `db`, if it keeps one (a CLI process keeps none and starts none). */
+export function forgetCachedClient(db: Knex, clientId: string): void {
+  caches.get(db)?.invalidate(clientId);
 }

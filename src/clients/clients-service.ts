@@ -9,7 +9,7 @@ import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/call
 import { allPermissions } from '../rbac/roles.js';
 import { grantShape } from './client-metadata.js';
 import { generateClientSecret, hashClientSecret } from './client-secret.js';
-import { notifyClientChanged } from './client-cache.js';
+import { forgetCachedClient, notifyClientChanged } from './client-cache.js';
 import { deleteClientRow, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './clients-repository.js';
 
 export type { ClientRow };
@@ -100,10 +100,9 @@ export function listClients(db: Knex): Promise<ClientRow[]> {
 }
 
 export async function deleteClient(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<void> {
-  await ctx.db.transaction(async (db) => {
+  await changingClient(ctx.db, clientId, async (db) => {
     if (!isClientId(clientId) || !(await deleteClientRow(db, clientId))) throw new ClientNotFoundError(clientId);
     await audit(db, caller, origin, 'client.deleted', clientId);
-    await notifyClientChanged(db, clientId); // delivered at commit: every instance drops its cached copy
   });
 }
 
@@ -149,7 +148,7 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
   if (patch.permissions) checkPermissions(roles, caller, patch.permissions);
   const name = patch.name?.trim();
   if (name !== undefined && (!name || name.length > 100)) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
-  return db.transaction(async (trx) => {
+  return changingClient(db, clientId, async (trx) => {
     const updated = await updateClientRow(trx, clientId, {
       metadata,
       ...(name ? { client_name: name } : {}),
@@ -159,7 +158,6 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
     });
     if (!updated) throw new ClientNotFoundError(clientId);
     await audit(trx, caller, origin, 'client.updated', clientId, { fields: Object.keys(patch).filter((k) => patch[k as keyof ClientPatch] !== undefined) });
-    await notifyClientChanged(trx, clientId);
     return updated;
   });
 }
@@ -170,11 +168,10 @@ export async function resetClientSecret(ctx: ClientsContext, caller: Caller, cli
   if (!current) throw new ClientNotFoundError(clientId);
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');
   const secret = generateClientSecret();
-  return ctx.db.transaction(async (db) => {
+  return changingClient(ctx.db, clientId, async (db) => {
     const client = await updateClientRow(db, clientId, { secret_hash: hashClientSecret(secret) });
     if (!client) throw new ClientNotFoundError(clientId);
     await audit(db, caller, origin, 'client.secret_reset', clientId);
-    await notifyClientChanged(db, clientId);
     return { client, secret };
   });
 }
@@ -197,4 +194,19 @@ export function newClientId(): string {
 
 function audit(db: Knex, caller: Caller, origin: ChangeOrigin, event: string, clientId: string, details: Record<string, unknown> = {}): Promise<void> {
   return recordAudit(db, { event, actor: caller.actor, clientId, ip: origin.ip, userAgent: origin.userAgent, details: { via: origin.via, ...details } });
+}
+
+/**
+ * A change to a registered client: the change, its audit row and the announcement on the clients channel
+ * commit together (a notification is delivered at commit), so every instance drops its cached copy; this
+ * instance drops its own at once, before the answer leaves, not when its notification comes back.
+ */
+async function changingClient<T>(db: Knex, clientId: string, change: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  const result = await db.transaction(async (trx) => {
+    const changed = await change(trx);
+    await notifyClientChanged(trx, clientId);
+    return changed;
+  });
+  forgetCachedClient(db, clientId);
+  return result;
 }

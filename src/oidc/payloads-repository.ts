@@ -82,12 +82,6 @@ export async function deleteExpiredBatch(db: Knex, before: Date, batch: number):
   return rowCount;
 }
 
-/** Revokes grants: every token, code and session row they hold, and the grants themselves. */
-export async function deleteGrants(db: Knex, grantIds: string[]): Promise<void> {
-  if (grantIds.length === 0) return;
-  await db.raw("delete from oidc_payloads where grant_id = any(?) or (model = 'Grant' and id = any(?))", [grantIds, grantIds]);
-}
-
 /**
  * Deletes every grant of an account — also those of third-party consents that no session refers to — and
  * every code and token issued under them.

@@ -69,8 +69,19 @@ export type SessionSelector =
   | { kind: 'beyond-limit'; userId: string; keep: number; timeoutMinutes: number }
   | { kind: 'grant'; grantId: string };
 
-/** Marks the selected live sessions ended and returns them, so their grants can be revoked. */
-export async function revokeSessions(db: Knex, selector: SessionSelector, reason: string): Promise<SessionRow[]> {
+/** The audit_events columns naming who ended sessions (see actorColumns in src/audit/actor.ts). */
+export interface EndingActor {
+  actor_type: string | null;
+  actor_user_id: string | null;
+  actor_client_id: string | null;
+}
+
+/**
+ * Marks the selected live sessions ended, deletes their grants (and so every token issued under them) and
+ * writes one `session.ended` audit row per session, in one statement — atomic without a transaction, so the
+ * session-limit sweep at every login costs one round trip. Returns the ended sessions.
+ */
+export async function revokeSessions(db: Knex, selector: SessionSelector, reason: string, actor: EndingActor): Promise<SessionRow[]> {
   let where: string;
   let bindings: Knex.Value[];
   switch (selector.kind) {
@@ -92,8 +103,14 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
       break;
   }
   const { rows } = await db.raw<{ rows: SessionRow[] }>(
-    `update user_sessions set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning *`,
-    [reason, ...bindings],
+    `with ended as (update user_sessions set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning *),
+     grants as (delete from oidc_payloads where grant_id in (select grant_id from ended) or (model = 'Grant' and id in (select grant_id from ended))),
+     audit as (
+       insert into audit_events (event, outcome, actor_type, actor_user_id, actor_client_id, user_id, client_id, details)
+       select 'session.ended', 'success', ?, ?::uuid, ?, user_id, client_id, jsonb_build_object('session_id', id, 'reason', ?::text) from ended
+     )
+     select * from ended`,
+    [reason, ...bindings, actor.actor_type, actor.actor_user_id, actor.actor_client_id, reason],
   );
   return rows;
 }

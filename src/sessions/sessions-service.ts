@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Actor, ChangeOrigin } from '../audit/actor.js';
+import { actorColumns, type Actor, type ChangeOrigin } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
 import { isUuid } from '../input/uuid.js';
-import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount, deleteGrants } from '../oidc/payloads-repository.js';
+import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount } from '../oidc/payloads-repository.js';
 import { findGrantOfSession, insertSession, listActiveSessions, listAllActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
 
 export type { SessionRow, SessionSelector };
@@ -47,22 +47,18 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
  */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
   if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
+  // sessions, grants and their audit rows go in one statement; ending browser sign-ins too needs a transaction
+  if (selector.kind === 'grant' || selector.kind === 'beyond-limit') return revokeSessions(ctx.db, selector, reason, actorColumns(actor));
   return ctx.db.transaction(async (db) => {
     const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(db, selector.exceptSessionId) : undefined;
-    const ended = await revokeSessions(db, selector, reason);
-    const grantIds = ended.map((s) => s.grant_id);
-    await deleteGrants(db, grantIds);
-    for (const session of ended) {
-      await recordAudit(db, { event: 'session.ended', userId: session.user_id, actor, clientId: session.client_id, details: { session_id: session.id, reason } });
-    }
-    const userId = selector.kind === 'others' ? selector.userId : selector.kind === 'one' ? (selector.userId ?? ended[0]?.user_id) : undefined;
-    if (userId) {
-      const browserEnded =
-        selector.kind === 'others'
-          ? await deleteBrowserSessionsOfAccount(db, userId, kept ? [kept] : [])
-          : await deleteBrowserSessionsHoldingGrants(db, userId, grantIds);
-      if (browserEnded) await recordAudit(db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
-    }
+    const ended = await revokeSessions(db, selector, reason, actorColumns(actor));
+    const userId = selector.kind === 'others' ? selector.userId : (selector.userId ?? ended[0]?.user_id);
+    if (!userId) return ended;
+    const browserEnded =
+      selector.kind === 'others'
+        ? await deleteBrowserSessionsOfAccount(db, userId, kept ? [kept] : [])
+        : await deleteBrowserSessionsHoldingGrants(db, userId, ended.map((s) => s.grant_id));
+    if (browserEnded) await recordAudit(db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
     return ended;
   });
 }
