@@ -42,7 +42,7 @@ for (const engine of testEngines()) {
       await as.db.knex('users').where({ id: legacy.id }).update({ email: '\uff4cegacy@example.com' });
       await as.db.knex('users').where({ id: clash.id }).update({ email: '\uff41dmin@example.com' });
       await foldEmailsToNfkc(as.db.knex);
-      const emailOf = async (id: string) => (await as.db.knex('users').where({ id }).first('email')).email;
+      const emailOf = async (id: string) => (await as.db.knex('users').where({ id }).first('email'))?.email;
       assert.equal(await emailOf(legacy.id), 'legacy@example.com');
       assert.equal(await emailOf(clash.id), '\uff41dmin@example.com', 'admin@example.com is taken');
       assert.equal((await api('POST', '/login', { email: '\uff4cegacy@example.com', password: 'Secret123' })).status, 200);
@@ -61,7 +61,7 @@ for (const engine of testEngines()) {
       await as.db.knex('users').where({ id: user.id }).update({ password_hash: oldHash });
       const r = await api('POST', '/login', { email: 'old@example.com', password: NFD });
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      const { password_hash: rehashed } = await as.db.knex('users').where({ id: user.id }).first('password_hash');
+      const rehashed = (await as.db.knex('users').where({ id: user.id }).first('password_hash'))!.password_hash;
       assert.notEqual(rehashed, oldHash, 'the hash was re-made');
       assert.equal(await argon2.verify(rehashed, NFC), true, 'from the NFC form');
       assert.equal((await api('POST', '/login', { email: 'old@example.com', password: NFC })).status, 200);

@@ -223,7 +223,7 @@ for (const engine of testEngines()) {
 
       it('treats a stored hash presented as the secret as a wrong secret', async () => {
         const row = await as.db.knex('clients').where({ client_id: machine.clientId }).first();
-        const response = await tokenRequest({}, row.secret_hash);
+        const response = await tokenRequest({}, row!.secret_hash!);
         assert.equal(response.status, 401);
       });
 

@@ -30,17 +30,17 @@ export async function insertUser(db: Knex, user: { email: string; passwordHash: 
   const [row] = await db('users')
     .insert({ email: user.email, password_hash: user.passwordHash, role: user.role, password_changed_at: db.fn.now() })
     .returning('*');
-  return row as UserRow;
+  return row!; // insert … returning answers the row or throws
 }
 
 export async function findUserById(db: Knex, id: string): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return (await db('users').where({ id }).first()) as UserRow | undefined;
+  return (await db('users').where({ id }).first());
 }
 
 /** `email` must already be normalised (see normaliseEmail). */
 export async function findUserByEmail(db: Knex, email: string): Promise<UserRow | undefined> {
-  return (await db('users').where({ email }).first()) as UserRow | undefined;
+  return (await db('users').where({ email }).first());
 }
 
 export interface UserListQuery {
@@ -59,11 +59,11 @@ export async function listUsers(db: Knex, query: UserListQuery): Promise<{ users
     filtered.clone().orderBy('created_at').orderBy('id').limit(query.limit).offset(query.offset),
     filtered.clone().select(db.raw('count(*)::int as total')) as unknown as Promise<[{ total: number }]>,
   ]);
-  return { users: users as UserRow[], total };
+  return { users, total };
 }
 
 export async function updateUser(db: Knex, id: string, patch: UserPatch): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await db('users').where({ id }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
-  return row as UserRow | undefined;
+  return row;
 }

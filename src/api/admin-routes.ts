@@ -7,6 +7,7 @@ import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-ser
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
 import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
+import type { RegisteredClient } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
@@ -27,7 +28,7 @@ export interface AdminRoutesDeps {
   config: Config;
   verifier: AccessTokenVerifier;
   /** The registered client a token was issued to (static or from the database). */
-  findClient: (clientId: string) => Promise<object | undefined>;
+  findClient: (clientId: string) => Promise<RegisteredClient | undefined>;
   /** Applies a key rotation to the running server at once (other instances follow the key file). */
   onKeysRotated: () => void;
 }

@@ -6,6 +6,7 @@ import { authenticate as checkCredentials, changePassword, registerAccount, type
 import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { Actor } from '../audit/actor.js';
 import { isFirstParty } from '../clients/client-policy.js';
+import type { RegisteredClient } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { rateLimit } from '../http/rate-limit.js';
@@ -32,7 +33,7 @@ export interface AuthRoutesDeps {
   providerHandler: RequestHandler;
   verifier: AccessTokenVerifier;
   /** The registered client a token was issued to (static or from the database). */
-  findClient: (clientId: string) => Promise<object | undefined>;
+  findClient: (clientId: string) => Promise<RegisteredClient | undefined>;
   throttle: LoginThrottle;
 }
 

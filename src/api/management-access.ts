@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Knex } from 'knex';
 import { findUserById, type UserRow } from '../accounts/users-repository.js';
 import { isFirstParty, registeredPermissions } from '../clients/client-policy.js';
+import type { RegisteredClient } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/caller.js';
@@ -12,7 +13,7 @@ export interface ManagementAccessDeps {
   db: Knex;
   roles: RolesConfig;
   /** The registered client a token was issued to, as oidc-provider sees it (static or from the database). */
-  findClient: (clientId: string) => Promise<object | undefined>;
+  findClient: (clientId: string) => Promise<RegisteredClient | undefined>;
 }
 
 /** Which tokens a router of our own accepts besides user tokens of first-party apps. */

@@ -17,7 +17,7 @@ export interface ApiKeyRow {
 
 export async function insertApiKey(db: Knex, row: Pick<ApiKeyRow, 'user_id' | 'name' | 'prefix' | 'key_hash' | 'permissions' | 'expires_at'>): Promise<ApiKeyRow> {
   const [inserted] = await db('api_keys').insert({ ...row, permissions: JSON.stringify(row.permissions) }).returning('*');
-  return inserted as ApiKeyRow;
+  return inserted!; // insert … returning answers the row or throws
 }
 
 /** The key with this prefix and its owner, in one round trip. */
@@ -39,7 +39,7 @@ export async function findApiKeyWithOwner(db: Knex, prefix: string): Promise<{ k
 }
 
 export async function listApiKeyRows(db: Knex, userId?: string): Promise<ApiKeyRow[]> {
-  return (await db('api_keys').modify((q) => (userId ? q.where({ user_id: userId }) : q)).orderBy('created_at', 'desc')) as ApiKeyRow[];
+  return (await db('api_keys').modify((q) => (userId ? q.where({ user_id: userId }) : q)).orderBy('created_at', 'desc'));
 }
 
 export async function revokeApiKeyRow(db: Knex, id: string, userId?: string): Promise<ApiKeyRow | undefined> {
@@ -48,7 +48,7 @@ export async function revokeApiKeyRow(db: Knex, id: string, userId?: string): Pr
     .modify((q) => (userId ? q.where({ user_id: userId }) : q))
     .update({ is_active: false, revoked_at: db.fn.now() })
     .returning('*');
-  return row as ApiKeyRow | undefined;
+  return row;
 }
 
 /** Writes remembered last-use times in one statement. */

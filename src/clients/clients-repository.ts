@@ -16,7 +16,7 @@ export async function insertClient(db: Knex, row: Omit<ClientRow, 'created_at' |
   const [inserted] = await db('clients')
     .insert({ ...row, metadata: JSON.stringify(row.metadata), permissions: JSON.stringify(row.permissions) })
     .returning('*');
-  return inserted as ClientRow;
+  return inserted!; // insert … returning answers the row or throws
 }
 
 export async function findClientRow(db: Knex, clientId: string): Promise<ClientRow | undefined> {
@@ -25,7 +25,7 @@ export async function findClientRow(db: Knex, clientId: string): Promise<ClientR
 }
 
 export async function listClientRows(db: Knex): Promise<ClientRow[]> {
-  return (await db('clients').orderBy('created_at').orderBy('client_id')) as ClientRow[];
+  return (await db('clients').orderBy('created_at').orderBy('client_id'));
 }
 
 export async function deleteClientRow(db: Knex, clientId: string): Promise<boolean> {
@@ -38,5 +38,5 @@ export async function updateClientRow(db: Knex, clientId: string, patch: Partial
   if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
   if (patch.permissions) values.permissions = JSON.stringify(patch.permissions);
   const [row] = await db('clients').where({ client_id: clientId }).update(values).returning('*');
-  return row as ClientRow | undefined;
+  return row;
 }

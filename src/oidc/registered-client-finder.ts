@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { RegisteredClient } from '../clients/client-policy.js';
 import { AuthConnectError } from '../errors.js';
 
 /**
@@ -6,7 +7,7 @@ import { AuthConnectError } from '../errors.js';
  * the client cache), for our own routes that decide by the client a token was issued to.
  */
 export function registeredClientFinder(provider: () => Provider) {
-  return async (clientId: string): Promise<object | undefined> => {
+  return async (clientId: string): Promise<RegisteredClient | undefined> => {
     try {
       return (await provider().Client.find(clientId)) ?? undefined;
     } catch (error) {

@@ -1,8 +1,7 @@
-import { isResourceServer } from '../clients/client-policy.js';
+import { isResourceServer, type RegisteredClient } from '../clients/client-policy.js';
 
-interface Caller {
-  clientId: string;
-}
+/** The client calling introspection or revocation, as oidc-provider passes it to the policies. */
+type Caller = Pick<RegisteredClient, 'clientId' | 'resource_server'>;
 
 interface PresentedToken {
   clientId?: string;
