@@ -5,7 +5,7 @@ import path from 'node:path';
 import type Router from '@koa/router';
 import type { Knex } from 'knex';
 import { jsonApiRouters, type JsonApiDeps } from '../src/api/json-api.js';
-import { API_ERRORS } from '../src/api/description/error-codes.js';
+import { API_ERRORS } from '../src/error-codes.js';
 import { openApiDocument } from '../src/api/description/openapi-document.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { packageRoot } from '../src/paths.js';
@@ -72,7 +72,7 @@ describe('OpenAPI document and the routes', () => {
     // DATABASE_UNAVAILABLE is answered as SERVICE_UNAVAILABLE
     const notHttp = new Set(['CONFIG_INVALID', 'DATABASE_UNAVAILABLE', 'NO_DATABASE', 'USAGE', 'FAILED', 'VERIFIER_UNAVAILABLE', 'INVALID_VERIFIER_OPTIONS']);
     const unknown = [...codesInSource()].filter((code) => !(code in API_ERRORS) && !notHttp.has(code));
-    assert.deepEqual(unknown, [], 'add these to src/api/description/error-codes.ts and to the routes that answer them');
+    assert.deepEqual(unknown, [], 'add these to src/error-codes.ts and to the routes that answer them');
   });
 
   it('protects every operation but the public ones with bearer tokens and names their 401 and 403 codes', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { API_ERRORS } from '../src/api/description/error-codes.js';
+import { API_ERRORS } from '../src/error-codes.js';
 import { BEGIN, currentBlock, END, errorTable, README } from './tools/readme-error-codes.js';
 
 describe('README error codes', () => {
-  it('the README lists exactly the codes of the error catalogue (src/api/description/error-codes.ts)', () => {
+  it('the README lists exactly the codes of the error catalogue (src/error-codes.ts)', () => {
     const block = currentBlock(readFileSync(README, 'utf8'));
     assert.ok(block !== undefined, `README.md lacks the generated block ${BEGIN} … ${END}`);
     const listed = [...block.matchAll(/^\| \d+ \| `([A-Z_]+)` \|/gm)].map((m) => m[1]);

@@ -22,14 +22,14 @@ export interface AccountsContext {
 
 export class UserExistsError extends AuthConnectError {
   constructor() {
-    super('USER_EXISTS', 'an account with this email already exists', 409);
+    super('USER_EXISTS', 'an account with this email already exists');
     this.name = 'UserExistsError';
   }
 }
 
 export class UserNotFoundError extends AuthConnectError {
   constructor(reference: string) {
-    super('USER_NOT_FOUND', `no user ${reference}`, 404);
+    super('USER_NOT_FOUND', `no user ${reference}`);
     this.name = 'UserNotFoundError';
   }
 }

@@ -7,7 +7,7 @@ const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 
 export class InvalidEmailError extends AuthConnectError {
   constructor(reason: string) {
-    super('INVALID_EMAIL', `email ${reason}`, 400);
+    super('INVALID_EMAIL', `email ${reason}`);
     this.name = 'InvalidEmailError';
   }
 }

@@ -10,7 +10,7 @@ export interface PolicyViolation {
 export class WeakPasswordError extends AuthConnectError {
   readonly violations: PolicyViolation[];
   constructor(violations: PolicyViolation[]) {
-    super('WEAK_PASSWORD', `password must have ${violations.map((v) => v.message).join(', ')}`, 422);
+    super('WEAK_PASSWORD', `password must have ${violations.map((v) => v.message).join(', ')}`);
     this.name = 'WeakPasswordError';
     this.violations = violations;
     this.details = { rules: violations.map((v) => v.rule) };

@@ -45,7 +45,7 @@ export async function updateUserAs(ctx: AccountsContext, caller: Caller, userId:
       await audit(db, caller, origin, 'user.role_changed', user.id, { from, to: user.role, ...(removed.length ? { sessions_ended: ended } : {}) });
     }
     if (change.is_active !== undefined && change.is_active !== user.is_active) {
-      if (isSelf(caller, user.id)) throw new AuthConnectError('INVALID_REQUEST', 'you cannot disable your own account', 400);
+      if (isSelf(caller, user.id)) throw new AuthConnectError('INVALID_REQUEST', 'you cannot disable your own account');
       user = await setAccountActive({ ...ctx, db }, user.id, change.is_active);
       if (!change.is_active) await endEverySession({ ...ctx, db }, caller, user.id, 'user_disabled');
       await audit(db, caller, origin, change.is_active ? 'user.enabled' : 'user.disabled', user.id);

@@ -99,7 +99,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
   router.delete('/sessions/:id', manageUsers, async (ctx) => {
     const ended = await endSessions(accounts, { kind: 'one', sessionId: idRequest(ctx).params.id }, 'ended_by_admin', caller(ctx).actor);
-    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
+    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session');
     ctx.status = 204;
   });
 

@@ -44,7 +44,7 @@ const changePasswordRequest = guard({ body: authBodies.changePassword });
 const newApiKeyRequest = guard({ body: authBodies.newApiKey });
 const idRequest = guard({ params: idPath });
 
-const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password', 401);
+const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password');
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
 /** The login throttle's answer: the same for every account, before any password check. */
 const paused = (ctx: Context, retryAfter: number) => {
@@ -85,7 +85,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.use(refuseUnstorableInput());
 
   router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
-    if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off', 403);
+    if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off');
     const { body } = registerRequest(ctx);
     const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
     ctx.status = 201;
@@ -115,17 +115,17 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       ctx.body = { access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer', expires_in: answer.expires_in };
       return;
     }
-    if (status === 503) throw new AuthConnectError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; try again shortly', 503);
+    if (status === 503) throw new AuthConnectError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; try again shortly');
     if (answer.error === 'invalid_grant' || answer.error === 'invalid_client') {
-      throw new AuthConnectError('INVALID_TOKEN', 'the refresh token is invalid, expired, revoked or already used', 401);
+      throw new AuthConnectError('INVALID_TOKEN', 'the refresh token is invalid, expired, revoked or already used');
     }
-    throw new AuthConnectError('INVALID_REQUEST', String(answer.error_description ?? answer.error ?? 'refresh failed'), 400);
+    throw new AuthConnectError('INVALID_REQUEST', String(answer.error_description ?? answer.error ?? 'refresh failed'));
   });
 
   router.post('/logout', bearer, currentUser, async (ctx) => {
     const { auth, user } = authed(ctx);
     const sessionId = sessionOf(auth);
-    if (!sessionId) throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session', 400);
+    if (!sessionId) throw new AuthConnectError('INVALID_REQUEST', 'this token does not belong to a login session');
     await logout(sessions, { userId: user.id, sessionId, clientId: auth.clientId }, audit(ctx));
     ctx.body = { message: 'logged out' };
   });
@@ -141,7 +141,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const passwords = { current: body.current_password, next: body.new_password };
     const changed = await changePassword(accounts, deps.throttle, user, passwords, { address: ctx.ip, sessionId: sessionOf(auth) }, audit(ctx));
     if (changed.outcome === 'paused') return paused(ctx, changed.retryAfterSeconds);
-    if (changed.outcome !== 'changed') throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct', 401);
+    if (changed.outcome !== 'changed') throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct');
     ctx.body = { message: 'password changed', sessions_ended: changed.sessionsEnded };
   });
 
@@ -153,7 +153,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.delete('/sessions/:id', bearer, currentUser, async (ctx) => {
     const { user } = authed(ctx);
     const ended = await endSessions(sessions, { kind: 'one', userId: user.id, sessionId: idRequest(ctx).params.id }, 'ended_by_user', self(user));
-    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session', 404);
+    if (!ended.length) throw new AuthConnectError('SESSION_NOT_FOUND', 'no such active session');
     ctx.status = 204;
   });
 
@@ -181,8 +181,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 /** RFC 9700 §2.4: password login only for first-party clients, and only public ones (no secret to hold back). */
 async function assertPasswordLoginClient(provider: Provider, clientId: string): Promise<void> {
   const client = isClientId(clientId) ? await provider.Client.find(clientId) : undefined;
-  if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`, 400);
+  if (!client) throw new AuthConnectError('INVALID_REQUEST', `unknown client_id ${clientId}`);
   if (!isFirstParty(client) || client.clientAuthMethod !== 'none' || !client.grantTypeAllowed('refresh_token')) {
-    throw new AuthConnectError('UNAUTHORIZED_CLIENT', 'password login is only for first-party public clients; use the authorization code flow', 403);
+    throw new AuthConnectError('UNAUTHORIZED_CLIENT', 'password login is only for first-party public clients; use the authorization code flow');
   }
 }

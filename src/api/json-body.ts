@@ -6,7 +6,7 @@ const LIMIT = '16kb';
 
 export class InvalidRequestError extends AuthConnectError {
   constructor(message: string) {
-    super('INVALID_REQUEST', message, 400);
+    super('INVALID_REQUEST', message);
     this.name = 'InvalidRequestError';
   }
 }

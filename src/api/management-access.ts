@@ -47,7 +47,7 @@ export function managementCaller(deps: ManagementAccessDeps, accepts: AcceptedTo
     } else if (claims.sub === claims.clientId) {
       if (!accepts.machines) throw new InsufficientPermissionsError('this API is for users; a machine client cannot use it');
       const client = await deps.findClient(claims.clientId);
-      if (!client) throw new AuthConnectError('INVALID_TOKEN', 'the client of this token no longer exists', 401);
+      if (!client) throw new AuthConnectError('INVALID_TOKEN', 'the client of this token no longer exists');
       const registered = registeredPermissions(client);
       ctx.state.caller = { actor: { kind: 'client', clientId: claims.clientId }, permissions: claims.permissions.filter((p) => registered.includes(p)) } satisfies Caller;
       return next();
@@ -55,7 +55,7 @@ export function managementCaller(deps: ManagementAccessDeps, accepts: AcceptedTo
       throw new InsufficientPermissionsError('this API accepts tokens of first-party apps only; a third-party app uses the APIs it was granted');
     }
     const user = await findUserById(deps.db, claims.sub);
-    if (!user?.is_active) throw new AuthConnectError('INVALID_TOKEN', 'the token does not belong to an active user', 401);
+    if (!user?.is_active) throw new AuthConnectError('INVALID_TOKEN', 'the token does not belong to an active user');
     const held = permissionsOfRole(deps.roles, user.role);
     ctx.state.user = user;
     ctx.state.caller = { actor: { kind: 'user', userId: user.id }, permissions: claims.permissions.filter((p) => held.includes(p)) } satisfies Caller;

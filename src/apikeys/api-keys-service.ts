@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
 
 export class ApiKeyNotFoundError extends AuthConnectError {
   constructor() {
-    super('API_KEY_NOT_FOUND', 'no such active API key', 404);
+    super('API_KEY_NOT_FOUND', 'no such active API key');
   }
 }
 
@@ -37,10 +37,10 @@ export interface NewApiKey {
  */
 export async function createApiKey(ctx: ApiKeysContext, caller: Caller, owner: UserRow, input: NewApiKey): Promise<{ key: string; row: ApiKeyRow }> {
   const name = input.name.trim();
-  if (!name || name.length > 100) throw new AuthConnectError('INVALID_REQUEST', 'name must be 1 to 100 characters', 400);
+  if (!name || name.length > 100) throw new AuthConnectError('INVALID_REQUEST', 'name must be 1 to 100 characters');
   const { default_lifetime_days: defaultDays, max_lifetime_days: maxDays } = ctx.config.auth.api_keys;
   const days = input.expiresInDays ?? defaultDays;
-  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw new AuthConnectError('INVALID_REQUEST', `expires_in_days must be a whole number from 1 to ${maxDays}`, 400);
+  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw new AuthConnectError('INVALID_REQUEST', `expires_in_days must be a whole number from 1 to ${maxDays}`);
 
   const ownerHolds = permissionsOfRole(ctx.config.roles, owner.role);
   const bound = ownerHolds.filter((p) => !lacking(caller, [p]).length);

@@ -16,14 +16,14 @@ export type { ClientRow };
 
 export class InvalidClientInputError extends AuthConnectError {
   constructor(message: string) {
-    super('INVALID_CLIENT', message, 400);
+    super('INVALID_CLIENT', message);
     this.name = 'InvalidClientInputError';
   }
 }
 
 export class ClientNotFoundError extends AuthConnectError {
   constructor(clientId: string) {
-    super('CLIENT_NOT_FOUND', `no client with id ${clientId}`, 404);
+    super('CLIENT_NOT_FOUND', `no client with id ${clientId}`);
     this.name = 'ClientNotFoundError';
   }
 }

@@ -12,15 +12,11 @@ export function errorMiddleware(log: Logger): Middleware {
     try {
       await next();
     } catch (error) {
-      if (isAuthConnectError(error) && error.status < 500) {
+      if (isAuthConnectError(error) && (error.status < 500 || (error.status === 503 && error.code !== 'DATABASE_UNAVAILABLE'))) {
         ctx.status = error.status;
+        // a 503 always says when to come back
+        ctx.set({ ...(error.status === 503 ? { 'Retry-After': '1' } : {}), ...error.headers });
         ctx.body = { error: error.code, message: error.message, ...error.details };
-        return;
-      }
-      if (isAuthConnectError(error) && error.status === 503 && error.code !== 'DATABASE_UNAVAILABLE') {
-        ctx.status = 503;
-        ctx.set('Retry-After', String((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1));
-        ctx.body = { error: error.code, message: error.message };
         return;
       }
       if (isDatabaseUnavailable(error)) {
@@ -30,11 +26,11 @@ export function errorMiddleware(log: Logger): Middleware {
         ctx.body = { error: 'SERVICE_UNAVAILABLE', message: 'the service is temporarily unavailable; try again shortly' };
         return;
       }
-      const status = (error as { status?: number; expose?: boolean }).status;
+      const { status, expose, message } = error as { status?: number; expose?: boolean; message?: string };
       if (typeof status === 'number' && status >= 400 && status < 500) {
-        // koa / body-parser client errors (bad JSON, too large, wrong content type): one answer, 400
+        // a client error raised by Koa or a library (http-errors): its own message when it may be shown
         ctx.status = 400;
-        ctx.body = { error: 'INVALID_REQUEST', message: 'the request body is not valid JSON of an acceptable size' };
+        ctx.body = { error: 'INVALID_REQUEST', message: expose && message ? message : 'the request is not valid' };
         return;
       }
       log.error({ err: error, path: ctx.path }, 'unexpected error');

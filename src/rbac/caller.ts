@@ -14,7 +14,7 @@ export const CLI_CALLER: Caller = { actor: CLI_ACTOR, permissions: 'all' };
 
 export class InsufficientPermissionsError extends AuthConnectError {
   constructor(message: string) {
-    super('INSUFFICIENT_PERMISSIONS', message, 403);
+    super('INSUFFICIENT_PERMISSIONS', message);
     this.name = 'InsufficientPermissionsError';
   }
 }

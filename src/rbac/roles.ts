@@ -3,7 +3,7 @@ import type { RolesConfig } from '../config/types.js';
 
 export class UnknownRoleError extends AuthConnectError {
   constructor(role: string, roles: RolesConfig) {
-    super('UNKNOWN_ROLE', `role "${role}" does not exist; roles: ${Object.keys(roles.roles).join(', ')}`, 400);
+    super('UNKNOWN_ROLE', `role "${role}" does not exist; roles: ${Object.keys(roles.roles).join(', ')}`);
     this.name = 'UnknownRoleError';
   }
 }

@@ -4,7 +4,7 @@ import { AuthConnectError } from '../errors.js';
 export class OverloadedError extends AuthConnectError {
   readonly retryAfterSeconds: number;
   constructor(what: string, retryAfterSeconds = 1) {
-    super('SERVER_BUSY', `too many ${what} in progress; try again shortly`, 503);
+    super('SERVER_BUSY', `too many ${what} in progress; try again shortly`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
     this.name = 'OverloadedError';
     this.retryAfterSeconds = retryAfterSeconds;
   }

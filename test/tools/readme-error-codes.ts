@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { API_ERRORS } from '../../src/api/description/error-codes.js';
+import { API_ERRORS } from '../../src/error-codes.js';
 
-// The README's table of JSON API error codes is generated from the catalogue, src/api/description/error-codes.ts.
+// The README's table of JSON API error codes is generated from the catalogue, src/error-codes.ts.
 // `npm run docs:errors` rewrites it; test/readme-error-codes.test.ts fails when the README is out of date.
 
 export const README = path.join(import.meta.dirname, '..', '..', '..', 'README.md');
-export const BEGIN = '<!-- error-codes:begin (generated from src/api/description/error-codes.ts by `npm run docs:errors`; do not edit) -->';
+export const BEGIN = '<!-- error-codes:begin (generated from src/error-codes.ts by `npm run docs:errors`; do not edit) -->';
 export const END = '<!-- error-codes:end -->';
 
 export function errorTable(): string {
@@ -35,6 +35,6 @@ if (process.argv[1] === import.meta.filename) {
   if (updated === readme) console.log('README.md: error table already up to date');
   else {
     writeFileSync(README, updated);
-    console.log('README.md: error table rewritten from src/api/description/error-codes.ts');
+    console.log('README.md: error table rewritten from src/error-codes.ts');
   }
 }

@@ -1,6 +1,6 @@
 import { adminApi } from './admin-api.js';
 import { authApi } from './auth-api.js';
-import { API_ERRORS, type ApiErrorCode } from './error-codes.js';
+import { API_ERRORS, type ApiErrorCode } from '../../error-codes.js';
 import { errorCodesOf, type QuerySchema, type RouteDescription } from './route-description.js';
 import { responseSchemas } from './response-schemas.js';
 

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from './error-codes.js';
+import type { ApiErrorCode } from '../../error-codes.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -1,6 +1,7 @@
 /**
- * Every `error` code the JSON API answers with, its HTTP status and what it means. The OpenAPI document
- * lists, per route, the codes that route can answer; a code missing here cannot be described.
+ * The error catalogue: every `error` code the JSON API answers with, its HTTP status and what it means.
+ * AuthConnectError takes its status from here, the OpenAPI document lists per route the codes that route
+ * can answer, and the README's table is generated from it (`npm run docs:errors`).
  */
 export const API_ERRORS = {
   INVALID_REQUEST: { status: 400, meaning: 'malformed JSON, another content type, a body over 16 KiB, wrong types, unknown fields or a bad query parameter' },
@@ -28,3 +29,16 @@ export const API_ERRORS = {
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** Codes that never reach the JSON API: a person reads them at start-up or from the CLI. */
+export const OPERATOR_ERRORS = {
+  CONFIG_INVALID: { status: 500, meaning: 'a configuration file or environment variable is wrong' },
+  DATABASE_UNAVAILABLE: { status: 503, meaning: 'the database cannot be reached or used' },
+  NO_DATABASE: { status: 500, meaning: 'a CLI command found no embedded database and was not asked to create one' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = ApiErrorCode | keyof typeof OPERATOR_ERRORS;
+
+export function statusOf(code: ErrorCode): number {
+  return code in API_ERRORS ? API_ERRORS[code as ApiErrorCode].status : OPERATOR_ERRORS[code as keyof typeof OPERATOR_ERRORS].status;
+}
