@@ -52,7 +52,7 @@ describe('OpenAPI document and the routes', () => {
     const config = loadConfig({ JWT_SECRET: 'a-test-secret-that-is-long-enough-to-pass', DATA_DIR: dataDir });
     // building the routers touches none of these; the routes would
     const unused = {} as never;
-    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, onKeysRotated: unused };
+    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, keyEncryptionKey: unused, onKeysRotated: unused };
     routers = jsonApiRouters(deps);
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
