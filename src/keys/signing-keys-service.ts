@@ -97,7 +97,7 @@ export async function generateSigningKeys(ctx: SigningKeysContext, actor: Actor,
     else refuseOtherKeyEncryptionKey(rows, ctx.kek);
     const kept = options.force ? [] : rows;
     const missing = required.filter((alg) => !kept.some((row) => row.alg === alg));
-    if (!missing.length) throw new SigningKeysExistError(`the database already holds signing keys for ${required.join(' and ')}; --force replaces them (every token signed so far stops verifying)`);
+    if (!missing.length) throw new SigningKeysExistError(`the database already holds keys for ${required.join(' and ')}; --force replaces them (every token signed so far stops verifying)`);
     const added = await Promise.all(missing.map(generateSigningKey));
     await insertSigningKeyRows(trx, added.map((key) => sealedRow(ctx.kek, key)));
     await audit(trx, 'keys.generated', actor, origin, { added: added.map(({ kid, alg }) => ({ kid, alg })), replaced: options.force ? rows.map((r) => r.kid) : [] });
