@@ -32,9 +32,10 @@ export class SigningKeysExistError extends AuthConnectError {
   }
 }
 
+/** Nothing to rotate or import: to the admin API a 503 (SERVICE_UNAVAILABLE), since a running server always has keys. */
 export class NoSigningKeysError extends AuthConnectError {
   constructor(message: string) {
-    super('NO_SIGNING_KEYS', message, 503);
+    super('SERVICE_UNAVAILABLE', message, 503);
     this.name = 'NoSigningKeysError';
   }
 }
