@@ -97,22 +97,29 @@ for (const engine of testEngines()) {
         assert.equal(r.code, 0, r.stderr);
         newKid = (JSON.parse(r.stdout) as { added: { kid: string; alg: string }[] }).added.find((k) => k.alg === 'ES256')!.kid;
       }
-      const rotatedIn = Date.now() - rotatedAt;
+      // the change is committed by now (a CLI on a loaded machine may take seconds to start): following is measured from here
+      const rotatedBy = Date.now();
 
-      const followedAfter = new Map<string, number>();
+      // each instance watched on its own, every 50 ms, so the measure does not wait for the token rounds below
+      const watch = async (origin: string) => {
+        while (Date.now() - rotatedBy < 5 * CHECK_INTERVAL_MS) {
+          if ((await published(origin)).includes(newKid)) return Date.now() - rotatedBy;
+          await sleep(50);
+        }
+        return undefined;
+      };
+      const followed = Promise.all(origins().map(async (origin) => [origin, await watch(origin)] as const));
       let firstNewTokenAt = 0;
-      for (let round = 0; Date.now() - rotatedAt < PREPUBLISH_MS + 3 * CHECK_INTERVAL_MS; round++) {
-        for (const origin of origins()) if (!followedAfter.has(origin) && (await published(origin)).includes(newKid)) followedAfter.set(origin, Date.now() - rotatedAt);
+      for (let round = 0; Date.now() - rotatedBy < PREPUBLISH_MS + 3 * CHECK_INTERVAL_MS; round++) {
         const kid = await issueAndVerify(round);
         if (kid === newKid && !firstNewTokenAt) firstNewTokenAt = Date.now();
         await sleep(100);
       }
 
       assert.deepEqual(failures, [], `no failed verification (${verified} succeeded)`);
-      for (const origin of origins()) {
-        const after = followedAfter.get(origin);
+      for (const [origin, after] of await followed) {
         assert.ok(after !== undefined, `${origin} published the new key`);
-        assert.ok(after <= rotatedIn + CHECK_INTERVAL_MS + 500, `${origin} published the new key ${after} ms after the rotation began (it took ${rotatedIn} ms; check interval ${CHECK_INTERVAL_MS} ms)`);
+        assert.ok(after <= CHECK_INTERVAL_MS + 500, `${origin} published the new key ${after} ms after the rotation was committed (check interval ${CHECK_INTERVAL_MS} ms)`);
       }
       assert.ok(firstNewTokenAt, 'the new key took over');
       assert.ok(firstNewTokenAt - rotatedAt >= PREPUBLISH_MS, `the new key signed ${firstNewTokenAt - rotatedAt} ms after the rotation, before its pre-publication time`);
