@@ -15,6 +15,7 @@ import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
 import type { KeyRing } from './keys/key-ring.js';
+import type { KeyEncryptionKey } from './keys/key-encryption.js';
 import type { Logger } from './logger.js';
 import { formPostAsGet } from './oidc/form-post-as-get.js';
 import { jwtUserinfo } from './oidc/jwt-userinfo.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   metrics: Metrics;
   cookieKeys: string[];
   serverSecret: string;
+  /** Seals new signing keys (a rotation through the admin API). */
+  keyEncryptionKey: KeyEncryptionKey;
 }
 
 /**
@@ -74,7 +77,7 @@ export function createApp(deps: AppContext): Koa {
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const api = jsonApiRouters({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient, onKeysRotated: () => deps.keyRing.refresh() });
+  const api = jsonApiRouters({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient, keyEncryptionKey: deps.keyEncryptionKey, onKeysRotated: () => deps.keyRing.refresh() });
   for (const router of api) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -34,6 +34,7 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 export const OPERATOR_ERRORS = {
   CONFIG_INVALID: { status: 500, meaning: 'a configuration file or environment variable is wrong' },
   DATABASE_UNAVAILABLE: { status: 503, meaning: 'the database cannot be reached or used' },
+  SIGNING_KEYS_EXIST: { status: 409, meaning: 'keys generate or keys import found keys in the database (generate --force replaces them)' },
   NO_DATABASE: { status: 500, meaning: 'a CLI command found no embedded database and was not asked to create one' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

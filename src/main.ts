@@ -12,7 +12,9 @@ import { formatSeconds, timedStep } from './startup/timed-step.js';
 import { createLogger } from './logger.js';
 import { describeFailure } from './describe-failure.js';
 import { deriveCookieKeys } from './config/cookie-keys.js';
-import { loadSigningKeys } from './keys/load-signing-keys.js';
+import { prepareSigningKeys, readSigningKeys } from './keys/signing-keys-service.js';
+import { resolveKeyEncryptionKey } from './keys/key-encryption.js';
+import { followSigningKeys } from './keys/follow-signing-keys.js';
 import { apiKeyUsage } from './apikeys/api-key-usage.js';
 import { createProvider } from './oidc/create-provider.js';
 import { hardenProvider } from './oidc/harden-provider.js';
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   let server: Server | undefined;
   let metricsServer: Server | undefined;
   let stopUsage: () => Promise<void> = async () => {};
+  let stopFollowing: () => Promise<void> = async () => {};
   try {
     await timedStep(
       log,
@@ -55,16 +58,27 @@ async function main(): Promise<void> {
       (applied, took) => (applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`),
       () => migrateToLatest(database.knex),
     );
-    const { generated, ...keys } = await timedStep(
+    const kek = resolveKeyEncryptionKey(runtime, () => serverSecret);
+    const signingKeys = { db: database.knex, auth: config.auth, kek };
+    const { set: keys } = await timedStep(
       log,
-      `loading the signing keys from ${runtime.keysDir}`,
-      (set, took) => `signing keys ready in ${took}: ${set.keys.length} key(s)${set.generated.length ? `, ${set.generated.join(' and ')} generated` : ''}`,
-      () => loadSigningKeys(runtime, config.auth.jwt.algorithm, (message) => log.warn(message)),
+      'loading the signing keys from the database',
+      (prepared, took) =>
+        `signing keys ready in ${took}: ${prepared.set.keys.length} key(s)${prepared.importedFrom ? ` (imported from ${prepared.importedFrom})` : ''}${prepared.generated.length ? `, ${prepared.generated.join(' and ')} generated` : ''}`,
+      () =>
+        prepareSigningKeys(signingKeys, runtime.keysDir, {
+          // production makes its first keys on purpose (auth-connect keys generate or init), as it did with key files
+          generate: !runtime.production,
+          generatedWarning: 'in production create them beforehand with auth-connect keys generate',
+          actor: { kind: 'system' },
+          origin: { via: 'startup' },
+          say: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
+        }),
     );
     const cookieKeys = deriveCookieKeys(serverSecret);
     const apiKeyUsageLog = apiKeyUsage(database.knex, log);
     stopUsage = apiKeyUsageLog.flush;
-    const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
+    const keyRing = new KeyRing({ auth: config.auth, log, initial: keys, load: () => readSigningKeys(database.knex, kek) });
     const metrics = createMetrics();
     const build = () => {
       const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog }), config);
@@ -73,8 +87,8 @@ async function main(): Promise<void> {
     };
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
-    keyRing.start();
-    const app = createApp({ config, db: database.knex, log, providers, keyRing, metrics, cookieKeys, serverSecret });
+    stopFollowing = followSigningKeys(database, keyRing);
+    const app = createApp({ config, db: database.knex, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
@@ -95,7 +109,7 @@ async function main(): Promise<void> {
   log.info({ port, database: database.description, ms }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description}), started in ${formatSeconds(ms)}`);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const stop = onceShutdown(server, database, log, () => stopUsage());
+  const stop = onceShutdown(server, database, log, () => Promise.all([stopFollowing(), stopUsage()]).then(() => {}));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

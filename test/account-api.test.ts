@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createRemoteJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { jsonApi } from './helpers/json-api.js';
@@ -192,7 +190,7 @@ for (const engine of testEngines()) {
         assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer realm=/);
         const bad = await api('GET', '/me', undefined, 'not.a.token');
         assert.deepEqual([bad.status, bad.body.error], [401, 'INVALID_TOKEN']);
-        const keys = JSON.parse(readFileSync(path.join(as.env.KEYS_DIR!, 'jwks.json'), 'utf8')) as { keys: { alg: string; kid: string }[] };
+        const keys = await as.signingKeys();
         const es = keys.keys.find((k) => k.alg === 'ES256')!;
         const expired = await new SignJWT({ client_id: 'auth-connect', roles: ['admin'], permissions: [] })
           .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es.kid })

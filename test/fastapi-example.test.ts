@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeJwt, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
@@ -45,7 +44,7 @@ for (const engine of testEngines()) {
         assert.equal(login.status, 200);
         tokens.set(role, ((await login.json()) as { access_token: string }).access_token);
       }
-      const keys = JSON.parse(readFileSync(path.join(as.env.KEYS_DIR!, 'jwks.json'), 'utf8')) as { keys: (JWK & { kid: string })[] };
+      const keys = await as.signingKeys();
       signingKey = keys.keys.find((key) => key.alg === 'ES256')!;
       python = await startUvicorn(EXAMPLE_DIR, 'app:app', await freePort(), { ISSUER: as.issuer });
       kit = await startApi({ issuer: as.issuer });
@@ -80,7 +79,7 @@ for (const engine of testEngines()) {
       return fromPython;
     };
 
-    /** A token signed with the server's own key (from KEYS_DIR), valid unless `changes` breaks it. */
+    /** A token signed with the server's own key (from the database), valid unless `changes` breaks it. */
     const signed = async (changes: { payload?: JWTPayload; header?: Record<string, unknown>; exp?: number } = {}): Promise<string> => {
       const now = Math.floor(Date.now() / 1000);
       const payload = { iss: as.issuer, aud: API, sub: '00000000-0000-0000-0000-000000000001', client_id: 'auth-connect', scope: 'read', roles: ['guest'], permissions: ['read'], iat: now - 60, exp: changes.exp ?? now + 600, ...changes.payload };

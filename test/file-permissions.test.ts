@@ -36,13 +36,13 @@ for (const engine of testEngines()) {
 
     it('the server makes DATA_DIR and KEYS_DIR owner-only at start, and keeps what it creates that way', async () => {
       assert.notDeepEqual(openEntries(db.runtime.dataDir), [], 'the test starts from open files');
-      // no JWT_SECRET: the generated secret and the generated keys land in DATA_DIR and KEYS_DIR
+      // no JWT_SECRET: the generated secret lands in DATA_DIR (the generated keys in the database)
       const server = await startServer(db.env);
       try {
         assert.deepEqual(openEntries(db.runtime.dataDir), []);
         assert.deepEqual(openEntries(db.runtime.keysDir), []);
         assert.equal(statSync(db.runtime.dataDir).mode & 0o777, 0o700);
-        assert.equal(statSync(path.join(db.runtime.keysDir, 'jwks.json')).mode & 0o777, 0o600);
+        assert.equal(statSync(path.join(db.runtime.dataDir, 'server-secret')).mode & 0o777, 0o600);
         // the database creates files while it serves (the migrations at start made tables; this adds rows)
         const created = await runCli(['user', 'create', '--email', 'p@example.com', '--password', 'Secret123'], db.env);
         assert.equal(created.code, 0, created.stderr);

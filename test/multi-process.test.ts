@@ -14,7 +14,7 @@ const PARALLEL_EACH = 4;
 
 /**
  * Two auth-connect processes on one Postgres, as a deployment scales out behind one issuer name: same
- * DATABASE_URL, KEYS_DIR and JWT_SECRET (so the same signing keys and cookie keys), different ports. Nothing
+ * DATABASE_URL and JWT_SECRET (so the same signing keys, from the database, and cookie keys), different ports. Nothing
  * that a request leaves behind may live in one process only.
  */
 describe('two server processes on one Postgres', function () {
@@ -32,7 +32,7 @@ describe('two server processes on one Postgres', function () {
     }
     a = await startAuthServer('postgres');
     bDataDir = mkdtempSync(path.join(tmpdir(), 'ac-data-b-'));
-    // same issuer, database, keys and secret as A; its own port and data directory
+    // same issuer, database and secret as A; its own port and data directory
     b = await startServer({ ...a.env, PORT: String(await freePort()), DATA_DIR: bDataDir });
     await a.createUser('both@example.com', 'student');
     const web = await a.createClient({ name: 'Scaled App', grant: 'authorization_code', redirectUris: [REDIRECT] });

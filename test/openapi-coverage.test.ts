@@ -52,7 +52,7 @@ describe('OpenAPI document and the routes', () => {
     const config = loadConfig({ JWT_SECRET: 'a-test-secret-that-is-long-enough-to-pass', DATA_DIR: dataDir });
     // building the routers touches none of these; the routes would
     const unused = {} as never;
-    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, onKeysRotated: unused };
+    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, keyEncryptionKey: unused, onKeysRotated: unused };
     routers = jsonApiRouters(deps);
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -68,9 +68,9 @@ describe('OpenAPI document and the routes', () => {
   });
 
   it('knows every error code the server answers with', () => {
-    // codes that never reach an HTTP answer: the CLI's, start-up's, and the kit's construction errors;
+    // codes that never reach an HTTP answer: the CLI's (SIGNING_KEYS_EXIST: keys generate and import), start-up's, and the kit's construction errors;
     // DATABASE_UNAVAILABLE is answered as SERVICE_UNAVAILABLE
-    const notHttp = new Set(['CONFIG_INVALID', 'DATABASE_UNAVAILABLE', 'NO_DATABASE', 'USAGE', 'FAILED', 'VERIFIER_UNAVAILABLE', 'INVALID_VERIFIER_OPTIONS']);
+    const notHttp = new Set(['CONFIG_INVALID', 'DATABASE_UNAVAILABLE', 'NO_DATABASE', 'SIGNING_KEYS_EXIST', 'USAGE', 'FAILED', 'VERIFIER_UNAVAILABLE', 'INVALID_VERIFIER_OPTIONS']);
     const unknown = [...codesInSource()].filter((code) => !(code in API_ERRORS) && !notHttp.has(code));
     assert.deepEqual(unknown, [], 'add these to src/error-codes.ts and to the routes that answer them');
   });

@@ -47,12 +47,18 @@ describe('server shell', () => {
   });
 
   it('in production, refuses to start without JWT_SECRET or without signing keys', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'ac-'));
-    const base = { NODE_ENV: 'production', DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys'), ISSUER: 'https://id.example.com' };
-    const noSecret = await startServer(base).then(() => assert.fail('started'), (e: Error) => e.message);
-    assert.match(noSecret, /auth-connect: JWT_SECRET is required when NODE_ENV=production/);
-    const noKeys = await startServer({ ...base, JWT_SECRET: 'x'.repeat(40) }).then(() => assert.fail('started'), (e: Error) => e.message);
-    assert.match(noKeys, /auth-connect: \S+jwks\.json: no ES256 and RS256 signing key; create keys with: auth-connect keys generate/);
+    const db = await createTestDatabase('embedded');
+    try {
+      const base = { ...db.env, NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
+      const noSecret = await startServer(base).then(() => assert.fail('started'), (e: Error) => e.message);
+      assert.match(noSecret, /auth-connect: JWT_SECRET is required when NODE_ENV=production/);
+      // keys live in the database: the refusal comes once it is open, as one line
+      const noKeys = await startServer({ ...base, JWT_SECRET: 'x'.repeat(40) }).then(() => assert.fail('started'), (e: Error) => e.message);
+      assert.match(noKeys, /^auth-connect: no ES256 and RS256 signing key in the database \(and no \S+jwks\.json to import\); create keys with: auth-connect keys generate$/m);
+      assert.doesNotMatch(noKeys, /\n\s+at /);
+    } finally {
+      await db.drop();
+    }
   });
 
   const postgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;

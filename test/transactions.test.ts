@@ -55,5 +55,17 @@ for (const engine of testEngines()) {
       }
       assert.equal((await admin('GET', '/clients', undefined, root)).body.clients.length, before);
     });
+
+    it('a key rotation without its audit row leaves the signing keys as they were', async () => {
+      const root = (await auth('POST', '/login', { email: 'root@example.com', password: PASSWORD })).body.access_token as string;
+      const before = (await admin('GET', '/keys', undefined, root)).body.keys as unknown[];
+      await as.db.knex.raw("alter table audit_events add constraint refuse_for_test check (event <> 'keys.rotated')");
+      try {
+        assert.equal(await faulty('POST', '/keys/rotate', {}, root), 500);
+      } finally {
+        await as.db.knex.raw('alter table audit_events drop constraint refuse_for_test');
+      }
+      assert.deepEqual((await admin('GET', '/keys', undefined, root)).body.keys, before, 'no key added, none set to retire');
+    });
   });
 }

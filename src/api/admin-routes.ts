@@ -5,13 +5,13 @@ import { getUser, listAccounts, publicUser, type AccountsContext } from '../acco
 import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-administration.js';
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
-import { listAuditEvents, recordAudit } from '../audit/audit-log.js';
+import { listAuditEvents } from '../audit/audit-log.js';
 import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
 import type { RegisteredClient } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
-import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
-import { readKeySet } from '../keys/key-set-file.js';
+import type { KeyEncryptionKey } from '../keys/key-encryption.js';
+import { listSigningKeys, rotateSigningKeys } from '../keys/signing-keys-service.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
 import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
 import { endSessions, listAllSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
@@ -29,8 +29,10 @@ export interface AdminRoutesDeps {
   verifier: AccessTokenVerifier;
   /** The registered client a token was issued to (static or from the database). */
   findClient: (clientId: string) => Promise<RegisteredClient | undefined>;
-  /** Applies a key rotation to the running server at once (other instances follow the key file). */
-  onKeysRotated: () => void;
+  /** Seals the keys a rotation adds. */
+  keyEncryptionKey: KeyEncryptionKey;
+  /** Applies a key rotation to the running server at once (other instances follow the database). */
+  onKeysRotated: () => Promise<void>;
 }
 
 const listUsersRequest = guard({ query: adminQueries.users });
@@ -143,16 +145,13 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
 
   // signing keys
-  router.get('/keys', manageSystem, (ctx) => {
-    const set = readKeySet(config.runtime.keysDir);
-    ctx.body = { keys: set ? describeKeys(set, config.auth.jwt.algorithm) : [] };
+  router.get('/keys', manageSystem, async (ctx) => {
+    ctx.body = { keys: await listSigningKeys(db, config.auth.jwt.algorithm) };
   });
   router.post('/keys/rotate', manageSystem, async (ctx) => {
-    const { set, added } = await rotateKeyFile(config.runtime.keysDir, config.auth);
-    deps.onKeysRotated();
-    const { via, ip, userAgent } = origin(ctx);
-    await recordAudit(db, { event: 'keys.rotated', actor: caller(ctx).actor, ip, userAgent, details: { via, added: added.map(({ kid, alg }) => ({ kid, alg })) } });
-    ctx.body = { added: added.map(({ kid, alg }) => ({ kid, alg })), keys: describeKeys(set, config.auth.jwt.algorithm) };
+    const { keys, added } = await rotateSigningKeys({ db, auth: config.auth, kek: deps.keyEncryptionKey }, caller(ctx).actor, origin(ctx));
+    await deps.onKeysRotated();
+    ctx.body = { added: added.map(({ kid, alg }) => ({ kid, alg })), keys };
   });
 
   // audit log

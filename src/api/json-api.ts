@@ -1,12 +1,15 @@
 import type Router from '@koa/router';
+import type { KeyEncryptionKey } from '../keys/key-encryption.js';
 import { packageVersion } from '../package-version.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes, type AuthRoutesDeps } from './auth-routes.js';
 import { openApiRoute } from './openapi-route.js';
 
 export interface JsonApiDeps extends AuthRoutesDeps {
-  /** Applies a key rotation to the running server at once (other instances follow the key file). */
-  onKeysRotated: () => void;
+  /** Seals the keys a rotation adds. */
+  keyEncryptionKey: KeyEncryptionKey;
+  /** Applies a key rotation to the running server at once (other instances follow the database). */
+  onKeysRotated: () => Promise<void>;
 }
 
 /**

@@ -5,6 +5,9 @@ import { openDatabase, type Database } from '../db/open-database.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { AuthConnectError } from '../errors.js';
 import type { AccountsContext } from '../accounts/accounts-service.js';
+import { existingServerSecret, resolveServerSecret } from '../config/server-secret.js';
+import { resolveKeyEncryptionKey } from '../keys/key-encryption.js';
+import type { SigningKeysContext } from '../keys/signing-keys-service.js';
 
 export interface CliOptions {
   json: boolean;
@@ -58,6 +61,20 @@ export class CliContext {
       if (options.migrate !== false) await migrateToLatest(this.#database.knex);
     }
     return this.#database;
+  }
+
+  /** What the keys commands need: the database and the key-encryption key the server uses (the same environment gives the same key). */
+  async signingKeys(): Promise<SigningKeysContext> {
+    const { runtime, auth } = this.config;
+    const kek = resolveKeyEncryptionKey(runtime, () => resolveServerSecret(runtime, (message) => process.stderr.write(`auth-connect: ${message}\n`)));
+    return { db: (await this.database()).knex, auth, kek };
+  }
+
+  /** The key-encryption key if one can be had without creating a server secret (`health` only looks). */
+  keyEncryptionKeyIfKnown() {
+    const { runtime } = this.config;
+    const secret = existingServerSecret(runtime);
+    return runtime.keysEncryptionKey || secret ? resolveKeyEncryptionKey(runtime, () => secret!) : undefined;
   }
 
   async accounts(): Promise<AccountsContext> {

@@ -1,21 +1,15 @@
 import { describeFailure } from '../describe-failure.js';
-import { requiredAlgorithms } from '../keys/generate-signing-key.js';
 import { findOpenEntry } from '../files/find-open-entry.js';
 import { ownerOnlyFix } from '../files/owner-only.js';
 import { privateDirectories } from '../files/secure-private-directories.js';
-import { keySetPath, readKeySet } from '../keys/key-set-file.js';
+import { checkSigningKeys } from '../keys/signing-keys-service.js';
 import type { CliContext } from './cli-context.js';
 
 export type HealthCheck = (ctx: CliContext) => Promise<{ check: string; ok: boolean; detail: string }>;
 
 const signingKeys: HealthCheck = async (ctx) => {
-  const { keysDir } = ctx.config.runtime;
   try {
-    const set = readKeySet(keysDir);
-    if (!set) return { check: 'keys', ok: false, detail: `no keys in ${keySetPath(keysDir)}; run auth-connect keys generate` };
-    const missing = requiredAlgorithms(ctx.config.auth.jwt.algorithm).filter((alg) => !set.keys.some((k) => k.alg === alg));
-    if (missing.length) return { check: 'keys', ok: false, detail: `no ${missing.join(' and ')} key in ${keySetPath(keysDir)}; run auth-connect keys generate` };
-    return { check: 'keys', ok: true, detail: `${set.keys.length} signing key(s) in ${keySetPath(keysDir)}` };
+    return { check: 'keys', ...(await checkSigningKeys((await ctx.database()).knex, ctx.config.auth, ctx.keyEncryptionKeyIfKnown())) };
   } catch (error) {
     return { check: 'keys', ok: false, detail: describeFailure(error) };
   }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { parseKeysEncryptionKey } from '../keys/key-encryption.js';
 import type { AuthConfig, RuntimeSettings } from './types.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -27,6 +28,9 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     throw new ConfigError('JWT_SECRET: must be at least 32 characters (for example: openssl rand -base64 48)');
   }
 
+  const keysEncryptionKey = env.KEYS_ENCRYPTION_KEY?.trim() || undefined;
+  if (keysEncryptionKey !== undefined) parseKeysEncryptionKey(keysEncryptionKey);
+
   const metricsPort = readMetricsPort(env.METRICS_PORT);
 
   return {
@@ -39,6 +43,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     configDir,
     keysDir: path.resolve(env.KEYS_DIR || 'keys'),
     jwtSecret,
+    keysEncryptionKey,
     metricsPort,
     metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
     logLevel,

@@ -30,3 +30,13 @@ export function resolveServerSecret(runtime: RuntimeSettings, warn: (message: st
   warn(`JWT_SECRET is not set: generated one in ${file}; set JWT_SECRET in production`);
   return secret;
 }
+
+/** The server secret if there is one already (JWT_SECRET or the generated file), creating nothing: for checks that must not write. */
+export function existingServerSecret(runtime: RuntimeSettings): string | undefined {
+  if (runtime.jwtSecret) return runtime.jwtSecret;
+  try {
+    return readFileSync(path.join(runtime.dataDir, 'server-secret'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

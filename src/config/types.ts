@@ -26,7 +26,10 @@ export interface RuntimeSettings {
   databaseUrl?: string;
   dataDir: string;
   configDir: string;
+  /** Where a key file from before the database may be found, to import once (src/keys/signing-keys-service.ts). */
   keysDir: string;
+  /** KEYS_ENCRYPTION_KEY as given (checked); unset: derived from the server secret (src/keys/key-encryption.ts). */
+  keysEncryptionKey?: string;
   jwtSecret?: string;
   /** Where /metrics is served; unset = nowhere. */
   metricsPort?: number;

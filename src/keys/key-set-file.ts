@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { ConfigError } from '../errors.js';
@@ -19,7 +19,10 @@ export interface PrivateKeySet {
 
 export const keySetPath = (keysDir: string) => path.join(keysDir, 'jwks.json');
 
-/** The private key set in KEYS_DIR, or undefined when there is none yet. */
+/**
+ * The private key set in KEYS_DIR, or undefined when there is none: where keys lived before the database,
+ * read only to import them once (src/keys/signing-keys-service.ts).
+ */
 export function readKeySet(keysDir: string): PrivateKeySet | undefined {
   const file = keySetPath(keysDir);
   let text: string;
@@ -41,23 +44,4 @@ export function readKeySet(keysDir: string): PrivateKeySet | undefined {
     if (!key.d) throw new ConfigError(`${file}: keys[${i}] (kid ${key.kid}) is a public key; the server needs the private key to sign`);
   });
   return set;
-}
-
-/** Writes the set atomically, readable by the owner only. */
-export function writeKeySet(keysDir: string, set: PrivateKeySet): void {
-  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const file = keySetPath(keysDir);
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(set, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, file);
-}
-
-/** True when users other than the owner may read the file. */
-export function isReadableByOthers(keysDir: string): boolean {
-  try {
-    return (statSync(keySetPath(keysDir)).mode & 0o077) !== 0;
-  } catch {
-    return false;
-  }
 }

@@ -7,6 +7,9 @@ import type { ClientRow } from '../../src/clients/clients-repository.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
 import type { Database } from '../../src/db/open-database.js';
+import { resolveKeyEncryptionKey } from '../../src/keys/key-encryption.js';
+import type { PrivateKeySet } from '../../src/keys/key-set-file.js';
+import { readSigningKeys } from '../../src/keys/signing-keys-service.js';
 import { startServer, type RunningServer } from './processes.js';
 import { createTestDatabase, type EngineName, type TestDatabase } from './test-database.js';
 
@@ -30,6 +33,8 @@ export interface TestAuthServer {
   env: Record<string, string>;
   createUser(email: string, role?: string, password?: string): Promise<UserRow>;
   createClient(input: NewClient): Promise<{ client: ClientRow; secret?: string }>;
+  /** The server's private signing keys, decrypted from the database as the server does (for tests that forge tokens). */
+  signingKeys(): Promise<PrivateKeySet>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +67,7 @@ export async function startAuthServer(engine: EngineName, env: Record<string, st
     env: fullEnv,
     createUser: (email, role = 'student', password = PASSWORD) => createAccount({ db: db.knex, config }, { email, password, role }),
     createClient: (input) => createClient({ db: db.knex, roles: config.roles }, CLI_CALLER, input, { via: 'cli' }),
+    signingKeys: () => readSigningKeys(db.knex, resolveKeyEncryptionKey(config.runtime, () => config.runtime.jwtSecret!)),
     stop: async () => {
       await db.close();
       await server.stop();

@@ -17,6 +17,7 @@ export const configShow: Command = {
         ...runtime,
         databaseUrl: runtime.databaseUrl ? redactDatabaseUrl(runtime.databaseUrl) : `(embedded database in ${runtime.dataDir})`,
         jwtSecret: runtime.jwtSecret ? '[set]' : runtime.production ? '[missing]' : `[generated in ${runtime.dataDir}]`,
+        keysEncryptionKey: runtime.keysEncryptionKey ? '[set]' : '[derived from the server secret]',
       },
     };
     ctx.print(JSON.stringify(shown, null, 2), shown);

@@ -4,7 +4,7 @@ import { clientCreate, clientDelete, clientHashSecret, clientList } from './clie
 import { configShow } from './config-show.js';
 import { health } from './health.js';
 import { init } from './init.js';
-import { keysGenerate, keysList, keysRotate } from './keys.js';
+import { keysGenerate, keysImport, keysList, keysRotate } from './keys.js';
 import { migrate } from './migrate.js';
 import { rolesList } from './roles-list.js';
 import { tokenVerify } from './token-verify.js';
@@ -13,6 +13,6 @@ import { userList } from './user-list.js';
 import { userDisable, userEnable, userSetRole } from './user-update.js';
 
 export const commands: Command[] = [
-  init, migrate, keysGenerate, keysList, keysRotate, userCreate, userList, userSetRole, userDisable, userEnable, rolesList,
+  init, migrate, keysGenerate, keysImport, keysList, keysRotate, userCreate, userList, userSetRole, userDisable, userEnable, rolesList,
   clientCreate, clientList, clientDelete, clientHashSecret, apikeyCreate, apikeyList, apikeyRevoke, tokenVerify, configShow, health,
 ];

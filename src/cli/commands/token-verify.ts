@@ -1,5 +1,5 @@
 import { createLocalJWKSet } from 'jose';
-import { readKeySet, keySetPath } from '../../keys/key-set-file.js';
+import { readPublicSigningKeys } from '../../keys/signing-keys-service.js';
 import { publicKeys } from '../../keys/public-keys.js';
 import { createVerifier, isTokenVerificationError } from '../../resource-server/index.js';
 import { UsageError, type Command } from '../command.js';
@@ -11,8 +11,9 @@ export const tokenVerify: Command = {
   positionals: { min: 1, max: 1, names: 'TOKEN' },
   async run(ctx, _options, [token]) {
     const { runtime, auth } = ctx.config;
-    const set = readKeySet(runtime.keysDir);
-    if (!set) throw new UsageError(`no keys in ${keySetPath(runtime.keysDir)}; set KEYS_DIR to the server's keys`);
+    // the public keys in the database: no key-encryption key needed
+    const set = await readPublicSigningKeys((await ctx.database()).knex);
+    if (!set.keys.length) throw new UsageError("there are no signing keys in the database; point DATABASE_URL or DATA_DIR at the server's database");
     const verifier = createVerifier({ issuer: runtime.issuer, audience: auth.resources[0]!.identifier, keySet: createLocalJWKSet({ keys: publicKeys(set) }), cacheSize: 0 });
     try {
       const claims = await verifier.verify(token!);
