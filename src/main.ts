@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const keyRing = new KeyRing(config.runtime.keysDir, config.auth, keys, log);
     const metrics = createMetrics();
     const build = () => {
-      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog }), config);
+      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, serverSecret, log, apiKeyUsage: apiKeyUsageLog }), config);
       metrics.watch(provider);
       return provider;
     };

@@ -2,6 +2,8 @@ export type SigningAlgorithm = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
 
 export interface AuthConfig {
   jwt: { algorithm: SigningAlgorithm; access_token_expire_minutes: number; refresh_token_expire_days: number };
+  /** How a retried refresh is answered (src/oidc/refresh-retry.ts). */
+  tokens: { refresh_token_reuse_grace_seconds: number };
   password: {
     min_length: number;
     max_length: number;
