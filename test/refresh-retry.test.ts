@@ -102,6 +102,8 @@ for (const engine of testEngines()) {
         const first = await signIn(as, app);
         const grantId = await grantOf(as, first);
         const successor = await rotated(as, app, first);
+        const { rows } = await as.db.knex.raw<{ rows: { sealed_successor: string | null }[] }>("select sealed_successor from oidc_payloads where model = 'RefreshToken' and id = ?", [first]);
+        assert.ok(rows[0]?.sealed_successor && !rows[0].sealed_successor.includes(successor), 'the successor is remembered, not in clear');
 
         // the answer was lost: the client presents the token it still holds
         const retry = await refresh(as, app, first);
@@ -113,6 +115,20 @@ for (const engine of testEngines()) {
         const next = await rotated(as, app, successor);
         await rotated(as, app, next);
         assert.equal((await sessionOf(as, grantId))?.revoked_reason, null, 'the session lives on');
+      });
+
+      it('a retry after the server died between rotating the token and storing its successor: the successor is stored then', async () => {
+        const { as, app } = standard;
+        const first = await signIn(as, app);
+        const grantId = await grantOf(as, first);
+        const successor = await rotated(as, app, first);
+        // as if killed after the rotation's update and before the successor's insert
+        await as.db.knex.raw("delete from oidc_payloads where model = 'RefreshToken' and id = ?", [successor]);
+        const retry = await refresh(as, app, first);
+        assert.equal(retry.status, 200, JSON.stringify(retry.body));
+        assert.equal(retry.body.refresh_token, successor);
+        assert.deepEqual((await chainOf(as, grantId)).live, [successor]);
+        await rotated(as, app, successor);
       });
 
       it('the account API (/api/auth/refresh) answers a retry the same way', async () => {
