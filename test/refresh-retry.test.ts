@@ -111,6 +111,7 @@ for (const engine of testEngines()) {
         assert.equal(retry.body.refresh_token, successor, 'the successor already issued, not a second one');
         assert.ok(retry.body.access_token, 'with an access token');
         assert.deepEqual((await chainOf(as, grantId)).live, [successor], 'one live refresh token: no branch in the chain');
+        assert.match(as.server.output(), new RegExp(`"grantId":"${grantId}"[^\n]*answered with the successor already issued`), 'the retry is logged');
 
         const next = await rotated(as, app, successor);
         await rotated(as, app, next);

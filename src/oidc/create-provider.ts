@@ -56,7 +56,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   // a retried refresh gets the successor already issued (refresh-retry.ts); at 0, every reuse revokes
   const graceSeconds = auth.tokens.refresh_token_reuse_grace_seconds;
-  const refreshTokens = graceSeconds > 0 ? new RefreshTokenAdapter(db, { graceSeconds, seal: successorSeal(deps.serverSecret), onReplay }) : undefined;
+  const onRetry = (grantId: string | undefined) => log.info({ grantId }, 'a rotated refresh token was presented again within the retry window; answered with the successor already issued');
+  const refreshTokens = graceSeconds > 0 ? new RefreshTokenAdapter(db, { graceSeconds, seal: successorSeal(deps.serverSecret), onReplay, onRetry }) : undefined;
 
   const configuration: Configuration = {
     adapter: (model: string) => {

@@ -12,6 +12,8 @@ export interface RefreshRetryOptions {
   graceSeconds: number;
   seal: SuccessorSeal;
   onReplay: (grantId: string) => void;
+  /** a retry answered: lost answers are otherwise invisible, unlike replays */
+  onRetry?: (grantId: string | undefined) => void;
 }
 
 interface ChosenSuccessor {
@@ -38,6 +40,7 @@ export class RefreshTokenAdapter extends KnexAdapter {
   readonly #db: Knex;
   readonly #graceSeconds: number;
   readonly #seal: SuccessorSeal;
+  readonly #onRetry: (grantId: string | undefined) => void;
   /** per request: the successor consume() chose, until the provider names its new refresh token */
   readonly #chosen = new WeakMap<object, ChosenSuccessor>();
 
@@ -46,6 +49,7 @@ export class RefreshTokenAdapter extends KnexAdapter {
     this.#db = db;
     this.#graceSeconds = options.graceSeconds;
     this.#seal = options.seal;
+    this.#onRetry = options.onRetry ?? (() => {});
   }
 
   /**
@@ -70,6 +74,7 @@ export class RefreshTokenAdapter extends KnexAdapter {
     const remembered = await this.#successorForRetry(id);
     if (!remembered) return this.refuseReuse(id);
     this.#chosen.set(ctx, { rotated: id, successor: remembered });
+    this.#onRetry(ctx.oidc.entities.RefreshToken?.grantId);
   }
 
   async #successorForRetry(id: string): Promise<string | undefined> {
