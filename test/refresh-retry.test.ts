@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { authorizeWithoutBrowser } from './helpers/browserless-login.js';
@@ -93,6 +94,34 @@ for (const engine of testEngines()) {
       return rows[0];
     }
 
+    /**
+     * Sends a refresh through a connection that drops as soon as the answer starts: the server rotated the
+     * token, the client never learns the successor (what a killed instance or a dropped connection does).
+     */
+    async function refreshLosingTheAnswer(as: TestAuthServer, client: Client, refreshToken: string): Promise<void> {
+      const dropper = net.createServer((socket) => {
+        const upstream = net.connect(Number(new URL(as.issuer).port), '127.0.0.1');
+        socket.pipe(upstream);
+        upstream.once('data', () => {
+          socket.destroy();
+          upstream.destroy();
+        });
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      });
+      await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+      try {
+        const outcome = await fetch(`http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        }).then(async (r) => `answered ${r.status}: ${await r.text()}`, () => 'lost');
+        assert.equal(outcome, 'lost');
+      } finally {
+        await new Promise((resolve) => dropper.close(resolve));
+      }
+    }
+
     describe('with the default window (30 s)', () => {
       before(async () => { standard = await serverWithWindow(); });
       after(() => standard?.as.stop());
@@ -130,6 +159,20 @@ for (const engine of testEngines()) {
         assert.equal(retry.body.refresh_token, successor);
         assert.deepEqual((await chainOf(as, grantId)).live, [successor]);
         await rotated(as, app, successor);
+      });
+
+      it('an answer lost on the wire: the client retries with the token it holds and stays signed in', async () => {
+        const { as, app } = standard;
+        const first = await signIn(as, app);
+        const grantId = await grantOf(as, first);
+        await refreshLosingTheAnswer(as, app, first);
+        const { live } = await chainOf(as, grantId);
+        assert.equal(live.length, 1, 'the server rotated the token');
+        const retry = await refresh(as, app, first);
+        assert.equal(retry.status, 200, JSON.stringify(retry.body));
+        assert.deepEqual([retry.body.refresh_token], live, 'the successor the lost answer carried');
+        await rotated(as, app, retry.body.refresh_token!);
+        assert.equal((await sessionOf(as, grantId))?.revoked_reason, null, 'still signed in');
       });
 
       it('the account API (/api/auth/refresh) answers a retry the same way', async () => {
@@ -238,6 +281,15 @@ for (const engine of testEngines()) {
     describe('with the window set to 0', () => {
       before(async () => { none = await serverWithWindow(0); });
       after(() => none?.as.stop());
+
+      it('an answer lost on the wire signs the user out, as before the window (the measured problem)', async () => {
+        const { as, app } = none;
+        const first = await signIn(as, app);
+        const grantId = await grantOf(as, first);
+        await refreshLosingTheAnswer(as, app, first);
+        assertRefused(await refresh(as, app, first), 'the retry');
+        assert.ok((await sessionOf(as, grantId))?.revoked_reason, 'the session ended');
+      });
 
       it('with the window set to 0, a retry revokes the grant as before', async () => {
         const { as, app } = none;
