@@ -86,12 +86,21 @@ export class RefreshTokenAdapter extends KnexAdapter {
     return successor;
   }
 
-  /** The successor chosen in this request for the token it rotated, once. */
-  takeChosenSuccessor(ctx: KoaContextWithOIDC, rotatedId: string): string | undefined {
+  /**
+   * Should the provider ever name the successor without the hook below (an oidc-provider change), saving its
+   * value would fork the chain: one successor in the first answer, another in every retry. Fail instead.
+   */
+  override async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    const ctx = refreshGrantRequest();
+    const chosen = ctx && this.#chosen.get(ctx);
+    if (chosen && chosen.successor !== id) throw new Error('the rotated refresh token was not given the successor chosen for it (RefreshToken.prototype.generateTokenId was bypassed)');
+    return super.upsert(id, payload, expiresIn);
+  }
+
+  /** The successor chosen in this request for the token it rotated. */
+  chosenSuccessor(ctx: KoaContextWithOIDC, rotatedId: string): string | undefined {
     const chosen = this.#chosen.get(ctx);
-    if (chosen?.rotated !== rotatedId) return undefined;
-    this.#chosen.delete(ctx);
-    return chosen.successor;
+    return chosen?.rotated === rotatedId ? chosen.successor : undefined;
   }
 }
 
@@ -101,12 +110,15 @@ export class RefreshTokenAdapter extends KnexAdapter {
  * refresh token (codes, logins, device flow) keeps the provider's random value.
  */
 export function issueChosenSuccessors(provider: Provider, adapter: RefreshTokenAdapter): void {
-  const prototype = provider.RefreshToken.prototype as unknown as { generateTokenId(this: unknown): string };
+  const prototype = provider.RefreshToken.prototype as unknown as { generateTokenId?(this: unknown): string };
   const random = prototype.generateTokenId;
+  if (typeof random !== 'function') {
+    throw new Error('oidc-provider has no RefreshToken.prototype.generateTokenId to hook: set tokens.refresh_token_reuse_grace_seconds to 0');
+  }
   prototype.generateTokenId = function generateTokenId(this: unknown): string {
     const ctx = refreshGrantRequest();
     const rotated = ctx?.oidc.entities.RotatedRefreshToken?.jti;
-    return (ctx && rotated && adapter.takeChosenSuccessor(ctx, rotated)) || random.call(this);
+    return (ctx && rotated && adapter.chosenSuccessor(ctx, rotated)) || random.call(this);
   };
 }
 
