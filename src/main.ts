@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const keyRing = new KeyRing({ auth: config.auth, log, initial: keys, load: () => readSigningKeys(database.knex, kek) });
     const metrics = createMetrics();
     const build = () => {
-      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, log, apiKeyUsage: apiKeyUsageLog }), config);
+      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, serverSecret, log, apiKeyUsage: apiKeyUsageLog }), config);
       metrics.watch(provider);
       return provider;
     };

@@ -120,9 +120,12 @@ for (const engine of testEngines()) {
         const second = await api('POST', '/refresh', { refresh_token: first.refresh_token });
         assert.equal(second.status, 200);
         assert.notEqual(second.body.refresh_token, first.refresh_token);
+        // the successor used: the old token again is a replay, even inside the retry window (test/refresh-retry.test.ts)
+        const third = await api('POST', '/refresh', { refresh_token: second.body.refresh_token });
+        assert.equal(third.status, 200);
         const replay = await api('POST', '/refresh', { refresh_token: first.refresh_token });
         assert.deepEqual([replay.status, replay.body.error], [401, 'INVALID_TOKEN']);
-        const after = await api('POST', '/refresh', { refresh_token: second.body.refresh_token });
+        const after = await api('POST', '/refresh', { refresh_token: third.body.refresh_token });
         assert.equal(after.status, 401, 'the replay ended the chain');
       });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { authorizeWithoutBrowser } from './helpers/browserless-login.js';
+import { configDirWith } from './helpers/config-dir.js';
 import { testEngines } from './helpers/test-database.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -13,7 +14,10 @@ for (const engine of testEngines()) {
     let client: { id: string; secret: string };
 
     before(async () => {
-      as = await startAuthServer(engine);
+      // without the retry window, every presentation after the first is a replay: this is the strict
+      // exactly-once rule. With it, concurrent presentations by the same client all get the one successor
+      // (test/refresh-retry.test.ts); codes have no window either way.
+      as = await startAuthServer(engine, { CONFIG_DIR: configDirWith({ auth_config: { tokens: { refresh_token_reuse_grace_seconds: 0 } } }) });
       await as.createUser('racer@example.com', 'student');
       const created = await as.createClient({ name: 'Racing App', grant: 'authorization_code', redirectUris: [REDIRECT] });
       client = { id: created.client.client_id, secret: created.secret! };

@@ -29,7 +29,7 @@ for (const engine of testEngines()) {
       cs = await startCountedServer(engine);
       const up = Date.now();
       // one user per grant, so no session limit (max_sessions_per_user = 5) is reached while counting
-      for (const who of ['code', 'refresh', 'login']) await cs.createUser(`${who}@example.com`, 'student');
+      for (const who of ['code', 'refresh', 'retry', 'login']) await cs.createUser(`${who}@example.com`, 'student');
       const cc = await cs.createClient({ name: 'Counting Machine', grant: 'client_credentials', permissions: ['read'] });
       machine = { id: cc.client.client_id, secret: cc.secret! };
       const web = await cs.createClient({ name: 'Counting App', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
@@ -116,8 +116,26 @@ for (const engine of testEngines()) {
       // 1. select oidc_payloads (RefreshToken)                             -- the token
       // 2. select oidc_payloads (Grant)                                    -- its grant
       // 3. with touched as (update user_sessions …) select users …        -- the user, and the session marked used
-      // 4. update oidc_payloads set consumed_at … where consumed_at is null -- rotate exactly once
+      // 4. update oidc_payloads set consumed_at … where consumed_at is null -- rotate exactly once; sets the successor (sealed) in the same statement
       // 5. insert into oidc_payloads (RefreshToken)                        -- the next refresh token
+    });
+
+    it('a retried refresh (a just-rotated token presented again, within the window): 7', async () => {
+      const refresh = (refreshToken: string) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'auth-connect' });
+      const rotated: string[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const first = (await login('retry@example.com')).refresh_token!;
+        await refresh(first);
+        rotated.push(first);
+      }
+      await expectRoundTrips('retried refresh_token', 7, () => refresh(rotated.shift()!));
+      // 1. select oidc_payloads (RefreshToken), retryable                 -- the token, consumed within the window
+      // 2. select oidc_payloads (Grant)                                    -- its grant
+      // 3. with touched as (update user_sessions …) select users …        -- the user, and the session marked used
+      // 4. update oidc_payloads set consumed_at … where consumed_at is null -- no row: it was rotated before
+      // 5. select sealed_successor … consumed within the window            -- the successor it was exchanged for
+      // 6. select 1 … where consumed_at is not null (the successor)        -- not used yet, so this is a retry
+      // 7. insert into oidc_payloads … on conflict (RefreshToken)          -- the same successor, saved again
     });
 
     it('password login (POST /api/auth/login): 9', async () => {

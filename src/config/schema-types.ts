@@ -135,7 +135,7 @@ export interface AuthConfigDocument {
     user_code_per_minute: number;
   };
   /**
-   * Key rotation: a new key is published in /jwks prepublish_seconds before it signs (keep it above the JWKS cache age of your APIs); the key it replaces stays published retire_after_seconds after that (default: the access-token lifetime plus 5 minutes). Running servers look at the key file every check_interval_seconds.
+   * Key rotation: a new key is published in /jwks prepublish_seconds before it signs (keep it above the JWKS cache age of your APIs); the key it replaces stays published retire_after_seconds after that (default: the access-token lifetime plus 5 minutes). Running servers read the keys from the database every check_interval_seconds (and at once on a Postgres notification), so a rotation made on any instance is followed within that time.
    */
   signing_keys: {
     prepublish_seconds: number;
@@ -147,6 +147,12 @@ export interface AuthConfigDocument {
      * Language of the pages (login, consent, sign-out, device, error, landing) when neither ui_locales, the language cookie nor Accept-Language names one the server has.
      */
     default_locale: 'en' | 'de';
+  };
+  tokens: {
+    /**
+     * A client that presents a refresh token it already rotated, within this many seconds and before the successor was used, gets the successor already issued again (its answer was lost, e.g. to a dropped connection), instead of reuse detection revoking the grant. 0 turns the window off: every reuse revokes.
+     */
+    refresh_token_reuse_grace_seconds: number;
   };
 }
 

@@ -21,7 +21,9 @@ import { loadExistingGrant } from './first-party-grant.js';
 import { interactionPolicyWithAccountCheck } from './interaction-policy.js';
 import { KnexAdapter } from './knex-adapter.js';
 import { lifetimes } from './lifetimes.js';
+import { issueChosenSuccessors, RefreshTokenAdapter } from './refresh-retry.js';
 import { resourceIndicators } from './resource-servers.js';
+import { successorSeal } from './successor-seal.js';
 import { introspectionAllowed, revocationAllowed } from './token-access-policy.js';
 import { alignJwtScope, tokenClaims } from './token-claims.js';
 
@@ -30,6 +32,8 @@ export interface ProviderDeps {
   db: Knex;
   keys: PrivateKeySet;
   cookieKeys: string[];
+  /** seals what must be stored but not in clear (a rotated refresh token's successor) */
+  serverSecret: string;
   log: Logger;
   apiKeyUsage: ApiKeyUsage;
 }
@@ -50,8 +54,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     void endSessionOf(grantId, 'token_replay');
   };
 
+  // a retried refresh gets the successor already issued (refresh-retry.ts); at 0, every reuse revokes
+  const graceSeconds = auth.tokens.refresh_token_reuse_grace_seconds;
+  const onRetry = (grantId: string | undefined) => log.info({ grantId }, 'a rotated refresh token was presented again within the retry window; answered with the successor already issued');
+  const refreshTokens = graceSeconds > 0 ? new RefreshTokenAdapter(db, { graceSeconds, seal: successorSeal(deps.serverSecret), onReplay, onRetry }) : undefined;
+
   const configuration: Configuration = {
-    adapter: (model: string) => (model === 'Client' ? new ClientAdapter(db) : new KnexAdapter(db, model, onReplay)),
+    adapter: (model: string) => {
+      if (model === 'Client') return new ClientAdapter(db);
+      if (model === 'RefreshToken' && refreshTokens) return refreshTokens;
+      return new KnexAdapter(db, model, onReplay);
+    },
     clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],
     jwks: deps.keys as Configuration['jwks'],
     findAccount: accountFinder(db, config),
@@ -127,6 +140,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
+  if (refreshTokens) issueChosenSuccessors(provider, refreshTokens);
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     await next();
     if (ctx.status === 503) ctx.set('Retry-After', '5');

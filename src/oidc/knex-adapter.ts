@@ -62,6 +62,11 @@ export class KnexAdapter implements Adapter {
     if (this.#model === 'PushedAuthorizationRequest') {
       throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
     }
+    return this.refuseReuse(id);
+  }
+
+  /** A code or token presented again: its whole grant is revoked (RFC 9700 §4.14, RFC 6749 §4.1.2). */
+  protected async refuseReuse(id: string): Promise<never> {
     const grantId = await withProviderErrors(() => deleteGrantOf(this.#db, this.#model, id));
     if (grantId) this.#onReplay(grantId);
     throw new errors.InvalidGrant(`${this.#model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
@@ -76,7 +81,7 @@ export class KnexAdapter implements Adapter {
   }
 }
 
-function toPayload(row: StoredPayload | undefined): AdapterPayload | undefined {
+export function toPayload(row: StoredPayload | undefined): AdapterPayload | undefined {
   if (!row) return undefined;
   return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : (row.payload as AdapterPayload);
 }
