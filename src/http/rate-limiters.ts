@@ -25,6 +25,8 @@ const WINDOW_SECONDS = 60;
  *   insuranceLimiter is an in-memory counter of the same size: when a check cannot reach the database, the
  *   library counts on that instead, so a database outage turns the limit into a per-instance one for as
  *   long as it lasts, and never fails the request.
+ *   A window starts at the first request of an address and ends a minute later by the clock of the instance
+ *   that started it (instances' clocks are assumed to agree within seconds, as token expiry assumes too).
  * - Embedded: RateLimiterMemory. One process owns the embedded database (embedded-lock.ts), so its memory is
  *   already the only instance's; counting in the database would add a round trip to every limited request
  *   on the single connection that serialises all of that database's queries, for nothing. Counts start
