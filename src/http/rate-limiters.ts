@@ -28,9 +28,9 @@ const WINDOW_SECONDS = 60;
  *   A window starts at the first request of an address and ends a minute later by the clock of the instance
  *   that started it (instances' clocks are assumed to agree within seconds, as token expiry assumes too).
  * - Embedded: RateLimiterMemory. One process owns the embedded database (embedded-lock.ts), so its memory is
- *   already the only instance's; counting in the database would add a round trip to every limited request
- *   on the single connection that serialises all of that database's queries, for nothing. Counts start
- *   afresh on restart.
+ *   already the only instance's. The Postgres store works over the embedded database too, but it would add
+ *   a round trip to every limited request on the single connection that serialises all of that database's
+ *   queries, to share counts with nobody. Counts start afresh on restart.
  */
 export function rateLimiters(store: RateLimiterStore): RateLimiters {
   let sweeps = true;
