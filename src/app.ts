@@ -6,6 +6,7 @@ import { apiJsonFallbacks, endOfApi } from './http/api-fallbacks.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
 import { pinToIssuer } from './http/pin-to-issuer.js';
+import { rateLimiters } from './http/rate-limiters.js';
 import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
@@ -29,6 +30,8 @@ import { providerHandoff } from './oidc/provider-handoff.js';
 export interface AppContext {
   config: Config;
   db: Knex;
+  /** Which database db is: per-address limits are counted in Postgres, in memory on the embedded one. */
+  engine: 'postgres' | 'embedded';
   log: Logger;
   providers: ProviderHolder;
   keyRing: KeyRing;
@@ -53,6 +56,7 @@ export function createApp(deps: AppContext): Koa {
   const accounts: AccountsContext = { db, config };
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
+  const limiters = rateLimiters({ engine: deps.engine, db });
 
   const toProvider = providerHandoff(providers, pageContext(config.auth));
 
@@ -67,17 +71,17 @@ export function createApp(deps: AppContext): Koa {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }]).routes());
-  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: pageContext(config.auth), log, loginPerMinute: config.auth.rate_limit.login_per_minute });
+  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: pageContext(config.auth), log, loginPerMinute: config.auth.rate_limit.login_per_minute, rateLimiters: limiters });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(userCodeEntryLimit(config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
+  app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
   app.use(landingPage(pageContext(config.auth)));
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const api = jsonApiRouters({ db, config, throttle, provider: providers.current, providerHandler: providers.handle, verifier, findClient, keyEncryptionKey: deps.keyEncryptionKey, onKeysRotated: () => deps.keyRing.refresh() });
+  const api = jsonApiRouters({ db, config, throttle, rateLimiters: limiters, provider: providers.current, providerHandler: providers.handle, verifier, findClient, keyEncryptionKey: deps.keyEncryptionKey, onKeysRotated: () => deps.keyRing.refresh() });
   for (const router of api) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     stopFollowing = followSigningKeys(database, keyRing);
-    const app = createApp({ config, db: database.knex, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek });
+    const app = createApp({ config, db: database.knex, engine: database.engine, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { jsonApiRouters, type JsonApiDeps } from '../src/api/json-api.js';
 import { API_ERRORS } from '../src/error-codes.js';
 import { openApiDocument } from '../src/api/description/openapi-document.js';
+import { rateLimiters } from '../src/http/rate-limiters.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { packageRoot } from '../src/paths.js';
 
@@ -52,7 +53,7 @@ describe('OpenAPI document and the routes', () => {
     const config = loadConfig({ JWT_SECRET: 'a-test-secret-that-is-long-enough-to-pass', DATA_DIR: dataDir });
     // building the routers touches none of these; the routes would
     const unused = {} as never;
-    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, keyEncryptionKey: unused, onKeysRotated: unused };
+    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, rateLimiters: rateLimiters({ engine: 'embedded', db: {} as Knex }), keyEncryptionKey: unused, onKeysRotated: unused };
     routers = jsonApiRouters(deps);
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));

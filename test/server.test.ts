@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '../src/clients/clients-service.js';
 import { CLI_CALLER } from '../src/rbac/caller.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { configDirWith } from './helpers/config-dir.js';
 import { startServer } from './helpers/processes.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -75,12 +76,23 @@ describe('server shell', () => {
       await proxy.cut();
       await db.drop();
     });
+    const viaProxy = () => {
+      const url = new URL(db.env.DATABASE_URL!);
+      url.hostname = '127.0.0.1';
+      url.port = String(proxy.port);
+      return url.toString();
+    };
+    const untilReady = async (url: string) => {
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 200; i++) {
+        status = (await fetch(`${url}/readyz`)).status;
+        if (status !== 200) await sleep(250);
+      }
+      return status;
+    };
 
     it('answers 503 on /readyz, keeps living, and recovers when the database returns', async () => {
-      const viaProxy = new URL(db.env.DATABASE_URL!);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
-      const server = await startServer({ ...db.env, DATABASE_URL: viaProxy.toString() });
+      const server = await startServer({ ...db.env, DATABASE_URL: viaProxy() });
       const direct = await db.open();
       const { client, secret } = await createClient({ db: direct.knex, roles: loadConfig({}).roles }, CLI_CALLER, { name: 'probe', grant: 'client_credentials', permissions: ['read'] }, { via: 'cli' });
       await direct.close();
@@ -106,13 +118,32 @@ describe('server shell', () => {
         assert.equal(server.process.exitCode, null);
 
         await proxy.restore();
-        let status = 0;
-        for (let i = 0; i < 40 && status !== 200; i++) {
-          status = (await fetch(`${server.url}/readyz`)).status;
-          if (status !== 200) await sleep(250);
-        }
-        assert.equal(status, 200, 'ready again without a restart');
+        assert.equal(await untilReady(server.url), 200, 'ready again without a restart');
         assert.equal((await clientCredentials()).status, 200, 'tokens again');
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    });
+
+    it('keeps limiting logins while the database is away, per instance: the sign-in answers 503 until the limit, then 429; never 500', async () => {
+      const perMinute = 3;
+      const server = await startServer({ ...db.env, DATABASE_URL: viaProxy(), CONFIG_DIR: configDirWith({ auth_config: { rate_limit: { login_per_minute: perMinute, register_per_minute: 10, user_code_per_minute: 10 } } }) });
+      const login = () => fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }) });
+      try {
+        await proxy.cut();
+        const answers = [];
+        for (let i = 0; i < perMinute + 2; i++) answers.push(await login());
+        // the limit check cannot reach the rate_limits table: its insurance (this instance's memory) counts
+        // instead, and the request goes on to the sign-in, which answers for the database
+        assert.deepEqual(answers.map((r) => r.status), [503, 503, 503, 429, 429]);
+        for (const answer of answers) assert.ok(Number(answer.headers.get('retry-after')) >= 1, `Retry-After on ${answer.status}`);
+        assert.equal(((await answers[0]!.json()) as { error: string }).error, 'SERVICE_UNAVAILABLE');
+        assert.equal(((await answers.at(-1)!.json()) as { error: string }).error, 'TOO_MANY_REQUESTS');
+
+        await proxy.restore();
+        assert.equal(await untilReady(server.url), 200);
+        // back on the shared count, which the outage's requests never reached
+        assert.equal((await login()).status, 401);
       } finally {
         assert.equal(await server.stop(), 0);
       }

@@ -10,6 +10,7 @@ import type { RegisteredClient } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { rateLimit } from '../http/rate-limit.js';
+import type { RateLimiters } from '../http/rate-limiters.js';
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
@@ -35,6 +36,8 @@ export interface AuthRoutesDeps {
   /** The registered client a token was issued to (static or from the database). */
   findClient: (clientId: string) => Promise<RegisteredClient | undefined>;
   throttle: LoginThrottle;
+  /** Counters of the per-address request limits (shared by every instance on Postgres). */
+  rateLimiters: RateLimiters;
 }
 
 const registerRequest = guard({ body: authBodies.register });
@@ -84,7 +87,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.use(jsonBody());
   router.use(refuseUnstorableInput());
 
-  router.post('/register', rateLimit(config.auth.rate_limit.register_per_minute, tooMany), async (ctx) => {
+  router.post('/register', rateLimit(deps.rateLimiters.perMinute('api_register', config.auth.rate_limit.register_per_minute), tooMany), async (ctx) => {
     if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off');
     const { body } = registerRequest(ctx);
     const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
@@ -92,7 +95,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
   });
 
-  router.post('/login', rateLimit(config.auth.rate_limit.login_per_minute, tooMany), async (ctx) => {
+  router.post('/login', rateLimit(deps.rateLimiters.perMinute('api_login', config.auth.rate_limit.login_per_minute), tooMany), async (ctx) => {
     const { body } = loginRequest(ctx);
     const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
     const provider = deps.provider();

@@ -1,29 +1,16 @@
 import type { Middleware } from 'koa';
-
-interface Window {
-  count: number;
-  resetAt: number;
-}
-
-const MAX_TRACKED = 50_000;
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { addressKey } from '../login-throttle/address-key.js';
 
 /**
- * At most `perMinute` requests per client IP in a fixed one-minute window; beyond it, 429 with
- * Retry-After. In memory: each instance counts its own requests (a bound per instance, not a global one).
+ * At most the limiter's points per client address (IPv6: its /64, as the login throttle counts) and
+ * window; beyond it `respond`'s answer with Retry-After. How far the count reaches (every instance, or
+ * this one) is the limiter's: see rate-limiters.ts.
  */
-export function rateLimit(perMinute: number, respond: (retryAfterSeconds: number) => { status: number; body: unknown }): Middleware {
-  const windows = new Map<string, Window>();
+export function rateLimit(limiter: RateLimiterAbstract, respond: (retryAfterSeconds: number) => { status: number; body: unknown }): Middleware {
   return async (ctx, next) => {
-    const now = Date.now();
-    if (windows.size > MAX_TRACKED) for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
-    let window = windows.get(ctx.ip);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: now + 60_000 };
-      windows.set(ctx.ip, window);
-    }
-    window.count++;
-    if (window.count > perMinute) {
-      const retryAfter = Math.max(1, Math.ceil((window.resetAt - now) / 1000));
+    const retryAfter = await secondsToWait(limiter, addressKey(ctx.ip));
+    if (retryAfter !== undefined) {
       const { status, body } = respond(retryAfter);
       ctx.status = status;
       ctx.set('Retry-After', String(retryAfter));
@@ -32,4 +19,20 @@ export function rateLimit(perMinute: number, respond: (retryAfterSeconds: number
     }
     await next();
   };
+}
+
+/**
+ * Counts one request: undefined when it may go on, else the seconds until the window ends. Never throws: a
+ * store that fails has already fallen back to its insurance limiter, and should that fail too the request
+ * goes on unlimited rather than failing here; the rest of the request answers for the database (503) and
+ * the login throttle still bounds password guesses.
+ */
+async function secondsToWait(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+  try {
+    await limiter.consume(key);
+    return undefined;
+  } catch (outcome) {
+    if (outcome instanceof RateLimiterRes) return Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+    return undefined;
+  }
 }

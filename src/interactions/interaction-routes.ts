@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { findUnstorableText } from '../input/storable-text.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
+import type { RateLimiters } from '../http/rate-limiters.js';
 import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-cookie.js';
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { consentItems } from './consent-items.js';
@@ -28,6 +29,7 @@ export interface InteractionDeps {
   page: PageContext;
   log: Logger;
   loginPerMinute: number;
+  rateLimiters: RateLimiters;
 }
 
 // the same words for every account: they say how the throttle works, never whether an account exists
@@ -69,7 +71,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     });
   });
 
-  const requestRate = rateLimit(deps.loginPerMinute, () => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
+  const requestRate = rateLimit(deps.rateLimiters.perMinute('page_login', deps.loginPerMinute), () => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
   router.post('/login', requestRate, form, async (ctx) => {
     const provider = deps.provider();
     const interaction = await details(ctx, provider);

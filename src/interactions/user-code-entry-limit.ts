@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { rateLimit } from '../http/rate-limit.js';
+import type { RateLimiters } from '../http/rate-limiters.js';
 import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 /**
@@ -7,8 +8,8 @@ import { pageTranslator, renderPage, type PageContext } from './render-page.js';
  * (RFC 8628 §5.1): POSTs to the code page (entering, confirming or cancelling a code) are limited per client
  * address. The limit answers with our page and Retry-After before oidc-provider looks the code up.
  */
-export function userCodeEntryLimit(perMinute: number, page: PageContext, path = '/device'): Middleware {
-  const limit = rateLimit(perMinute, () => ({ status: 429, body: undefined }));
+export function userCodeEntryLimit(limiters: RateLimiters, perMinute: number, page: PageContext, path = '/device'): Middleware {
+  const limit = rateLimit(limiters.perMinute('user_code', perMinute), () => ({ status: 429, body: undefined }));
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== path) return next();
     let passed = false;
