@@ -144,7 +144,10 @@ describe('the key ring (injected clock)', () => {
       for (const t of new Set([token, oldest])) await apiVerify(t.value).catch((error: Error) => failures.push(`${new Date(time.now).toISOString()} ${t.kid}: ${error.message}`));
       // the instances never disagree for longer than one check interval
       if (a.view().fingerprint === b.view().fingerprint) disagreeSince = 0;
-      else assert.ok(time.now - (disagreeSince ||= time.now) <= INTERVAL, `A and B disagree for longer than a check interval at ${new Date(time.now).toISOString()}`);
+      else {
+        disagreeSince ||= time.now;
+        assert.ok(time.now - disagreeSince <= INTERVAL, `A and B disagree for longer than a check interval at ${new Date(time.now).toISOString()}`);
+      }
     }
 
     assert.deepEqual(failures, [], 'an API with a cached JWKS verified every token');
