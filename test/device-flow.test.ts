@@ -141,6 +141,17 @@ for (const engine of testEngines()) {
       assert.doesNotMatch(await forged.text(), /That code is not valid/, 'a forged form never reaches the code lookup');
     });
 
+    it("sends a code form posted without the page's session cookie (expired, blocked, or forged) back to a fresh form, never a 500", async () => {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      for (const body of ['xsrf=x&user_code=BCDF-GHJK', '']) {
+        const response = await fetch(`${as.issuer}/device`, { method: 'POST', headers: form, body, redirect: 'manual' });
+        assert.equal(response.status, 303, `body ${JSON.stringify(body)}: ${response.status}`);
+        assert.equal(new URL(response.headers.get('location') ?? '', as.issuer).pathname, '/device');
+      }
+      const again = await request(new CookieJar(), `${as.issuer}/device`);
+      assert.equal(again.status, 200, 'the form is served, with a session of its own');
+    });
+
     it(`limits code entries to ${CODE_ENTRIES_PER_MINUTE} a minute per address, with our page and Retry-After`, async () => {
       const results = [];
       for (let i = 0; i <= CODE_ENTRIES_PER_MINUTE; i++) results.push(await postFormFrom('127.0.0.9', `${as.issuer}/device`, { user_code: `BCDF-GH${i}` }));
