@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { packageRoot } from '../src/paths.js';
-import { createVerifier } from '../src/resource-server/index.js';
+import { createVerifier } from '@auth-connect/resource-server';
 import { startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { runCli } from './helpers/processes.js';
 

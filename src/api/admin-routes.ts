@@ -12,7 +12,7 @@ import { AuthConnectError } from '../errors.js';
 import { describeKeys, rotateKeyFile } from '../keys/key-admin.js';
 import { readKeySet } from '../keys/key-set-file.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
-import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
+import { authenticate, type AccessTokenVerifier } from '@auth-connect/resource-server';
 import { endSessions, listAllSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { adminBodies } from './description/admin-api.js';
 import { jsonBody } from './json-body.js';

@@ -16,7 +16,7 @@ import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpo
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import type { Caller } from '../rbac/caller.js';
-import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
+import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '@auth-connect/resource-server';
 import { endSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { isClientId } from '../input/client-id.js';
 import { isUuid } from '../input/uuid.js';

@@ -3,10 +3,7 @@ import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Knex } from 'knex';
 import { findUserById } from '../accounts/users-repository.js';
 import type { Config } from '../config/types.js';
-import { accessTokenCredentials } from '../resource-server/authorization-credentials.js';
-import { DPOP_ALGORITHMS, dpopProofChecker } from '../resource-server/dpop-proof.js';
-import { DpopError } from '../resource-server/errors.js';
-import { dpopHeaderValues, requestUrl } from '../resource-server/request-url.js';
+import { accessTokenCredentials, DPOP_ALGORITHMS, DpopError, dpopHeaderValues, dpopProofChecker, requestUrl } from '@auth-connect/resource-server';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet } from 'jose';
 import { readKeySet, keySetPath } from '../../keys/key-set-file.js';
 import { publicKeys } from '../../keys/public-keys.js';
-import { createVerifier, isTokenVerificationError } from '../../resource-server/index.js';
+import { createVerifier, isTokenVerificationError } from '@auth-connect/resource-server';
 import { UsageError, type Command } from '../command.js';
 
 export const tokenVerify: Command = {

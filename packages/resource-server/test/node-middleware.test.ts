@@ -6,7 +6,7 @@ import {
   expressRequireRole,
   type AuthenticatedRequest,
   type NodeMiddleware,
-} from '../../src/resource-server/index.js';
+} from '../src/index.js';
 import { describeMiddlewareContract } from './middleware-contract.js';
 import { REALM } from './helpers/role-matrix.js';
 import { API_AUDIENCE, deadUrl, listen } from './helpers/test-issuer.js';
