@@ -1,4 +1,5 @@
-// The layering of src/, checked by dependency-cruiser in `npm test` (test/architecture.test.ts) and so in CI.
+// The layering of src/ and of the resource-server kit (packages/resource-server), checked by dependency-cruiser
+// in `npm test` (test/architecture.test.ts) and so in CI.
 // docs/architecture.md explains the rooms and layers these rules protect.
 //
 // Allow-list: an exception to a rule goes into ALLOWED_FRONT_END_IMPORTS below, one entry per importing file,
@@ -31,20 +32,31 @@ module.exports = {
       name: 'kit-stands-alone',
       severity: 'error',
       comment:
-        'The resource-server kit (src/resource-server/) is installed by APIs without the server: it imports only its ' +
-        'own files, jose and node: built-ins (type-only imports, such as koa\'s Context, vanish at run time).',
-      from: { path: '^src/resource-server/' },
+        'The resource-server kit (packages/resource-server, @auth-connect/resource-server) is installed by APIs ' +
+        'without the server: it imports only its own files, jose and node: built-ins (type-only imports, such as ' +
+        'koa\'s Context, vanish at run time).',
+      from: { path: '^packages/resource-server/src/' },
       to: {
-        pathNot: '^(src/resource-server/|node_modules/jose/)',
+        pathNot: '^(packages/resource-server/src/|(packages/resource-server/)?node_modules/jose/)',
         dependencyTypesNot: ['core', 'type-only'],
       },
     },
     {
       name: 'kit-no-server-types',
       severity: 'error',
-      comment: 'Not even types from the rest of src/: the kit\'s declarations must make sense without the server.',
-      from: { path: '^src/resource-server/' },
-      to: { path: '^src/', pathNot: '^src/resource-server/' },
+      comment: 'Not even types from the server: the kit\'s declarations must make sense without it.',
+      from: { path: '^packages/resource-server/' },
+      to: { path: '^(src|test|bench|examples|migrations)/' },
+    },
+    {
+      name: 'server-uses-kit-by-name',
+      severity: 'error',
+      comment:
+        'The server imports the kit as an API would, by its name @auth-connect/resource-server (the workspace link), ' +
+        'never its files by path: what the package exports is all there is. Missing something? Export it from ' +
+        'packages/resource-server/src/index.ts.',
+      from: { path: '^src/' },
+      to: { path: '^packages/resource-server/src/' },
     },
     {
       name: 'src-not-to-test-or-bench',
@@ -55,7 +67,9 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
+    // the kit's build output too: its sources are cruised themselves, and the server's imports of
+    // @auth-connect/resource-server resolve (through the workspace link) to its dist/
+    doNotFollow: { path: ['node_modules', '^packages/resource-server/dist/'] },
     // import type counts too: the front-end rule is about knowing the repository at all
     tsPreCompilationDeps: true,
     // TypeScript 7 has no compiler API for dependency-cruiser yet: it reads the .ts sources with swc

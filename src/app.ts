@@ -23,7 +23,7 @@ import { jwtUserinfo } from './oidc/jwt-userinfo.js';
 import { landingPage } from './pages/landing-page.js';
 import { registeredClientFinder } from './oidc/registered-client-finder.js';
 import { jsonApiRouters } from './api/json-api.js';
-import { createVerifier } from './resource-server/index.js';
+import { createVerifier } from '@auth-connect/resource-server';
 import type { ProviderHolder } from './oidc/provider-holder.js';
 import { providerHandoff } from './oidc/provider-handoff.js';
 

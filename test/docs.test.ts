@@ -8,11 +8,11 @@ import { walkTree } from '../src/files/walk-tree.js';
 const root = path.join(import.meta.dirname, '..', '..');
 
 describe('docs', () => {
-  it('every src/, test/, migrations/ or config/ path named in docs/*.md exists', () => {
+  it('every src/, test/, migrations/, config/ or packages/ path named in docs/*.md exists', () => {
     const missing: string[] = [];
     for (const name of readdirSync(path.join(root, 'docs')).filter((n) => n.endsWith('.md'))) {
       const text = readFileSync(path.join(root, 'docs', name), 'utf8');
-      for (const [, file] of text.matchAll(/`((?:src|test|migrations|config)\/[\w./-]+)`/g)) {
+      for (const [, file] of text.matchAll(/`((?:src|test|migrations|config|packages)\/[\w./-]+)`/g)) {
         if (!existsSync(path.join(root, file!))) missing.push(`${name}: ${file}`);
       }
     }
@@ -22,7 +22,7 @@ describe('docs', () => {
   it('no source file cites design notes outside the repository', () => {
     const outside = ['DESIGN' + '.md', 'research' + '/', '/work/' + 'shared'];
     const citing: string[] = [];
-    for (const dir of ['src', 'migrations', 'test', 'bench', 'examples']) {
+    for (const dir of ['src', 'migrations', 'test', 'bench', 'examples', 'packages/resource-server/src', 'packages/resource-server/test']) {
       walkTree(path.join(root, dir), (file, stats) => {
         if (!stats.isFile() || !/\.(ts|md)$/.test(file)) return;
         const text = readFileSync(file, 'utf8');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeProtectedHeader } from 'jose';
-import { createVerifier } from '../src/resource-server/index.js';
+import { createVerifier } from '@auth-connect/resource-server';
 import { freePort, PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { configDirWith } from './helpers/config-dir.js';
 import { runCli, startServer, type RunningServer } from './helpers/processes.js';

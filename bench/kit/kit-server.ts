@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Router from '@koa/router';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import Koa from 'koa';
-import { authenticate, createVerifier, requirePermission } from '../../src/resource-server/index.js';
+import { authenticate, createVerifier, requirePermission } from '@auth-connect/resource-server';
 
 /**
  * An API built on the resource-server kit, for the kit rows: one Koa app, three routes answering the same

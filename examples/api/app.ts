@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-// In your own API: import { ... } from 'auth-connect/resource-server';
-import { authenticate, createVerifier, requirePermission, requireRole, type AuthState } from '../../src/resource-server/index.js';
+// the kit by its package name, as your own API imports it (here found through the repository's workspace link)
+import { authenticate, createVerifier, requirePermission, requireRole, type AuthState } from '@auth-connect/resource-server';
 
 export interface ApiOptions {
   /** The auth-connect issuer, exactly as it appears in the tokens' `iss` (e.g. http://localhost:3000). */

@@ -1,4 +1,4 @@
-"""Verify auth-connect access tokens in a FastAPI app: the Python counterpart of auth-connect/resource-server.
+"""Verify auth-connect access tokens in a FastAPI app: the Python counterpart of @auth-connect/resource-server.
 
 Copy this file into your API. It needs FastAPI and PyJWT with cryptography (on Debian 12:
 python3-fastapi, python3-jwt, python3-cryptography). Usage:

@@ -13,7 +13,7 @@ import { AuthConnectError } from '../errors.js';
 import type { KeyEncryptionKey } from '../keys/key-encryption.js';
 import { listSigningKeys, rotateSigningKeys } from '../keys/signing-keys-service.js';
 import { MANAGE_SYSTEM, MANAGE_USERS } from '../rbac/management-permissions.js';
-import { authenticate, type AccessTokenVerifier } from '../resource-server/index.js';
+import { authenticate, type AccessTokenVerifier } from '@auth-connect/resource-server';
 import { endSessions, listAllSessions, listSessions, publicSession } from '../sessions/sessions-service.js';
 import { adminBodies, adminQueries } from './description/admin-api.js';
 import { idPath } from './description/id-path.js';

@@ -16,7 +16,7 @@ import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
 import { permissionsOfRole } from '../rbac/roles.js';
-import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '../resource-server/index.js';
+import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '@auth-connect/resource-server';
 import { endSessions, listSessions, logout, publicSession } from '../sessions/sessions-service.js';
 import { isClientId } from '../input/client-id.js';
 import { idPath } from './description/id-path.js';

@@ -7,7 +7,7 @@ import type { RolesConfig } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { InsufficientPermissionsError, lacking, type Caller } from '../rbac/caller.js';
 import { permissionsOfRole } from '../rbac/roles.js';
-import type { AccessTokenClaims } from '../resource-server/index.js';
+import type { AccessTokenClaims } from '@auth-connect/resource-server';
 
 export interface ManagementAccessDeps {
   db: Knex;

@@ -3,10 +3,17 @@ import { decodeJwt, type JWTVerifyGetKey } from 'jose';
 import type { Knex } from 'knex';
 import { findUser } from '../accounts/accounts-service.js';
 import type { Config } from '../config/types.js';
-import { accessTokenCredentials } from '../resource-server/authorization-credentials.js';
-import { DPOP_ALGORITHMS } from '../resource-server/dpop-proof.js';
-import { createVerifier, DpopError, isTokenVerificationError, type AccessTokenClaims, type AccessTokenVerifier } from '../resource-server/index.js';
-import { dpopHeaderValues, requestUrl } from '../resource-server/request-url.js';
+import {
+  accessTokenCredentials,
+  createVerifier,
+  DPOP_ALGORITHMS,
+  DpopError,
+  dpopHeaderValues,
+  isTokenVerificationError,
+  requestUrl,
+  type AccessTokenClaims,
+  type AccessTokenVerifier,
+} from '@auth-connect/resource-server';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 

@@ -1,36 +1,6 @@
 /**
- * auth-connect/resource-server: what an API needs to accept auth-connect access tokens. It verifies them
- * offline against the issuer's JWKS (DPoP-bound ones with their proof, RFC 9449) and checks roles and permissions, with middleware for Koa and for
- * Express-style (Node http) servers. It depends on jose alone, never on the auth-connect server.
+ * `auth-connect/resource-server`, kept for APIs that imported the kit from the server package before it
+ * became its own package: everything comes from @auth-connect/resource-server (packages/resource-server),
+ * which new code should import directly, since it installs with jose alone.
  */
-export { createVerifier, type AccessTokenVerifier, type PresentedToken } from './verifier.js';
-export {
-  DEFAULT_ALGORITHMS,
-  DEFAULT_CACHE_SIZE,
-  DEFAULT_CLOCK_TOLERANCE_SECONDS,
-  MAX_CLOCK_TOLERANCE_SECONDS,
-  type VerifierOptions,
-} from './verifier-options.js';
-export type { AccessTokenClaims } from './access-token-claims.js';
-export {
-  TokenVerificationError,
-  VerifierUnavailableError,
-  VerifierOptionsError,
-  DpopError,
-  isTokenVerificationError,
-  isVerifierUnavailableError,
-  type TokenErrorCode,
-} from './errors.js';
-export { authenticate, requireRole, requirePermission, type AuthState } from './koa-middleware.js';
-export {
-  expressAuthenticate,
-  expressRequireRole,
-  expressRequirePermission,
-  type AuthenticatedRequest,
-  type NextFunction,
-  type NodeMiddleware,
-} from './node-middleware.js';
-export { DEFAULT_REALM, type AuthMiddlewareOptions } from './auth-responses.js';
-export { bearerCredentials, type BearerCredentials } from './bearer-token.js';
-export { accessTokenCredentials, type AccessTokenCredentials, type AccessTokenScheme } from './authorization-credentials.js';
-export { DPOP_ALGORITHMS, DPOP_PROOF_MAX_AGE_SECONDS } from './dpop-proof.js';
+export * from '@auth-connect/resource-server';

@@ -1,7 +1,7 @@
 import { createLocalJWKSet } from 'jose';
 import { readPublicSigningKeys } from '../../keys/signing-keys-service.js';
 import { publicKeys } from '../../keys/public-keys.js';
-import { createVerifier, isTokenVerificationError } from '../../resource-server/index.js';
+import { createVerifier, isTokenVerificationError } from '@auth-connect/resource-server';
 import { UsageError, type Command } from '../command.js';
 
 export const tokenVerify: Command = {

@@ -7,7 +7,7 @@ import {
   VerifierOptionsError,
   VerifierUnavailableError,
   type AccessTokenVerifier,
-} from '../../src/resource-server/index.js';
+} from '../src/index.js';
 import { rejectsWithCode } from './helpers/assertions.js';
 import { API_AUDIENCE, deadUrl, makeKey, TestIssuer } from './helpers/test-issuer.js';
 

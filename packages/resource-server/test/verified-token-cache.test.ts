@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { VerifiedTokenCache } from '../../src/resource-server/verified-token-cache.js';
+import { VerifiedTokenCache } from '../src/verified-token-cache.js';
 
 describe('resource-server VerifiedTokenCache', () => {
   let now: number;

@@ -6,7 +6,7 @@ import {
   expressRequireRole,
   type AuthenticatedRequest,
   type NodeMiddleware,
-} from '../../src/resource-server/index.js';
+} from '../src/index.js';
 import { describeMiddlewareContract } from './middleware-contract.js';
 import { REALM } from './helpers/role-matrix.js';
 import { API_AUDIENCE, deadUrl, listen } from './helpers/test-issuer.js';
@@ -14,7 +14,10 @@ import { API_AUDIENCE, deadUrl, listen } from './helpers/test-issuer.js';
 /** Runs Express-style middleware in order, as Express or Connect would; a next(error) answers 500. */
 function run(chain: NodeMiddleware[], req: AuthenticatedRequest, res: ServerResponse, done: () => void): void {
   const [first, ...rest] = chain;
-  if (!first) return done();
+  if (!first) {
+    done();
+    return;
+  }
   first(req, res, (error) => {
     if (error !== undefined) {
       res.statusCode = 500;

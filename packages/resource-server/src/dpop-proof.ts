@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { DpopReplayCache } from './dpop-replay-cache.js';
 import { DpopError } from './errors.js';
 
@@ -34,7 +34,7 @@ export function dpopProofChecker(options: { clockTolerance: number; now?: () => 
   return async function checkDpopProof(request: DpopRequest): Promise<void> {
     if (request.proofs.length === 0) throw new DpopError('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token');
     if (request.proofs.length > 1) throw new DpopError('invalid_dpop_proof', 'send exactly one DPoP proof');
-    let payload;
+    let payload: JWTPayload;
     let jwk: JWK;
     try {
       const verified = await jwtVerify(request.proofs[0]!, EmbeddedJWK, {

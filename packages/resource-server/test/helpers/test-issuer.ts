@@ -99,13 +99,15 @@ export class TestIssuer {
   private handle(path: string, res: ServerResponse): void {
     if (path === '/.well-known/openid-configuration') {
       this.requests.discovery++;
-      if (this.discoveryStatus !== undefined) return reply(res, this.discoveryStatus, { error: 'unavailable' });
-      return reply(res, 200, { issuer: this.announcedIssuer ?? this.url, jwks_uri: this.jwksUri, id_token_signing_alg_values_supported: ['RS256', 'ES256'] });
+      if (this.discoveryStatus !== undefined) reply(res, this.discoveryStatus, { error: 'unavailable' });
+      else reply(res, 200, { issuer: this.announcedIssuer ?? this.url, jwks_uri: this.jwksUri, id_token_signing_alg_values_supported: ['RS256', 'ES256'] });
+      return;
     }
     if (path === '/jwks') {
       this.requests.jwks++;
-      if (this.jwksStatus !== undefined) return reply(res, this.jwksStatus, { error: 'unavailable' });
-      return reply(res, 200, { keys: this.published.map((key) => key.publicJwk) });
+      if (this.jwksStatus !== undefined) reply(res, this.jwksStatus, { error: 'unavailable' });
+      else reply(res, 200, { keys: this.published.map((key) => key.publicJwk) });
+      return;
     }
     reply(res, 404, { error: 'not_found' });
   }

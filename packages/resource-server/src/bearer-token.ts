@@ -13,7 +13,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export function bearerCredentials(authorization: string | undefined): BearerCredentials {
   const parts = (authorization ?? '').trim().split(/ +/);
   const scheme = parts[0];
-  if (!scheme || scheme.toLowerCase() !== 'bearer') return { kind: 'absent' };
+  if (scheme?.toLowerCase() !== 'bearer') return { kind: 'absent' };
   const token = parts[1];
   if (parts.length !== 2 || token === undefined || !B64TOKEN.test(token)) return { kind: 'malformed' };
   return { kind: 'token', token };

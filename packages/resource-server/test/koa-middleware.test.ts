@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { authenticate, createVerifier, requirePermission, requireRole, type AuthState } from '../../src/resource-server/index.js';
+import { authenticate, createVerifier, requirePermission, requireRole, type AuthState } from '../src/index.js';
 import { describeMiddlewareContract } from './middleware-contract.js';
 import { REALM } from './helpers/role-matrix.js';
 import { API_AUDIENCE, deadUrl } from './helpers/test-issuer.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import Koa from 'koa';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { authenticate, createVerifier, expressAuthenticate, type AuthState, type AuthenticatedRequest } from '../../src/resource-server/index.js';
+import { authenticate, createVerifier, expressAuthenticate, type AuthState, type AuthenticatedRequest } from '../src/index.js';
 import { dpopProof, makeDpopKey, type DpopKey } from './helpers/dpop-proofs.js';
 import { API_AUDIENCE, listen, TestIssuer } from './helpers/test-issuer.js';
 
