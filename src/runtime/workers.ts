@@ -15,8 +15,9 @@ const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
  * WORKERS=N on Postgres: makes this process the cluster primary, which brings the schema up to date once
- * (knex's migration lock makes a second migrating process fail, not wait, so workers must not race to it),
- * forks N workers that each run the whole server on the shared port, replaces a worker that dies (with a
+ * before forking (knex runs pending migrations in one transaction that holds its lock row, so workers racing
+ * to it would wait and then find nothing to do; migrating first keeps a failed migration to one report and
+ * no workers), forks N workers that each run the whole server on the shared port, replaces a worker that dies (with a
  * doubling delay while they keep dying young, so a crash loop does not spin), and on SIGTERM/SIGINT passes
  * the signal on and exits once every worker has. Returns false when this process should serve itself: a
  * worker, WORKERS unset or 1, or the embedded database, which one process holds (said in one line).

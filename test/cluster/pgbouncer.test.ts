@@ -51,7 +51,8 @@ describe('through PgBouncer in transaction pooling', function () {
       ISSUER: issuer,
       JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
       // the key ring's periodic read is what follows a rotation here; one second keeps the test short
-      CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 1 } } }),
+      // and the login limit out of the way of the rounds of logins below
+      CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 1 }, rate_limit: { login_per_minute: 1000 } } }),
     };
     server = await startServer(env);
     config = loadConfig(env);
@@ -97,6 +98,20 @@ describe('through PgBouncer in transaction pooling', function () {
     // the first token's successor has been used: presenting it again is reuse, and ends the whole chain
     assert.equal((await refresh(login.body.refresh_token)).status, 400);
     assert.equal((await refresh(thirdToken)).status, 400);
+  });
+
+  it('counts API logins in the shared rate-limit table, every one of them', async () => {
+    await createAccount({ db: side.knex, config }, { email: 'counted@example.com', password: PASSWORD, role: 'student' });
+    const points = async () => Number((await side.knex('rate_limits').where('key', 'like', 'api_login%').sum<{ sum: string | null }[]>('points as sum'))[0]?.sum ?? 0);
+    const before = await points();
+    // rounds of concurrent logins: the server's pooled connections are reused, on whichever of PgBouncer's
+    // server connections comes next, as a named prepared statement would not survive
+    for (let round = 0; round < 4; round++) {
+      const statuses = await Promise.all(Array.from({ length: 5 }, async () => (await jsonApi(issuer)('POST', '/api/auth/login', { email: 'counted@example.com', password: PASSWORD })).status));
+      assert.deepEqual([...new Set(statuses)], [200]);
+    }
+    // a failed count (the library's in-memory insurance takes over) would leave the table behind
+    assert.equal((await points()) - before, 20);
   });
 
   it('lets an admin create a user and a client through the admin API, and the client gets tokens', async () => {

@@ -57,6 +57,9 @@ export async function startPgBouncer(databaseUrl: string): Promise<RunningPgBoun
       'pool_mode = transaction',
       'ignore_startup_parameters = statement_timeout',
       'default_pool_size = 20',
+      // hand out server connections in turn rather than the most recent first, so a statement that relied on
+      // an earlier one's connection (a named prepared statement, a SET) fails here rather than by luck
+      'server_round_robin = 1',
       '',
     ].join('\n'),
     { mode: 0o644 },
