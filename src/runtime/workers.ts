@@ -58,6 +58,14 @@ async function prepareSchema(runtime: RuntimeSettings, log: Logger): Promise<voi
   }
 }
 
+/**
+ * How long to wait before replacing a worker, given how many in a row died young (within STABLE_AFTER_MS):
+ * none for the first, then 1 s, 2 s, 4 s … up to 30 s, so a crash loop costs little while it lasts.
+ */
+export function restartDelayMs(youngDeathsInARow: number): number {
+  return youngDeathsInARow <= 1 ? 0 : Math.min(1_000 * 2 ** (youngDeathsInARow - 2), MAX_RESTART_DELAY_MS);
+}
+
 function superviseWorkers(runtime: RuntimeSettings, log: Logger): void {
   const started = performance.now();
   const wanted = runtime.workers;
@@ -103,7 +111,7 @@ function superviseWorkers(runtime: RuntimeSettings, log: Logger): void {
       return;
     }
     youngDeaths = lived < STABLE_AFTER_MS ? youngDeaths + 1 : 0;
-    const delay = youngDeaths <= 1 ? 0 : Math.min(1_000 * 2 ** (youngDeaths - 2), MAX_RESTART_DELAY_MS);
+    const delay = restartDelayMs(youngDeaths);
     log.warn({ worker: worker.id, pid: worker.process.pid, code, signal, delayMs: delay }, `worker ${worker.process.pid} died (${how}); starting a replacement${delay ? ` in ${formatSeconds(delay)}` : ''}`);
     const timer = setTimeout(() => {
       restarts.delete(timer);

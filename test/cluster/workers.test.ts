@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type TestAuthServer } from '../helpers/auth-server.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 import { startServer } from '../helpers/processes.js';
+import { restartDelayMs } from '../../src/runtime/workers.js';
 
 /** The pids of a process's children, from the kernel's process tree. */
 function childrenOf(pid: number): number[] {
@@ -137,5 +138,11 @@ describe('WORKERS with the embedded database', function () {
       assert.equal(await server.stop(), 0);
       await testDb.drop();
     }
+  });
+});
+
+describe('replacing workers that keep dying', () => {
+  it('waits nothing for the first, then doubles from 1 s up to 30 s', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 20].map(restartDelayMs), [0, 0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
   });
 });
