@@ -19,7 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
  * The server, its CLI and the tests' own connection all reach Postgres through PgBouncer in transaction
  * pooling, where consecutive statements of one client may run on different server connections: nothing
  * may rely on session state (SETs, session advisory locks, named prepared statements, LISTEN). From a
- * fresh database, so the migrations run through it too.
+ * fresh database, so the migrations run through it too; the server runs two workers (WORKERS=2).
  */
 describe('through PgBouncer in transaction pooling', function () {
   this.timeout(60_000);
@@ -30,6 +30,10 @@ describe('through PgBouncer in transaction pooling', function () {
   let config: Config;
   let env: Record<string, string>;
   let issuer: string;
+
+  const until = async (done: () => boolean) => {
+    for (const deadline = Date.now() + 20_000; !done(); await sleep(100)) assert.ok(Date.now() < deadline, server.output());
+  };
 
   before(async function () {
     if (!process.env.TEST_DATABASE_URL) {
@@ -50,11 +54,14 @@ describe('through PgBouncer in transaction pooling', function () {
       PORT: String(port),
       ISSUER: issuer,
       JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+      // two workers, as a deployment using PgBouncer would run: each has its own pool and its own listeners
+      WORKERS: '2',
       // the key ring's periodic read is what follows a rotation here; one second keeps the test short
       // and the login limit out of the way of the rounds of logins below
       CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 1 }, rate_limit: { login_per_minute: 1000 } } }),
     };
     server = await startServer(env);
+    await until(() => /2 workers listening on/.test(server.output()));
     config = loadConfig(env);
     side = await openDatabase(config.runtime, { role: 'cli', poolSize: 4 });
   });
