@@ -96,6 +96,7 @@ export function renderResults(r: Results): string {
   const twoTotal = two.reduce((sum, x) => sum + x.rps, 0);
   lines.push(`| client_credentials, 1 process, 16 conn | ${int(r.scaleOut.one.rps)} tokens/s (p99 ${ms(r.scaleOut.one.p99)} ms) |`);
   lines.push(`| client_credentials, 2 processes on one Postgres, 8 conn each | ${two.map((x) => `${int(x.rps)}`).join(' + ')} = ${int(twoTotal)} tokens/s, per process ${int(twoTotal / two.length)} (p99 ${two.map((x) => ms(x.p99)).join(' / ')} ms) |`);
+  lines.push(`| client_credentials, WORKERS=1 vs WORKERS=2 (one server, node:cluster), 16 conn | ${int(r.workers.one.rps)} vs **${int(r.workers.two.rps)} tokens/s** (p99 ${ms(r.workers.one.p99)} / ${ms(r.workers.two.p99)} ms; the load generator shares the cores) |`);
   lines.push('');
   lines.push('### Postgres cost per request (round trips, counted in the server process; one at a time)');
   lines.push('');

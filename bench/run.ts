@@ -13,6 +13,7 @@ import { login } from './scenarios/login.js';
 import { roundTrips } from './scenarios/round-trips.js';
 import { scaleOut } from './scenarios/scale-out.js';
 import { startup } from './scenarios/startup.js';
+import { workers } from './scenarios/workers.js';
 import { clientCredentials, codes, refresh } from './scenarios/token-grants.js';
 import { settings } from './settings.js';
 
@@ -92,8 +93,8 @@ async function main(): Promise<void> {
         log(`  auth-connect RSS: at most ${maxRssMb[0]!.toFixed(0)} MB during this row; now rss ${mb(memory?.rss)}, V8 heap ${mb(memory?.heapUsed)} used of ${mb(memory?.heapTotal)}, external ${mb(memory?.external)} MB; V8 spaces (committed MB) ${Object.entries(heapSpaces ?? {}).filter(([, space]) => space.size > 1_048_576).map(([name, space]) => `${name.replace('_space', '')} ${mb(space.size)}`).join(', ')}`);
         return result;
       },
-      async startAnother(name) {
-        const another = await startOurs(name);
+      async startAnother(name, env = {}) {
+        const another = await startOurs(name, env);
         processes.push(another);
         return another;
       },
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     const codeResult = want('codes') ? await codes(ctx) : undefined;
     const loginResult = want('login') ? await login(ctx) : undefined;
     const scale = want('scale') && cc ? await scaleOut(ctx, cc.ours) : undefined;
+    const workersResult = want('workers') ? await workers(ctx) : undefined;
     const trips = want('trips') ? await roundTrips(ctx) : undefined;
     await sleep(2000);
     const afterLoadMb = ours.rssMb() ?? 0;
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
       login: loginResult,
       kit: kitResult,
       scaleOut: scale,
+      workers: workersResult,
       memory: { idleMb, underLoadMb, afterLoadMb, peakMb, bareUnderLoadMb, heapAtPeak },
       roundTrips: trips,
     };

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 import type { RuntimeSettings } from './config/types.js';
 
@@ -7,7 +8,8 @@ export type { Logger };
 export function createLogger(level: RuntimeSettings['logLevel']): Logger {
   return pino({
     level,
-    base: { service: 'auth-connect' },
+    // under WORKERS every worker prints the same start-up lines: these fields tell them apart
+    base: { service: 'auth-connect', ...(cluster.isWorker ? { worker: cluster.worker?.id, pid: process.pid } : {}) },
     redact: {
       paths: [
         'password', '*.password', 'new_password', 'current_password', 'client_secret', '*.client_secret',

@@ -24,6 +24,7 @@ import { listenForMetrics } from './http/metrics-listener.js';
 import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 import { securePrivateDirectories } from './files/secure-private-directories.js';
+import { runWorkersIfAsked } from './runtime/workers.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -151,7 +152,8 @@ function onceShutdown(server: Server, database: Database, log: ReturnType<typeof
   };
 }
 
-main().catch((error) => {
+// WORKERS on Postgres: this process becomes the primary that forks workers (src/runtime/workers.ts), each running main()
+runWorkersIfAsked().then((primary) => (primary ? undefined : main())).catch((error) => {
   process.stderr.write(`auth-connect: ${describeFailure(error)}\n`);
   process.exit(1);
 });

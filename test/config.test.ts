@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { ConfigError } from '../src/errors.js';
@@ -61,6 +61,12 @@ describe('configuration', () => {
     assert.equal(config.runtime.issuer, 'https://id.example.com');
   });
 
+  it('reads WORKERS: unset is one process, auto one per core', () => {
+    assert.equal(load().runtime.workers, 1);
+    assert.equal(load({ WORKERS: '3' }).runtime.workers, 3);
+    assert.equal(load({ WORKERS: 'auto' }).runtime.workers, availableParallelism());
+  });
+
   describe('refuses, naming the variable', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ JWT_ALGORITHM: 'HS256' }, /^JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS.*ES256 \(default\), RS256, PS256 or EdDSA$/],
@@ -75,6 +81,9 @@ describe('configuration', () => {
       [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL: not a URL/],
       [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent$/],
       [{ JWT_SECRET: 'short' }, /^JWT_SECRET: must be at least 32 characters/],
+      [{ WORKERS: 'many' }, /^WORKERS=many: must be a number of server processes from 1 to 256, or auto \(one per core: \d+ here\)$/],
+      [{ WORKERS: '0' }, /^WORKERS=0: must be a number of server processes/],
+      [{ WORKERS: '1.5' }, /^WORKERS=1\.5: must be a number of server processes/],
       [{ NODE_ENV: 'production', ISSUER: 'http://id.example.com' }, /^ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/],
     ];
     for (const [env, expected] of cases) {

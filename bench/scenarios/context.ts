@@ -10,7 +10,7 @@ export interface BenchContext {
   counterPort: number;
   /** Runs `during` while sampling the RSS of auth-connect (kept as the under-load maximum). */
   underLoad<T>(during: () => Promise<T>): Promise<T>;
-  /** Starts another auth-connect process on the same database, keys and secret. */
-  startAnother(name: string): Promise<BenchProcess>;
+  /** Starts another auth-connect process on the same database, keys and secret (`env`: more settings, such as WORKERS). */
+  startAnother(name: string, env?: Record<string, string>): Promise<BenchProcess>;
   log(message: string): void;
 }

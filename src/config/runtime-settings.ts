@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseKeysEncryptionKey } from '../keys/key-encryption.js';
@@ -32,6 +33,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
   if (keysEncryptionKey !== undefined) parseKeysEncryptionKey(keysEncryptionKey);
 
   const metricsPort = readMetricsPort(env.METRICS_PORT);
+  const workers = readWorkers(env.WORKERS);
 
   return {
     production,
@@ -47,6 +49,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     metricsPort,
     metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
     logLevel,
+    workers,
   };
 }
 
@@ -55,6 +58,20 @@ function readMetricsPort(raw: string | undefined): number | undefined {
   const port = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || port > 65_535) throw new ConfigError(`METRICS_PORT=${raw}: must be a port number (0-65535), or unset to serve no metrics`);
   return port;
+}
+
+const MAX_WORKERS = 256;
+
+/** WORKERS: server processes on Postgres (src/runtime/workers.ts); unset = 1, `auto` = one per core. */
+function readWorkers(raw: string | undefined): number {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const workers = Number(value);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > MAX_WORKERS) {
+    throw new ConfigError(`WORKERS=${raw}: must be a number of server processes from 1 to ${MAX_WORKERS}, or auto (one per core: ${availableParallelism()} here)`);
+  }
+  return workers;
 }
 
 function checkDatabaseUrl(value: string): void {

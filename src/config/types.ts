@@ -35,6 +35,8 @@ export interface RuntimeSettings {
   metricsPort?: number;
   metricsHost: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Server processes to run (WORKERS; `auto` resolved to the core count); more than 1 only on Postgres. */
+  workers: number;
 }
 
 export interface Config {

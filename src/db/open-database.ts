@@ -65,6 +65,8 @@ function createKnex(connection: pg.ClientConfig, poolSize: number): Knex {
       ...connection,
       application_name: 'auth-connect',
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // sent as a startup parameter, never as a SET: nothing here is session state a transaction-pooling
+      // PgBouncer could hand to another client (it refuses the parameter unless told to ignore it)
       statement_timeout: STATEMENT_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 2_000,
       keepAlive: true,
@@ -98,6 +100,12 @@ function explainConnectError(error: unknown): string {
     case '28P01':
     case '28000':
       return `${e.message ?? 'authentication failed'}; check user and password in DATABASE_URL`;
+    case '08P01':
+      // PgBouncer refuses startup parameters it does not know, and we send statement_timeout as one
+      if (/unsupported startup parameter: statement_timeout/.test(e.message ?? '')) {
+        return `${e.message}; behind PgBouncer add ignore_startup_parameters = statement_timeout to pgbouncer.ini, and set the timeout on its server connections instead (see PgBouncer in the README)`;
+      }
+      return e.message ?? String(error);
     default:
       if (isDatabaseUnavailable(error)) return `${e.message ?? 'unreachable'} (no answer within ${CONNECT_TIMEOUT_MS / 1000} s)`;
       return e.message ?? String(error);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { unnamedStatements } from './unnamed-statements.js';
 
 export interface RateLimiterStore {
   engine: 'postgres' | 'embedded';
@@ -39,8 +40,9 @@ export function rateLimiters(store: RateLimiterStore): RateLimiters {
       const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: WINDOW_SECONDS });
       if (store.engine === 'embedded') return memory;
       const shared = new RateLimiterPostgres({
-        storeClient: store.db,
-        storeType: 'knex',
+        // our knex pool, without the library's named statements (see unnamed-statements.ts)
+        storeClient: unnamedStatements(store.db),
+        storeType: 'pool',
         tableName: TABLE,
         // our migration made it: the server's role needs no DDL, and no check waits for a CREATE TABLE
         tableCreated: true,

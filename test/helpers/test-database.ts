@@ -47,6 +47,7 @@ function runtimeFor(overrides: Partial<RuntimeSettings>): RuntimeSettings {
     keysDir: path.join(dataDir, 'keys'),
     metricsHost: '127.0.0.1',
     logLevel: 'silent',
+    workers: 1,
     ...overrides,
   };
 }
