@@ -88,6 +88,7 @@ describe('three instances behind HAProxy', function () {
     await Promise.all([startInstance('b'), startInstance('c')]);
     haproxy = await startHaproxyOn(frontendPort);
     for (const name of INSTANCES) await haproxy.untilState(name, 'UP');
+    retriedBefore = await haproxy.retried();
 
     db = await testDb.openBeside();
     const config = loadConfig({ ...env });
@@ -173,8 +174,8 @@ describe('three instances behind HAProxy', function () {
       }
     };
     const loops = [
-      loop('client credentials', async () => (await record('client_credentials', () => fetch(`${haproxy.url}/token`, { method: 'POST', headers: { ...form, authorization: basic() }, body: 'grant_type=client_credentials' }))).outcome, 20),
-      loop('login', async () => (await record('login', () => apiLogin('logins@example.com'))).outcome, 100),
+      loop('client credentials', async () => (await record('client_credentials', () => fetch(`${haproxy.url}/token`, { method: 'POST', headers: { ...form, authorization: basic() }, body: 'grant_type=client_credentials' }))).outcome, 50),
+      loop('login', async () => (await record('login', () => apiLogin('logins@example.com'))).outcome, 200),
       ...chains.map((chain, i) =>
         loop(
           `chain ${i}`,
@@ -192,7 +193,7 @@ describe('three instances behind HAProxy', function () {
             if (answer.outcome !== 'ok') return answer.outcome;
             return (await record('userinfo', () => fetch(`${haproxy.url}/me`, { headers: { authorization: `Bearer ${chain.accessToken}` } }))).outcome;
           },
-          30,
+          60,
         ),
       ),
     ];
@@ -205,9 +206,15 @@ describe('three instances behind HAProxy', function () {
     };
   }
 
-  function report(name: string): Tally {
+  let retriedBefore = { retries: 0, redispatches: 0 };
+  async function report(name: string): Promise<Tally> {
     const t = tally();
-    console.log(`      ${name}: ${t.ok} ok, ${t.unavailable} answered 503 with Retry-After, ${t.failed} failed${t.failures.length ? ` (${t.failures.slice(0, 5).join('; ')})` : ''}; chains alive ${chains.filter((c) => !c.revoked).length}/${chains.length}`);
+    const retried = await haproxy.retried();
+    console.log(
+      `      ${name}: ${t.ok} ok, ${t.unavailable} answered 503 with Retry-After, ${t.failed} failed${t.failures.length ? ` (${t.failures.slice(0, 5).join('; ')})` : ''}; ` +
+        `HAProxy retried ${retried.retries - retriedBefore.retries} (redispatched ${retried.redispatches - retriedBefore.redispatches}); chains alive ${chains.filter((c) => !c.revoked).length}/${chains.length}`,
+    );
+    retriedBefore = retried;
     return t;
   }
 
@@ -216,13 +223,17 @@ describe('three instances behind HAProxy', function () {
     const traffic = load();
     await sleep(500);
     for (const name of INSTANCES) {
+      const t0 = Date.now();
       assert.equal(await servers.get(name)!.stop('SIGTERM'), 0, `${name} exits 0 after its drain`);
+      const t1 = Date.now();
       await startInstance(name);
+      const t2 = Date.now();
       await haproxy.untilState(name, 'UP');
+      console.log(`      ${name}: stopped in ${t1 - t0} ms, started in ${t2 - t1} ms, up in HAProxy ${Date.now() - t2} ms`);
       await sleep(300);
     }
     await traffic.stop();
-    const t = report('(a) rolling restart');
+    const t = await report('(a) rolling restart');
     assert.ok(t.ok > 50, 'the load ran');
     assert.deepEqual(t.failures, []);
     assert.deepEqual(chains.map((c) => c.revoked), chains.map(() => false));
@@ -237,7 +248,7 @@ describe('three instances behind HAProxy', function () {
     await haproxy.untilState('b', 'DOWN');
     await sleep(1_000);
     await traffic.stop();
-    const t = report('(b) kill -9');
+    const t = await report('(b) kill -9');
     assert.ok(t.ok > 30, 'the others kept serving');
     // in flight to it at the kill: a handful at most (five loops, one request each); HAProxy retries those it can
     assert.ok(t.failed <= chains.length + 2, `failed: ${t.failures.join('; ')}`);
@@ -259,7 +270,7 @@ describe('three instances behind HAProxy', function () {
     const recoveredMs = Date.now() - restored;
     await sleep(500);
     await traffic.stop();
-    const t = report('(c) database outage');
+    const t = await report('(c) database outage');
     console.log(`      (c) every loop served again ${recoveredMs} ms after the database came back`);
     for (const [name, server] of servers) assert.equal(server.process.exitCode, null, `${name} still running`);
     assert.ok(t.unavailable > 0, 'the outage was seen, as 503 with Retry-After');

@@ -22,6 +22,8 @@ export interface RunningHaproxy {
   /** UP, DOWN, … per server name, from the stats page (what HAProxy currently routes to). */
   states(): Promise<Record<string, string>>;
   untilState(server: string, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
+  /** The backend's retries and redispatches so far: requests HAProxy sent again, to the same or another server. */
+  retried(): Promise<{ retries: number; redispatches: number }>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -77,13 +79,21 @@ export async function startHaproxy(binary: string, backends: Backend[], port?: n
   for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
-  const states = async () => {
+  /** The stats page's rows of the backend, by server name (BACKEND: its totals), each column by name. */
+  const stats = async () => {
     const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
     const [header, ...rows] = csv.trim().split('\n');
     const columns = header!.replace(/^# /, '').split(',');
-    const [proxy, server, status] = ['pxname', 'svname', 'status'].map((name) => columns.indexOf(name));
+    const result: Record<string, Record<string, string>> = {};
+    for (const row of rows.map((line) => line.split(','))) {
+      const named = Object.fromEntries(columns.map((column, i) => [column, row[i] ?? '']));
+      if (named.pxname === 'instances') result[named.svname!] = named;
+    }
+    return result;
+  };
+  const states = async () => {
     const result: Record<string, string> = {};
-    for (const row of rows.map((line) => line.split(','))) if (row[proxy!] === 'instances' && row[server!] !== 'BACKEND') result[row[server!]!] = row[status!]!;
+    for (const [name, row] of Object.entries(await stats())) if (name !== 'BACKEND') result[name] = row.status!;
     return result;
   };
   const stop = async () => {
@@ -118,6 +128,10 @@ export async function startHaproxy(binary: string, backends: Backend[], port?: n
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       throw new Error(`haproxy did not see ${server} ${state} within ${timeoutMs} ms (last: ${seen})`);
+    },
+    retried: async () => {
+      const totals = (await stats()).BACKEND!;
+      return { retries: Number(totals.wretr), redispatches: Number(totals.wredis) };
     },
     output: () => output,
     stop,
