@@ -6,14 +6,14 @@ import type { Middleware } from 'koa';
  * keep-alive clients (the balancer's own pooled connections included) open their next connection elsewhere.
  */
 export class Draining {
-  #since: number | undefined;
+  #active = false;
 
   get active(): boolean {
-    return this.#since !== undefined;
+    return this.#active;
   }
 
-  begin(now = Date.now()): void {
-    this.#since ??= now;
+  begin(): void {
+    this.#active = true;
   }
 }
 

@@ -228,7 +228,9 @@ describe('three instances behind HAProxy', function () {
       const { process: child, url } = servers.get(name)!;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const readiness = await fetch(`${url}/readyz`);
+      // the signal reaches the process's event loop a moment after kill() returns: ask until it answers so
+      let readiness = await fetch(`${url}/readyz`);
+      for (let i = 0; i < 10 && readiness.status === 200; i++) readiness = await sleep(20).then(() => fetch(`${url}/readyz`));
       assert.deepEqual([readiness.status, await readiness.json()], [503, { status: 'draining' }], `${name} says so at once, still serving`);
       assert.deepEqual(await exited, [0, null], `${name} exits 0 after its drain`);
       const t1 = Date.now();
