@@ -50,7 +50,7 @@ describe('three instances behind HAProxy', function () {
   let haproxy: RunningHaproxy;
   const servers = new Map<string, RunningServer>();
   const ports = new Map<string, number>();
-  const dataDirs: string[] = [];
+  const temporaryDirs: string[] = [];
   let env: Record<string, string>;
   let machine: { id: string; secret: string };
   const chains: Chain[] = [];
@@ -75,6 +75,7 @@ describe('three instances behind HAProxy', function () {
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(dbProxy.port);
     const configDir = configDirWith({ auth_config: { rate_limit: { login_per_minute: 100_000, register_per_minute: 10, user_code_per_minute: 10 } } });
+    temporaryDirs.push(configDir);
     const frontendPort = await freePort();
     env = {
       DATABASE_URL: viaProxy.toString(),
@@ -114,12 +115,12 @@ describe('three instances behind HAProxy', function () {
     await db?.close();
     await dbProxy?.cut();
     await testDb?.drop();
-    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   async function startInstance(name: string) {
     const dataDir = mkdtempSync(path.join(tmpdir(), `ac-ha-${name}-`));
-    dataDirs.push(dataDir);
+    temporaryDirs.push(dataDir);
     servers.set(name, await startServer({ ...env, PORT: String(ports.get(name)), DATA_DIR: dataDir, LOG_LEVEL: 'info' }));
   }
 
