@@ -5,6 +5,7 @@ import type { Config } from './config/types.js';
 import { apiJsonFallbacks, endOfApi } from './http/api-fallbacks.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
+import { closeConnectionsWhileDraining, type Draining } from './http/draining.js';
 import { pinToIssuer } from './http/pin-to-issuer.js';
 import { rateLimiters } from './http/rate-limiters.js';
 import type { Metrics } from './http/metrics.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   serverSecret: string;
   /** Seals new signing keys (a rotation through the admin API). */
   keyEncryptionKey: KeyEncryptionKey;
+  /** Set on SIGTERM (src/runtime/graceful-shutdown.ts): /readyz says 503 and answers close their connection. */
+  draining?: Draining;
 }
 
 /**
@@ -60,6 +63,7 @@ export function createApp(deps: AppContext): Koa {
 
   const toProvider = providerHandoff(providers, pageContext(config.auth));
 
+  if (deps.draining) app.use(closeConnectionsWhileDraining(deps.draining));
   app.use(deps.metrics.middleware);
   // the token endpoint is the hot path and none of our routes or pages apply to it: straight to the provider
   app.use(async (ctx, next) => (ctx.method === 'POST' && ctx.path === '/token' ? toProvider(ctx, next) : next()));
@@ -70,7 +74,7 @@ export function createApp(deps: AppContext): Koa {
   const keysUsable = () => {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
-  app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }]).routes());
+  app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }], deps.draining).routes());
   const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: pageContext(config.auth), log, loginPerMinute: config.auth.rate_limit.login_per_minute, rateLimiters: limiters });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
 import { checkProductionRequirements } from './config/production-checks.js';
 import { resolveServerSecret } from './config/server-secret.js';
-import { openDatabase, type Database } from './db/open-database.js';
+import { openDatabase } from './db/open-database.js';
 import { migrateToLatest } from './db/migrations.js';
 import { redactDatabaseUrl } from './db/database-errors.js';
 import { embeddedDatabaseExists } from './db/embedded-database-exists.js';
@@ -25,13 +25,15 @@ import { KeyRing } from './keys/key-ring.js';
 import { scheduleExpiredPayloadCleanup } from './oidc/expired-payload-cleanup.js';
 import { securePrivateDirectories } from './files/secure-private-directories.js';
 import { runWorkersIfAsked } from './runtime/workers.js';
-
-const SHUTDOWN_GRACE_MS = 10_000;
+import { Draining } from './http/draining.js';
+import { gracefulShutdown, readShutdownSettings } from './runtime/graceful-shutdown.js';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig();
   checkProductionRequirements(config);
+  const shutdownSettings = readShutdownSettings(process.env);
+  const draining = new Draining();
   const log = createLogger(config.runtime.logLevel);
   securePrivateDirectories(config.runtime);
   const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     stopFollowing = followSigningKeys(database, keyRing);
-    const app = createApp({ config, db: database.knex, engine: database.engine, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek });
+    const app = createApp({ config, db: database.knex, engine: database.engine, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek, draining });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
@@ -110,9 +112,14 @@ async function main(): Promise<void> {
   log.info({ port, database: database.description, ms }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description}), started in ${formatSeconds(ms)}`);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const stop = onceShutdown(server, database, log, () => Promise.all([stopFollowing(), stopUsage()]).then(() => {}));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const release = () =>
+    Promise.all([stopFollowing(), stopUsage()])
+      .catch(() => {})
+      .then(() => database.close())
+      .catch((error) => log.error({ err: error }, 'closing the database failed'));
+  const stop = gracefulShutdown({ server, draining, settings: shutdownSettings, log, release });
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 function listen(handler: Parameters<typeof import('node:http').createServer>[1], port: number, host: string): Promise<Server> {
@@ -127,29 +134,6 @@ function listen(handler: Parameters<typeof import('node:http').createServer>[1],
         server.listen(port, host, () => resolve(server));
       }),
   );
-}
-
-function onceShutdown(server: Server, database: Database, log: ReturnType<typeof createLogger>, beforeClose: () => Promise<void>) {
-  let stopping = false;
-  return (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => {
-      log.warn('requests still open after the grace period; closing them');
-      server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
-      beforeClose()
-        .catch(() => {})
-        .then(() => database.close())
-        .catch((error) => log.error({ err: error }, 'closing the database failed'))
-        .finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-  };
 }
 
 // WORKERS on Postgres: this process becomes the primary that forks workers (src/runtime/workers.ts), each running main()

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Knex } from 'knex';
+import type { Draining } from './draining.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -10,9 +11,10 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * /healthz: the process is alive. /readyz: it can serve (database reachable, migrations current, keys
- * loaded); 503 with the failing check's name otherwise, so a load balancer takes the instance out.
+ * loaded); 503 with the failing check's name otherwise, so a load balancer takes the instance out. Once
+ * the instance is draining (SIGTERM) /readyz answers 503 at once, without running the checks.
  */
-export function healthRoutes(db: Knex, extraChecks: ReadinessCheck[] = []): Router {
+export function healthRoutes(db: Knex, extraChecks: ReadinessCheck[] = [], draining?: Draining): Router {
   const router = new Router();
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => pingDatabase(db) }, ...extraChecks];
 
@@ -23,6 +25,11 @@ export function healthRoutes(db: Knex, extraChecks: ReadinessCheck[] = []): Rout
 
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    if (draining?.active) {
+      ctx.status = 503;
+      ctx.body = { status: 'draining' };
+      return;
+    }
     const failed: string[] = [];
     await Promise.all(
       checks.map(async ({ name, check }) => {
