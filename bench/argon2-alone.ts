@@ -54,5 +54,8 @@ process.on('message', (command: Argon2Command) => {
       case 'exit':
         process.exit(0);
     }
-  })().then((message) => process.send!(message), (error: Error) => process.send!({ error: error.stack }));
+  })().then(
+    (message) => process.send!(message),
+    (error: Error) => process.send!({ error: error.stack }),
+  );
 });

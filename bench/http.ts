@@ -10,7 +10,11 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
-export async function postForm(url: string, params: Record<string, string>, basic?: { id: string; secret: string }): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postForm(
+  url: string,
+  params: Record<string, string>,
+  basic?: { id: string; secret: string },
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(basic ? { authorization: basicAuth(basic) } : {}) },
@@ -40,7 +44,11 @@ export interface BrowserSession {
 }
 
 async function go(session: BrowserSession, url: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: session.jar.header(), accept: 'text/html' } });
+  const response = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    headers: { ...(init.headers as Record<string, string>), cookie: session.jar.header(), accept: 'text/html' },
+  });
   session.jar.store(response);
   return response;
 }

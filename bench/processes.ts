@@ -46,7 +46,15 @@ export { freePort } from '../test/helpers/auth-server.js';
  * Starts `node script` with exactly `env` (plus PATH and HOME) and waits until GET readyPath answers 200,
  * polling every 10 ms; the time that took is the process's start-to-ready time.
  */
-export async function startProcess(name: string, script: string, port: number, env: Record<string, string>, readyPath: string, nodeArgs: string[] = [], timeoutMs = 30_000): Promise<BenchProcess> {
+export async function startProcess(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  readyPath: string,
+  nodeArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<BenchProcess> {
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, script], {

@@ -34,13 +34,23 @@ export function evaluateTargets(r: Results): Target[] {
   // refused quickly rather than after an unbounded wait: every refusal says when to retry, refusals come back
   // faster than admitted logins, and nothing waits without bound (no timeouts, every answer within 10 s)
   const overloadOk =
-    !!over && over.withRetryAfter === over.count && over.p99 < (served?.p50 ?? Infinity) && r.login.overload.max <= 10_000 && r.login.overload.timeouts === 0 && r.login.overload.errors === 0;
+    !!over &&
+    over.withRetryAfter === over.count &&
+    over.p99 < (served?.p50 ?? Infinity) &&
+    r.login.overload.max <= 10_000 &&
+    r.login.overload.timeouts === 0 &&
+    r.login.overload.errors === 0;
   const distinct = r.kit.protectedDistinct.rps / r.kit.jwtVerifyDistinct.rps;
   const repeated = r.kit.protectedRepeated.rps / r.kit.unprotected.rps;
   const restart = median(r.startup.restartMs);
   return [
     { name: 'client_credentials vs bare engine', goal: '≥ 0.80×', measured: `${cc.toFixed(3)}×`, met: cc >= 0.8 },
-    { name: 'client_credentials p99 at 16 connections', goal: '≤ 20 ms', measured: `${ms(r.clientCredentials.ours.p99)} ms`, met: r.clientCredentials.ours.p99 <= 20 },
+    {
+      name: 'client_credentials p99 at 16 connections',
+      goal: '≤ 20 ms',
+      measured: `${ms(r.clientCredentials.ours.p99)} ms`,
+      met: r.clientCredentials.ours.p99 <= 20,
+    },
     { name: 'refresh (rotation, Postgres) vs bare engine (memory)', goal: '≥ 0.60×', measured: `${refresh.toFixed(3)}×`, met: refresh >= 0.6 },
     { name: 'password login vs argon2id verify alone', goal: '≥ 0.80×', measured: `${login.toFixed(3)}×`, met: login >= 0.8 },
     {
@@ -61,24 +71,43 @@ export function evaluateTargets(r: Results): Target[] {
 export function renderResults(r: Results): string {
   const cc = r.clientCredentials;
   const lines: string[] = [];
-  lines.push(`Run: ${r.machine.date} · ${r.machine.cpus} × ${r.machine.cpuModel} · Node ${r.machine.node} · ${r.machine.postgres}${r.machine.quick ? ' · **BENCH_QUICK (smoke run, not comparable)**' : ''}`);
+  lines.push(
+    `Run: ${r.machine.date} · ${r.machine.cpus} × ${r.machine.cpuModel} · Node ${r.machine.node} · ${r.machine.postgres}${r.machine.quick ? ' · **BENCH_QUICK (smoke run, not comparable)**' : ''}`,
+  );
   lines.push(`Command: \`${r.machine.command}\``);
   lines.push('');
   lines.push('### Throughput and latency (the ratio is the headline; absolute numbers depend on this shared machine)');
   lines.push('');
   lines.push('| row | auth-connect (Postgres) | anchor, same run | ratio |');
   lines.push('|---|---|---|---|');
-  lines.push(`| client_credentials, 16 conn | ${rate(cc.ours, 'tokens')} | bare oidc-provider: ${rate(cc.bare, 'tokens')} | **${ratio(cc.ours.rps, cc.bare.rps)}** |`);
-  lines.push(`| refresh_token + rotation, 16 conn | ${rate(r.refresh.ours, 'grants')} | bare oidc-provider: ${rate(r.refresh.bare, 'grants')} | **${ratio(r.refresh.ours.rps, r.refresh.bare.rps)}** |`);
-  lines.push(`| authorization_code redemption, 16 conn | ${rate(r.codes.ours, 'codes')} (${int(r.codes.ours.ok)} codes) | bare oidc-provider: ${rate(r.codes.bare, 'codes')} | ${ratio(r.codes.ours.rps, r.codes.bare.rps)} |`);
-  lines.push(`| password login (POST /api/auth/login), 16 conn | ${rate(r.login.ours, 'logins')} | argon2id verify alone (m=19456, t=2, p=1; 16 in flight): ${int(r.login.argon2.perSecond)} verifies/s · p50 ${ms(r.login.argon2.p50)} ms · p99 ${ms(r.login.argon2.p99)} ms | **${ratio(r.login.ours.rps, r.login.argon2.perSecond)}** |`);
+  lines.push(
+    `| client_credentials, 16 conn | ${rate(cc.ours, 'tokens')} | bare oidc-provider: ${rate(cc.bare, 'tokens')} | **${ratio(cc.ours.rps, cc.bare.rps)}** |`,
+  );
+  lines.push(
+    `| refresh_token + rotation, 16 conn | ${rate(r.refresh.ours, 'grants')} | bare oidc-provider: ${rate(r.refresh.bare, 'grants')} | **${ratio(r.refresh.ours.rps, r.refresh.bare.rps)}** |`,
+  );
+  lines.push(
+    `| authorization_code redemption, 16 conn | ${rate(r.codes.ours, 'codes')} (${int(r.codes.ours.ok)} codes) | bare oidc-provider: ${rate(r.codes.bare, 'codes')} | ${ratio(r.codes.ours.rps, r.codes.bare.rps)} |`,
+  );
+  lines.push(
+    `| password login (POST /api/auth/login), 16 conn | ${rate(r.login.ours, 'logins')} | argon2id verify alone (m=19456, t=2, p=1; 16 in flight): ${int(r.login.argon2.perSecond)} verifies/s · p50 ${ms(r.login.argon2.p50)} ms · p99 ${ms(r.login.argon2.p99)} ms | **${ratio(r.login.ours.rps, r.login.argon2.perSecond)}** |`,
+  );
   const over = r.login.overload;
   const statusList = Object.entries(over.byStatus)
-    .map(([status, s]) => `${status}: ${int(s.count)} (p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms${s.withRetryAfter ? `, Retry-After on ${int(s.withRetryAfter)}` : ''})`)
+    .map(
+      ([status, s]) =>
+        `${status}: ${int(s.count)} (p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms${s.withRetryAfter ? `, Retry-After on ${int(s.withRetryAfter)}` : ''})`,
+    )
     .join('; ');
-  lines.push(`| login overload, ${r.login.overloadConnections} conn, ${over.seconds.toFixed(0)} s | ${statusList}; all answers p99 ${ms(over.p99)} ms; ${over.timeouts} timeouts, ${over.errors} errors | — | — |`);
-  lines.push(`| kit: protected route, distinct tokens | ${rate(r.kit.protectedDistinct, 'req')} | jose jwtVerify alone, distinct tokens: ${rate(r.kit.jwtVerifyDistinct, 'req')} | **${ratio(r.kit.protectedDistinct.rps, r.kit.jwtVerifyDistinct.rps)}** |`);
-  lines.push(`| kit: protected route, one token repeated | ${rate(r.kit.protectedRepeated, 'req')} | same route unprotected: ${rate(r.kit.unprotected, 'req')} | **${ratio(r.kit.protectedRepeated.rps, r.kit.unprotected.rps)}** |`);
+  lines.push(
+    `| login overload, ${r.login.overloadConnections} conn, ${over.seconds.toFixed(0)} s | ${statusList}; all answers p99 ${ms(over.p99)} ms; ${over.timeouts} timeouts, ${over.errors} errors | — | — |`,
+  );
+  lines.push(
+    `| kit: protected route, distinct tokens | ${rate(r.kit.protectedDistinct, 'req')} | jose jwtVerify alone, distinct tokens: ${rate(r.kit.jwtVerifyDistinct, 'req')} | **${ratio(r.kit.protectedDistinct.rps, r.kit.jwtVerifyDistinct.rps)}** |`,
+  );
+  lines.push(
+    `| kit: protected route, one token repeated | ${rate(r.kit.protectedRepeated, 'req')} | same route unprotected: ${rate(r.kit.unprotected, 'req')} | **${ratio(r.kit.protectedRepeated.rps, r.kit.unprotected.rps)}** |`,
+  );
   lines.push(`| (kit context) jwtVerify alone, one token repeated | ${rate(r.kit.jwtVerifyRepeated, 'req')} | | |`);
   lines.push('');
   lines.push('### Memory, start-up, scale-out');
@@ -86,17 +115,30 @@ export function renderResults(r: Results): string {
   lines.push('| what | measured |');
   lines.push('|---|---|');
   lines.push(`| RSS of the auth-connect process, idle after start | ${r.memory.idleMb.toFixed(0)} MB |`);
-  lines.push(`| RSS under load (highest 200 ms sample over every auth-connect row) | **${r.memory.underLoadMb.toFixed(0)} MB** (peak VmHWM ${r.memory.peakMb.toFixed(0)} MB; idle again afterwards ${r.memory.afterLoadMb.toFixed(0)} MB) |`);
-  const spaces = Object.entries(r.memory.heapAtPeak).filter(([, mb]) => mb >= 1).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
+  lines.push(
+    `| RSS under load (highest 200 ms sample over every auth-connect row) | **${r.memory.underLoadMb.toFixed(0)} MB** (peak VmHWM ${r.memory.peakMb.toFixed(0)} MB; idle again afterwards ${r.memory.afterLoadMb.toFixed(0)} MB) |`,
+  );
+  const spaces = Object.entries(r.memory.heapAtPeak)
+    .filter(([, mb]) => mb >= 1)
+    .map(([name, mb]) => `${name} ${mb.toFixed(0)}`)
+    .join(', ');
   lines.push(`| V8 heap spaces committed then (MB) | ${spaces || 'n/a'} |`);
   lines.push(`| RSS of the bare anchor under client_credentials load | ${r.memory.bareUnderLoadMb.toFixed(0)} MB |`);
-  lines.push(`| start to /readyz 200, ${r.startup.firstOnEmptyDatabase ? 'empty database (migrations + key generation)' : 'first start (DATABASE_URL given: not necessarily empty)'} | ${int(r.startup.firstMs)} ms |`);
-  lines.push(`| start to /readyz 200, migrated database (${r.startup.restartMs.length} restarts) | **median ${int(median(r.startup.restartMs))} ms** (${r.startup.restartMs.map(int).join(', ')} ms) |`);
+  lines.push(
+    `| start to /readyz 200, ${r.startup.firstOnEmptyDatabase ? 'empty database (migrations + key generation)' : 'first start (DATABASE_URL given: not necessarily empty)'} | ${int(r.startup.firstMs)} ms |`,
+  );
+  lines.push(
+    `| start to /readyz 200, migrated database (${r.startup.restartMs.length} restarts) | **median ${int(median(r.startup.restartMs))} ms** (${r.startup.restartMs.map(int).join(', ')} ms) |`,
+  );
   const two = r.scaleOut.two;
   const twoTotal = two.reduce((sum, x) => sum + x.rps, 0);
   lines.push(`| client_credentials, 1 process, 16 conn | ${int(r.scaleOut.one.rps)} tokens/s (p99 ${ms(r.scaleOut.one.p99)} ms) |`);
-  lines.push(`| client_credentials, 2 processes on one Postgres, 8 conn each | ${two.map((x) => `${int(x.rps)}`).join(' + ')} = ${int(twoTotal)} tokens/s, per process ${int(twoTotal / two.length)} (p99 ${two.map((x) => ms(x.p99)).join(' / ')} ms) |`);
-  lines.push(`| client_credentials, WORKERS=1 vs WORKERS=2 (one server, node:cluster), 16 conn | ${int(r.workers.one.rps)} vs **${int(r.workers.two.rps)} tokens/s** (p99 ${ms(r.workers.one.p99)} / ${ms(r.workers.two.p99)} ms; the load generator shares the cores) |`);
+  lines.push(
+    `| client_credentials, 2 processes on one Postgres, 8 conn each | ${two.map((x) => `${int(x.rps)}`).join(' + ')} = ${int(twoTotal)} tokens/s, per process ${int(twoTotal / two.length)} (p99 ${two.map((x) => ms(x.p99)).join(' / ')} ms) |`,
+  );
+  lines.push(
+    `| client_credentials, WORKERS=1 vs WORKERS=2 (one server, node:cluster), 16 conn | ${int(r.workers.one.rps)} vs **${int(r.workers.two.rps)} tokens/s** (p99 ${ms(r.workers.one.p99)} / ${ms(r.workers.two.p99)} ms; the load generator shares the cores) |`,
+  );
   lines.push('');
   lines.push('### Postgres cost per request (round trips, counted in the server process; one at a time)');
   lines.push('');
@@ -104,7 +146,9 @@ export function renderResults(r: Results): string {
   lines.push('|---|---|---|---|');
   for (const trip of r.roundTrips) {
     const varied = new Set(trip.samples).size > 1 ? ` (samples ${trip.samples.join(', ')})` : '';
-    lines.push(`| ${trip.grant} | ${trip.perRequest.toFixed(trip.perRequest % 1 ? 1 : 0)}${varied} | ${trip.writes.toFixed(trip.writes % 1 ? 1 : 0)} | ${trip.statements.map((s) => `\`${s.slice(0, 60).replace(/\|/g, '\\|')}\``).join('<br>')} |`);
+    lines.push(
+      `| ${trip.grant} | ${trip.perRequest.toFixed(trip.perRequest % 1 ? 1 : 0)}${varied} | ${trip.writes.toFixed(trip.writes % 1 ? 1 : 0)} | ${trip.statements.map((s) => `\`${s.slice(0, 60).replace(/\|/g, '\\|')}\``).join('<br>')} |`,
+    );
   }
   lines.push('');
   lines.push('### Targets');

@@ -23,6 +23,13 @@ export interface Results {
   scaleOut: { one: LoadResult; two: LoadResult[] };
   /** The same load on a server with WORKERS=1 and one with WORKERS=2. */
   workers: { one: LoadResult; two: LoadResult };
-  memory: { idleMb: number; underLoadMb: number; afterLoadMb: number; peakMb: number; bareUnderLoadMb: number; /** V8 heap spaces committed (MB) after the row that reached the highest RSS. */ heapAtPeak: Record<string, number> };
+  memory: {
+    idleMb: number;
+    underLoadMb: number;
+    afterLoadMb: number;
+    peakMb: number;
+    bareUnderLoadMb: number /** V8 heap spaces committed (MB) after the row that reached the highest RSS. */;
+    heapAtPeak: Record<string, number>;
+  };
   roundTrips: RoundTrips[];
 }

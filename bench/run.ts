@@ -48,7 +48,12 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
     });
     const shipped = startScript();
-    if (shipped.nodeArgs.length || Object.keys(shipped.env).length) log(`as npm start runs it: ${Object.entries(shipped.env).map(([k, v]) => `${k}=${v} `).join('')}node ${shipped.nodeArgs.join(' ')}`);
+    if (shipped.nodeArgs.length || Object.keys(shipped.env).length)
+      log(
+        `as npm start runs it: ${Object.entries(shipped.env)
+          .map(([k, v]) => `${k}=${v} `)
+          .join('')}node ${shipped.nodeArgs.join(' ')}`,
+      );
     const startOurs = async (name: string, extra: Record<string, string> = {}, port?: number) => {
       const p = port ?? (await freePort());
       return startProcess(`auth-connect ${name}`, SERVER_ENTRY, p, { ...shipped.env, ...ourEnv(name, p), ...extra }, '/readyz', shipped.nodeArgs);
@@ -59,13 +64,20 @@ async function main(): Promise<void> {
     // BENCH_PROFILE=<dir>: CPU profiles of the auth-connect and kit processes (node --cpu-prof), for the analysis
     const profile = process.env.BENCH_PROFILE ? { NODE_CPU_PROF: process.env.BENCH_PROFILE } : {};
 
-    const startupResult = want('startup') ? { ...(await startup(() => startOurs('a', {}, issuerPort), log)), firstOnEmptyDatabase: database.created } : undefined;
+    const startupResult = want('startup')
+      ? { ...(await startup(() => startOurs('a', {}, issuerPort), log)), firstOnEmptyDatabase: database.created }
+      : undefined;
 
     const counterPort = await freePort();
     // BENCH_SERVER_NODE_OPTIONS: extra node flags for the measured auth-connect process (experiments only)
     const nodeOptions = [queryCounterEnv(counterPort).NODE_OPTIONS!, process.env.BENCH_SERVER_NODE_OPTIONS ?? ''].filter(Boolean).join(' ');
     // BENCH_SERVER_ENV="KEY=value KEY2=value": extra environment for it (experiments only, e.g. MALLOC_ARENA_MAX=2)
-    const extraEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const extraEnv = Object.fromEntries(
+      (process.env.BENCH_SERVER_ENV ?? '')
+        .split(/\s+/)
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
     const ours = await startOurs('a', { ...extraEnv, ...queryCounterEnv(counterPort), ...withProfile(nodeOptions, profile) }, issuerPort);
     processes.push(ours);
     log('seeding users and clients');
@@ -87,10 +99,18 @@ async function main(): Promise<void> {
       async underLoad(during) {
         const { result, maxRssMb } = await sampleRss([ours], during);
         const { memory, heapSpaces } = await queryCounterClient(counterPort).read();
-        if (maxRssMb[0]! > underLoadMb) heapAtPeak = Object.fromEntries(Object.entries(heapSpaces ?? {}).map(([name, space]) => [name.replace('_space', ''), space.size / 1_048_576]));
+        if (maxRssMb[0]! > underLoadMb)
+          heapAtPeak = Object.fromEntries(Object.entries(heapSpaces ?? {}).map(([name, space]) => [name.replace('_space', ''), space.size / 1_048_576]));
         underLoadMb = Math.max(underLoadMb, maxRssMb[0]!);
         const mb = (bytes = 0) => (bytes / 1_048_576).toFixed(0);
-        log(`  auth-connect RSS: at most ${maxRssMb[0]!.toFixed(0)} MB during this row; now rss ${mb(memory?.rss)}, V8 heap ${mb(memory?.heapUsed)} used of ${mb(memory?.heapTotal)}, external ${mb(memory?.external)} MB; V8 spaces (committed MB) ${Object.entries(heapSpaces ?? {}).filter(([, space]) => space.size > 1_048_576).map(([name, space]) => `${name.replace('_space', '')} ${mb(space.size)}`).join(', ')}`);
+        log(
+          `  auth-connect RSS: at most ${maxRssMb[0]!.toFixed(0)} MB during this row; now rss ${mb(memory?.rss)}, V8 heap ${mb(memory?.heapUsed)} used of ${mb(memory?.heapTotal)}, external ${mb(memory?.external)} MB; V8 spaces (committed MB) ${Object.entries(
+            heapSpaces ?? {},
+          )
+            .filter(([, space]) => space.size > 1_048_576)
+            .map(([name, space]) => `${name.replace('_space', '')} ${mb(space.size)}`)
+            .join(', ')}`,
+        );
         return result;
       },
       async startAnother(name, env = {}) {
@@ -132,7 +152,9 @@ async function main(): Promise<void> {
     };
     if (Object.values(partial).some((value) => value === undefined)) {
       // a partial run (BENCH_ONLY): the raw numbers, no table
-      process.stdout.write(`${JSON.stringify(partial, (key, value: unknown) => (key === 'byStatus' || key === 'statements' ? undefined : typeof value === 'number' ? Math.round(value * 1000) / 1000 : value), 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(partial, (key, value: unknown) => (key === 'byStatus' || key === 'statements' ? undefined : typeof value === 'number' ? Math.round(value * 1000) / 1000 : value), 2)}\n`,
+      );
       return;
     }
     const results: Results = {

@@ -75,7 +75,16 @@ export function createApp(deps: AppContext): Koa {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }], deps.draining).routes());
-  const interactions = interactionRoutes({ provider: providers.current, accounts, throttle, csrf: csrfProtection(deps.serverSecret), page: pageContext(config.auth), log, loginPerMinute: config.auth.rate_limit.login_per_minute, rateLimiters: limiters });
+  const interactions = interactionRoutes({
+    provider: providers.current,
+    accounts,
+    throttle,
+    csrf: csrfProtection(deps.serverSecret),
+    page: pageContext(config.auth),
+    log,
+    loginPerMinute: config.auth.rate_limit.login_per_minute,
+    rateLimiters: limiters,
+  });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
@@ -85,7 +94,18 @@ export function createApp(deps: AppContext): Koa {
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
   const findClient = registeredClientFinder(providers.current);
-  const api = jsonApiRouters({ db, config, throttle, rateLimiters: limiters, provider: providers.current, providerHandler: providers.handle, verifier, findClient, keyEncryptionKey: deps.keyEncryptionKey, onKeysRotated: () => deps.keyRing.refresh() });
+  const api = jsonApiRouters({
+    db,
+    config,
+    throttle,
+    rateLimiters: limiters,
+    provider: providers.current,
+    providerHandler: providers.handle,
+    verifier,
+    findClient,
+    keyEncryptionKey: deps.keyEncryptionKey,
+    onKeysRotated: () => deps.keyRing.refresh(),
+  });
   for (const router of api) {
     app.use(router.routes());
     app.use(router.allowedMethods());

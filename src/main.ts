@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     await timedStep(
       log,
       'bringing the database schema up to date',
-      (applied, took) => (applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`),
+      (applied, took) =>
+        applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`,
       () => migrateToLatest(database.knex),
     );
     const kek = resolveKeyEncryptionKey(runtime, () => serverSecret);
@@ -84,14 +85,29 @@ async function main(): Promise<void> {
     const keyRing = new KeyRing({ auth: config.auth, log, initial: keys, load: () => readSigningKeys(database.knex, kek) });
     const metrics = createMetrics();
     const build = () => {
-      const provider = hardenProvider(createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, serverSecret, log, apiKeyUsage: apiKeyUsageLog }), config);
+      const provider = hardenProvider(
+        createProvider({ config, db: database.knex, keys: { keys: keyRing.view().keys }, cookieKeys, serverSecret, log, apiKeyUsage: apiKeyUsageLog }),
+        config,
+      );
       metrics.watch(provider);
       return provider;
     };
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     stopFollowing = followSigningKeys(database, keyRing);
-    const app = createApp({ config, db: database.knex, engine: database.engine, log, providers, keyRing, metrics, cookieKeys, serverSecret, keyEncryptionKey: kek, draining });
+    const app = createApp({
+      config,
+      db: database.knex,
+      engine: database.engine,
+      log,
+      providers,
+      keyRing,
+      metrics,
+      cookieKeys,
+      serverSecret,
+      keyEncryptionKey: kek,
+      draining,
+    });
     scheduleExpiredPayloadCleanup(database.knex, log);
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
@@ -109,7 +125,10 @@ async function main(): Promise<void> {
     log.info({ metricsPort }, `metrics on http://${config.runtime.metricsHost}:${metricsPort}/metrics`);
   }
   const ms = Math.round(performance.now() - started);
-  log.info({ port, database: database.description, ms }, `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description}), started in ${formatSeconds(ms)}`);
+  log.info(
+    { port, database: database.description, ms },
+    `auth-connect listening on ${config.runtime.issuer} (port ${port}, ${database.description}), started in ${formatSeconds(ms)}`,
+  );
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const release = () =>
@@ -137,7 +156,9 @@ function listen(handler: Parameters<typeof import('node:http').createServer>[1],
 }
 
 // WORKERS on Postgres: this process becomes the primary that forks workers (src/runtime/workers.ts), each running main()
-runWorkersIfAsked().then((primary) => (primary ? undefined : main())).catch((error) => {
-  process.stderr.write(`auth-connect: ${describeFailure(error)}\n`);
-  process.exit(1);
-});
+runWorkersIfAsked()
+  .then((primary) => (primary ? undefined : main()))
+  .catch((error) => {
+    process.stderr.write(`auth-connect: ${describeFailure(error)}\n`);
+    process.exit(1);
+  });

@@ -66,7 +66,11 @@ for (const engine of testEngines()) {
         const tokens = await login('ann@example.com');
         assert.equal(tokens.token_type, 'Bearer');
         assert.equal(tokens.expires_in, 1800);
-        const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks(), { issuer: as.issuer, audience: 'urn:auth-connect:api', typ: 'at+jwt' });
+        const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks(), {
+          issuer: as.issuer,
+          audience: 'urn:auth-connect:api',
+          typ: 'at+jwt',
+        });
         assert.equal(protectedHeader.alg, 'ES256');
         assert.deepEqual(payload.roles, ['instructor']);
         assert.deepEqual(payload.permissions, ['read', 'write', 'manage_content']);
@@ -95,7 +99,13 @@ for (const engine of testEngines()) {
       });
 
       it('logs in through a first-party public client named by client_id', async () => {
-        const { client } = await as.createClient({ name: 'Our SPA', grant: 'authorization_code', redirectUris: ['https://spa.example/cb'], public: true, firstParty: true });
+        const { client } = await as.createClient({
+          name: 'Our SPA',
+          grant: 'authorization_code',
+          redirectUris: ['https://spa.example/cb'],
+          public: true,
+          firstParty: true,
+        });
         const r = await api('POST', '/login', { email: 'ann@example.com', password: PASSWORD, client_id: client.client_id });
         assert.equal(r.status, 200);
         const refreshed = await api('POST', '/refresh', { refresh_token: r.body.refresh_token, client_id: client.client_id });
@@ -136,7 +146,7 @@ for (const engine of testEngines()) {
         assert.equal((await api('POST', '/refresh', { refresh_token: tokens.refresh_token })).status, 401);
       });
 
-      it('lists the caller\'s sessions with the current one marked, and ends one by id', async () => {
+      it("lists the caller's sessions with the current one marked, and ends one by id", async () => {
         const a = await login('sam@example.com');
         const b = await login('sam@example.com');
         const list = await api('GET', '/sessions', undefined, b.access_token);
@@ -166,7 +176,10 @@ for (const engine of testEngines()) {
       it('a session unused past session_timeout_minutes ends, and its refresh token fails', async () => {
         const tokens = await login('sam@example.com');
         const sessionId = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()).session_id;
-        await as.db.knex('user_sessions').where({ id: sessionId }).update({ last_used_at: new Date(Date.now() - 61 * 60_000) });
+        await as.db
+          .knex('user_sessions')
+          .where({ id: sessionId })
+          .update({ last_used_at: new Date(Date.now() - 61 * 60_000) });
         const r = await api('POST', '/refresh', { refresh_token: tokens.refresh_token });
         assert.deepEqual([r.status, r.body.error], [401, 'INVALID_TOKEN']);
       });
@@ -197,8 +210,11 @@ for (const engine of testEngines()) {
         const es = keys.keys.find((k) => k.alg === 'ES256')!;
         const expired = await new SignJWT({ client_id: 'auth-connect', roles: ['admin'], permissions: [] })
           .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es.kid })
-          .setIssuer(as.issuer).setAudience('urn:auth-connect:api').setSubject('00000000-0000-0000-0000-000000000000')
-          .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+          .setIssuer(as.issuer)
+          .setAudience('urn:auth-connect:api')
+          .setSubject('00000000-0000-0000-0000-000000000000')
+          .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
           .sign(await importJWK(es, 'ES256'));
         const late = await api('GET', '/me', undefined, expired);
         assert.deepEqual([late.status, late.body.error], [401, 'TOKEN_EXPIRED']);
@@ -212,7 +228,7 @@ for (const engine of testEngines()) {
         owner = await login('keys@example.com');
       });
 
-      it('creates a key shown once, lists it by prefix only, and exchanges it for a JWT with the key\'s permissions', async () => {
+      it("creates a key shown once, lists it by prefix only, and exchanges it for a JWT with the key's permissions", async () => {
         const created = await api('POST', '/api-keys', { name: 'CI', permissions: ['read'] }, owner.access_token);
         assert.equal(created.status, 201);
         assert.match(created.body.key, /^ack_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
@@ -231,7 +247,7 @@ for (const engine of testEngines()) {
         assert.ok(body.expires_in <= 900, 'short-lived');
         const { payload } = await jwtVerify(body.access_token, jwks(), { issuer: as.issuer, audience: 'urn:auth-connect:api', typ: 'at+jwt' });
         assert.deepEqual(payload.permissions, ['read']);
-        assert.equal(payload.roles, undefined, 'an API-key token carries the key\'s permissions, not the owner\'s role');
+        assert.equal(payload.roles, undefined, "an API-key token carries the key's permissions, not the owner's role");
         assert.equal(payload.api_key_id, created.body.id);
 
         assert.equal((await api('DELETE', `/api-keys/${created.body.id}`, undefined, owner.access_token)).status, 204);
@@ -247,7 +263,10 @@ for (const engine of testEngines()) {
 
       it('an expired key, a key of a disabled owner and a forged key all get invalid_grant', async () => {
         const expiring = await api('POST', '/api-keys', { name: 'old', expires_in_days: 1 }, owner.access_token);
-        await as.db.knex('api_keys').where({ id: expiring.body.id }).update({ expires_at: new Date(Date.now() - 1000) });
+        await as.db
+          .knex('api_keys')
+          .where({ id: expiring.body.id })
+          .update({ expires_at: new Date(Date.now() - 1000) });
         const forged = `${expiring.body.key.slice(0, 21)}${'A'.repeat(43)}`;
         for (const key of [expiring.body.key, forged, 'ack_nothing', "' or 1=1 --"]) {
           const r = await exchange(key);
@@ -291,7 +310,17 @@ for (const engine of testEngines()) {
       it('records logins, failures, logouts, password changes, ended sessions and key events without secrets', async () => {
         const events = await as.db.knex('audit_events').select('event', 'outcome', 'details', 'ip', 'user_agent');
         const names = new Set(events.map((e: { event: string; outcome: string }) => `${e.event}:${e.outcome}`));
-        for (const expected of ['login:success', 'login:failure', 'logout:success', 'password.change:success', 'password.change:failure', 'session.ended:success', 'api_key.created:success', 'api_key.revoked:success', 'user.registered:success']) {
+        for (const expected of [
+          'login:success',
+          'login:failure',
+          'logout:success',
+          'password.change:success',
+          'password.change:failure',
+          'session.ended:success',
+          'api_key.created:success',
+          'api_key.revoked:success',
+          'user.registered:success',
+        ]) {
           assert.ok(names.has(expected), `missing ${expected}`);
         }
         const dump = JSON.stringify(events);

@@ -12,24 +12,43 @@ describe('password policy', () => {
   it('accepts a password meeting every rule', () => assert.deepEqual(checkPasswordPolicy('Secret123', policy), []));
 
   it('answers with every rule not met', () => {
-    assert.deepEqual(checkPasswordPolicy('abc', policy).map((v) => v.rule), ['min_length', 'require_uppercase', 'require_digit']);
-    assert.deepEqual(checkPasswordPolicy('ABCDEFGH', policy).map((v) => v.rule), ['require_lowercase', 'require_digit']);
+    assert.deepEqual(
+      checkPasswordPolicy('abc', policy).map((v) => v.rule),
+      ['min_length', 'require_uppercase', 'require_digit'],
+    );
+    assert.deepEqual(
+      checkPasswordPolicy('ABCDEFGH', policy).map((v) => v.rule),
+      ['require_lowercase', 'require_digit'],
+    );
   });
 
   it('honours require_special and counts characters, not bytes', () => {
     const strict = { ...policy, require_special: true };
-    assert.deepEqual(checkPasswordPolicy('Secret123', strict).map((v) => v.rule), ['require_special']);
+    assert.deepEqual(
+      checkPasswordPolicy('Secret123', strict).map((v) => v.rule),
+      ['require_special'],
+    );
     assert.deepEqual(checkPasswordPolicy('Secret123!', strict), []);
     assert.deepEqual(checkPasswordPolicy('Ééééééé1', policy), []); // 8 characters, 15 bytes
   });
 
   it('refuses more than max_length characters, so nobody can make the server hash a megabyte', () => {
     assert.deepEqual(checkPasswordPolicy(`Aa1${'x'.repeat(125)}`, policy), []);
-    assert.deepEqual(checkPasswordPolicy(`Aa1${'x'.repeat(126)}`, policy).map((v) => v.rule), ['max_length']);
-    assert.deepEqual(checkPasswordPolicy(`Aa1${'x'.repeat(1 << 20)}`, policy).map((v) => v.rule), ['max_length']);
+    assert.deepEqual(
+      checkPasswordPolicy(`Aa1${'x'.repeat(126)}`, policy).map((v) => v.rule),
+      ['max_length'],
+    );
+    assert.deepEqual(
+      checkPasswordPolicy(`Aa1${'x'.repeat(1 << 20)}`, policy).map((v) => v.rule),
+      ['max_length'],
+    );
   });
 
-  it('refuses a value that is not text', () => assert.deepEqual(checkPasswordPolicy(12345678, policy).map((v) => v.rule), ['not_a_string']));
+  it('refuses a value that is not text', () =>
+    assert.deepEqual(
+      checkPasswordPolicy(12345678, policy).map((v) => v.rule),
+      ['not_a_string'],
+    ));
 });
 
 describe('argon2id hashing', () => {
@@ -72,12 +91,26 @@ describe('argon2id hashing', () => {
 describe('look-alike emails', () => {
   it('tells mixed scripts from single ones (UTS #39 highly restrictive)', () => {
     for (const mixed of ['\u0430dmin', 'p\u0430ypal', 'g\u03bfogle', '\u0430\u5c71']) assert.equal(mixesScripts(mixed), true, mixed);
-    for (const single of ['admin', 'ann.lee+tag', '\u0430\u0434\u043c\u0456\u043d', 'm\u00fcller', '\u5c71\u7530taro', '\u3084\u307e\u3060\u5c71\u7530', '\u00e9l\u00e8ve-2']) assert.equal(mixesScripts(single), false, single);
+    for (const single of [
+      'admin',
+      'ann.lee+tag',
+      '\u0430\u0434\u043c\u0456\u043d',
+      'm\u00fcller',
+      '\u5c71\u7530taro',
+      '\u3084\u307e\u3060\u5c71\u7530',
+      '\u00e9l\u00e8ve-2',
+    ])
+      assert.equal(mixesScripts(single), false, single);
   });
 
   const strict = { allow_unicode_local_part: false };
   const open = { allow_unicode_local_part: true };
-  const refuses = (email: string, rules: typeof strict) => assert.throws(() => assertEmailNotDeceptive(normaliseEmail(email), rules), (e: Error & { code?: string }) => e.code === 'INVALID_EMAIL', email);
+  const refuses = (email: string, rules: typeof strict) =>
+    assert.throws(
+      () => assertEmailNotDeceptive(normaliseEmail(email), rules),
+      (e: Error & { code?: string }) => e.code === 'INVALID_EMAIL',
+      email,
+    );
 
   it('by default refuses anything but ASCII before the @', () => {
     refuses('\u0430dmin@example.com', strict);
@@ -120,6 +153,10 @@ describe('email normalisation', () => {
     ['SQL in it', "'OR'1'='1;--@example.com", /not allowed before the @/],
   ];
   for (const [name, input, expected] of refused) {
-    it(`refuses an address ${name}`, () => assert.throws(() => normaliseEmail(input), (e: Error & { code?: string }) => e.code === 'INVALID_EMAIL' && expected.test(e.message)));
+    it(`refuses an address ${name}`, () =>
+      assert.throws(
+        () => normaliseEmail(input),
+        (e: Error & { code?: string }) => e.code === 'INVALID_EMAIL' && expected.test(e.message),
+      ));
   }
 });

@@ -28,12 +28,23 @@ for (const engine of testEngines()) {
     after(() => as?.stop());
 
     const routes: [string, string, unknown?][] = [
-      ['GET', '/users'], ['GET', '/users/00000000-0000-0000-0000-000000000000'], ['POST', '/users', { email: 'x@example.com', password: PASSWORD }],
-      ['PATCH', '/users/00000000-0000-0000-0000-000000000000', { role: 'admin' }], ['DELETE', '/users/00000000-0000-0000-0000-000000000000/sessions'],
-      ['GET', '/sessions'], ['DELETE', '/sessions/00000000-0000-0000-0000-000000000000'],
-      ['GET', '/clients'], ['POST', '/clients', { name: 'x', grant: 'client_credentials' }], ['PATCH', '/clients/x', { name: 'y' }], ['DELETE', '/clients/x'], ['POST', '/clients/x/secret'],
-      ['GET', '/api-keys'], ['DELETE', '/api-keys/00000000-0000-0000-0000-000000000000'],
-      ['GET', '/keys'], ['POST', '/keys/rotate'], ['GET', '/audit-events'],
+      ['GET', '/users'],
+      ['GET', '/users/00000000-0000-0000-0000-000000000000'],
+      ['POST', '/users', { email: 'x@example.com', password: PASSWORD }],
+      ['PATCH', '/users/00000000-0000-0000-0000-000000000000', { role: 'admin' }],
+      ['DELETE', '/users/00000000-0000-0000-0000-000000000000/sessions'],
+      ['GET', '/sessions'],
+      ['DELETE', '/sessions/00000000-0000-0000-0000-000000000000'],
+      ['GET', '/clients'],
+      ['POST', '/clients', { name: 'x', grant: 'client_credentials' }],
+      ['PATCH', '/clients/x', { name: 'y' }],
+      ['DELETE', '/clients/x'],
+      ['POST', '/clients/x/secret'],
+      ['GET', '/api-keys'],
+      ['DELETE', '/api-keys/00000000-0000-0000-0000-000000000000'],
+      ['GET', '/keys'],
+      ['POST', '/keys/rotate'],
+      ['GET', '/audit-events'],
     ];
 
     it('refuses a student on every route with 403 INSUFFICIENT_PERMISSIONS, and no token with 401', async () => {
@@ -55,7 +66,10 @@ for (const engine of testEngines()) {
       assert.equal(list.body.users.length, 2);
       assert.ok(list.body.total >= 3);
       const found = await admin('GET', '/users?search=pupil', undefined, adminToken);
-      assert.deepEqual(found.body.users.map((u: { email: string }) => u.email), ['pupil@example.com']);
+      assert.deepEqual(
+        found.body.users.map((u: { email: string }) => u.email),
+        ['pupil@example.com'],
+      );
       const pupilId = found.body.users[0].id;
       assert.equal((await admin('GET', `/users/${pupilId}`, undefined, adminToken)).body.email, 'pupil@example.com');
       assert.equal((await admin('GET', '/users/not-a-uuid', undefined, adminToken)).status, 404);
@@ -73,7 +87,7 @@ for (const engine of testEngines()) {
       const pupilLogin = await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD });
       const disabled = await admin('PATCH', `/users/${pupilId}`, { is_active: false }, adminToken);
       assert.equal(disabled.body.is_active, false);
-      assert.equal((await auth('POST', '/refresh', { refresh_token: pupilLogin.body.refresh_token })).status, 401, 'a disabled user\'s sessions end');
+      assert.equal((await auth('POST', '/refresh', { refresh_token: pupilLogin.body.refresh_token })).status, 401, "a disabled user's sessions end");
       assert.equal((await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD })).status, 401);
       assert.equal((await admin('PATCH', `/users/${pupilId}`, { is_active: true }, adminToken)).body.is_active, true);
 
@@ -100,7 +114,11 @@ for (const engine of testEngines()) {
       assert.equal(created.status, 201);
       const id = created.body.client_id;
       const cc = (secret: string) =>
-        fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
+        fetch(`${as.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
+          body: 'grant_type=client_credentials',
+        });
       assert.equal((await cc(created.body.client_secret)).status, 200);
       assert.ok((await admin('GET', '/clients', undefined, adminToken)).body.clients.some((c: { client_id: string }) => c.client_id === id));
       const updated = await admin('PATCH', `/clients/${id}`, { name: 'Batch 2', permissions: ['read', 'write'] }, adminToken);
@@ -119,7 +137,7 @@ for (const engine of testEngines()) {
       assert.ok(device.body.client_secret, 'a confidential device client gets a secret');
     });
 
-    it('lets an admin list and revoke anyone\'s API keys', async () => {
+    it("lets an admin list and revoke anyone's API keys", async () => {
       const key = await auth('POST', '/api-keys', { name: 'teacher key' }, instructorToken);
       const list = await admin('GET', '/api-keys', undefined, adminToken);
       assert.ok(list.body.api_keys.some((k: { id: string }) => k.id === key.body.id));
@@ -129,20 +147,39 @@ for (const engine of testEngines()) {
 
     it('lets an admin list and rotate signing keys; the new key is published but does not sign yet', async () => {
       const before = await admin('GET', '/keys', undefined, adminToken);
-      assert.deepEqual(before.body.keys.map((k: { status: string }) => k.status), ['signing', 'signing']);
+      assert.deepEqual(
+        before.body.keys.map((k: { status: string }) => k.status),
+        ['signing', 'signing'],
+      );
       const rotated = await admin('POST', '/keys/rotate', undefined, adminToken);
       assert.equal(rotated.status, 200);
       assert.equal(rotated.body.added.length, 2);
       const statuses = Object.fromEntries(rotated.body.keys.map((k: { kid: string; status: string }) => [k.kid, k.status]));
       for (const added of rotated.body.added) assert.equal(statuses[added.kid], 'pending');
       const jwks = (await (await fetch(`${as.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
-      for (const added of rotated.body.added) assert.ok(jwks.keys.some((k) => k.kid === added.kid), 'published at once');
+      for (const added of rotated.body.added)
+        assert.ok(
+          jwks.keys.some((k) => k.kid === added.kid),
+          'published at once',
+        );
     });
 
     it('filters the audit log, where every change above is recorded with its actor', async () => {
       const all = await admin('GET', '/audit-events?limit=1000', undefined, adminToken);
       const events = new Set(all.body.events.filter((e: { actor_user_id: string | null }) => e.actor_user_id).map((e: { event: string }) => e.event));
-      for (const expected of ['user.created', 'user.role_changed', 'user.disabled', 'user.enabled', 'session.ended', 'client.created', 'client.updated', 'client.secret_reset', 'client.deleted', 'api_key.revoked', 'keys.rotated']) {
+      for (const expected of [
+        'user.created',
+        'user.role_changed',
+        'user.disabled',
+        'user.enabled',
+        'session.ended',
+        'client.created',
+        'client.updated',
+        'client.secret_reset',
+        'client.deleted',
+        'api_key.revoked',
+        'keys.rotated',
+      ]) {
         assert.ok(events.has(expected), `missing ${expected}`);
       }
       const filtered = await admin('GET', '/audit-events?event=client.created&outcome=success', undefined, adminToken);

@@ -26,7 +26,15 @@ interface Route {
   once?: boolean;
 }
 
-const admin = (method: string, path: string, permission: string, body?: unknown, once = false): Route => ({ api: 'admin', method, path, body, permission, callers: ['user', 'machine'], once });
+const admin = (method: string, path: string, permission: string, body?: unknown, once = false): Route => ({
+  api: 'admin',
+  method,
+  path,
+  body,
+  permission,
+  callers: ['user', 'machine'],
+  once,
+});
 const ROUTES: Route[] = [
   admin('GET', '/users', 'manage_users'),
   admin('GET', `/users/${NOBODY}`, 'manage_users'),
@@ -81,7 +89,11 @@ for (const engine of testEngines()) {
     let as: TestAuthServer;
     let exampleApi: RunningApi;
     const cells: Cell[] = [];
-    const call = { admin: undefined as unknown as ReturnType<typeof jsonApi>, auth: undefined as unknown as ReturnType<typeof jsonApi>, example: undefined as unknown as ReturnType<typeof jsonApi> };
+    const call = {
+      admin: undefined as unknown as ReturnType<typeof jsonApi>,
+      auth: undefined as unknown as ReturnType<typeof jsonApi>,
+      example: undefined as unknown as ReturnType<typeof jsonApi>,
+    };
 
     before(async () => {
       as = await startAuthServer(engine);
@@ -109,17 +121,36 @@ for (const engine of testEngines()) {
             const scope = { none: 'openid', held: 'openid read', 'not held': `openid ${NOT_HELD[role]}`, 'identity only': 'openid email roles' }[scopeKind];
             const tokens = await codeFlow(as.issuer, client, `${role}@example.com`, scope, { jar: browser });
             const firstParty = clientKind === 'first-party';
-            const permissions = { none: firstParty ? PERMISSIONS[role]! : [], held: ['read'], 'not held': [], 'identity only': firstParty ? PERMISSIONS[role]! : [] }[scopeKind];
+            const permissions = {
+              none: firstParty ? PERMISSIONS[role]! : [],
+              held: ['read'],
+              'not held': [],
+              'identity only': firstParty ? PERMISSIONS[role]! : [],
+            }[scopeKind];
             const roles = firstParty || scopeKind === 'identity only' ? [role] : [];
-            cells.push({ name: `${role} via ${clientKind} asking ${scopeKind}`, token: tokens.body.access_token, kind: firstParty ? 'user' : 'thirdParty', permissions, roles });
+            cells.push({
+              name: `${role} via ${clientKind} asking ${scopeKind}`,
+              token: tokens.body.access_token,
+              kind: firstParty ? 'user' : 'thirdParty',
+              permissions,
+              roles,
+            });
           }
         }
       }
 
-      for (const [name, registered] of [['machine admin', ['read', 'manage_users', 'manage_system']], ['machine writer', ['read', 'write']]] as const) {
+      for (const [name, registered] of [
+        ['machine admin', ['read', 'manage_users', 'manage_system']],
+        ['machine writer', ['read', 'write']],
+      ] as const) {
         const { client, secret } = await as.createClient({ name, grant: 'client_credentials', permissions: [...registered] });
         const machine = { clientId: client.client_id, secret: secret! };
-        for (const [scopeKind, scope, expected] of [['none', undefined, [...registered]], ['held', 'read', ['read']], ['not held', 'delete', undefined], ['identity only', 'openid', undefined]] as const) {
+        for (const [scopeKind, scope, expected] of [
+          ['none', undefined, [...registered]],
+          ['held', 'read', ['read']],
+          ['not held', 'delete', undefined],
+          ['identity only', 'openid', undefined],
+        ] as const) {
           const answer = await clientCredentials(as.issuer, machine, scope);
           if (!expected) {
             assert.deepEqual([answer.status, answer.body.error], [400, 'invalid_scope'], `${name} asking ${scopeKind}`);
@@ -130,7 +161,10 @@ for (const engine of testEngines()) {
       }
 
       const owner = (await call.auth('POST', '/login', { email: 'admin@example.com', password: PASSWORD })).body.access_token as string;
-      for (const [name, permissions] of [['API key narrowed', ['read']], ['API key full', PERMISSIONS.admin!]] as const) {
+      for (const [name, permissions] of [
+        ['API key narrowed', ['read']],
+        ['API key full', PERMISSIONS.admin!],
+      ] as const) {
         const created = await call.auth('POST', '/api-keys', { name, permissions }, owner);
         assert.equal(created.status, 201, JSON.stringify(created.body));
         const exchanged = await exchangeApiKey(as.issuer, created.body.key);
@@ -149,7 +183,11 @@ for (const engine of testEngines()) {
 
     it('issues every token with exactly the permissions and roles the rule gives', async () => {
       for (const cell of cells) {
-        const payload = JSON.parse(Buffer.from(cell.token.split('.')[1]!, 'base64url').toString()) as { permissions?: string[]; roles?: string[]; scope?: string };
+        const payload = JSON.parse(Buffer.from(cell.token.split('.')[1]!, 'base64url').toString()) as {
+          permissions?: string[];
+          roles?: string[];
+          scope?: string;
+        };
         assert.deepEqual([...payload.permissions!].sort(), [...cell.permissions].sort(), `${cell.name}: permissions`);
         assert.deepEqual(payload.roles ?? [], cell.roles, `${cell.name}: roles`);
         const scoped = (payload.scope ?? '').split(' ').filter((s) => s && !['openid', 'email', 'roles', 'offline_access'].includes(s));
@@ -168,7 +206,8 @@ for (const engine of testEngines()) {
         }
         const answer = await call[route.api](route.method, route.path, route.body, cell.token);
         const outcome = answer.status === 401 ? `401 ${answer.body?.error}` : answer.status === 403 ? `403 ${answer.body?.error}` : 'allowed';
-        if (outcome !== expected) failures.push(`${cell.name}: ${route.api} ${route.method} ${route.path}: expected ${expected}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+        if (outcome !== expected)
+          failures.push(`${cell.name}: ${route.api} ${route.method} ${route.path}: expected ${expected}, got ${answer.status} ${JSON.stringify(answer.body)}`);
       };
       for (const cell of cells) {
         await Promise.all(ROUTES.slice(0, -1).map((route) => probe(cell, route)));
@@ -181,7 +220,8 @@ for (const engine of testEngines()) {
 
 /** What a route must answer a token, from the rule alone. */
 function expectation(cell: Cell, route: Route): string {
-  const byClaims = (route.permission === undefined || cell.permissions.includes(route.permission)) && (route.role === undefined || cell.roles.includes(route.role));
+  const byClaims =
+    (route.permission === undefined || cell.permissions.includes(route.permission)) && (route.role === undefined || cell.roles.includes(route.role));
   if (route.api === 'example') return byClaims ? 'allowed' : '403 INSUFFICIENT_PERMISSIONS';
   // our own APIs: a disabled user's token stops at once (JWTs elsewhere live until they expire)
   if (cell.kind === 'disabled') return '401 INVALID_TOKEN';

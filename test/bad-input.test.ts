@@ -37,13 +37,24 @@ for (const engine of testEngines()) {
 
     const authorizeUrl = (extra: Record<string, string>) => {
       const url = new URL('/auth', as.issuer);
-      url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra }).toString();
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
+        ...extra,
+      }).toString();
       return url.href;
     };
     const form = (path: string, fields: Record<string, string>, basic = true) =>
       fetch(`${as.issuer}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(basic ? { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` } : {}) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(basic ? { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` } : {}),
+        },
         body: new URLSearchParams(fields).toString(),
       });
     const assertOAuthError = async (response: Response, what: string) => {
@@ -72,7 +83,10 @@ for (const engine of testEngines()) {
 
     it('POST /token with refresh_token=a%00b or code=a%00b: 400 invalid_request', async () => {
       await assertOAuthError(await form('/token', { grant_type: 'refresh_token', refresh_token: 'a\u0000b' }), 'refresh_token');
-      await assertOAuthError(await form('/token', { grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT, code_verifier: 'x'.repeat(43) }), 'code');
+      await assertOAuthError(
+        await form('/token', { grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT, code_verifier: 'x'.repeat(43) }),
+        'code',
+      );
     });
 
     it('introspection and revocation with a NUL token: 400 invalid_request', async () => {
@@ -83,7 +97,8 @@ for (const engine of testEngines()) {
     it('a NUL in a form field name is refused too, and the token endpoint still works without it', async () => {
       const machine = await as.createClient({ name: 'Machine', grant: 'client_credentials', permissions: ['read'] });
       const basic = `Basic ${Buffer.from(`${machine.client.client_id}:${machine.secret}`).toString('base64')}`;
-      const post = (body: string) => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, body });
+      const post = (body: string) =>
+        fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, body });
       await assertOAuthError(await post('grant_type=client_credentials&a%00b=x'), 'field name');
       const fine = await post('grant_type=client_credentials');
       assert.equal(fine.status, 200, await fine.clone().text());
@@ -116,7 +131,12 @@ for (const engine of testEngines()) {
         const r = await admin('GET', `/audit-events?since=${encodeURIComponent(since)}`, undefined, adminToken);
         assert.deepEqual([r.status, r.body?.error], [400, 'INVALID_REQUEST'], since);
       }
-      const fine = await admin('GET', `/audit-events?since=2020-01-01T00:00:00Z&until=${encodeURIComponent('2999-12-31T23:59:59.999+01:00')}`, undefined, adminToken);
+      const fine = await admin(
+        'GET',
+        `/audit-events?since=2020-01-01T00:00:00Z&until=${encodeURIComponent('2999-12-31T23:59:59.999+01:00')}`,
+        undefined,
+        adminToken,
+      );
       assert.equal(fine.status, 200, JSON.stringify(fine.body));
     });
 
@@ -135,10 +155,20 @@ for (const engine of testEngines()) {
       assert.deepEqual([r.status, r.body?.error], [401, 'INVALID_CREDENTIALS']);
       const jar = new CookieJar();
       const page = await follow(jar, authorizeUrl({}));
-      const response = await request(jar, new URL(`${page.url.pathname}/login`, as.issuer).href, postForm({ csrf: csrfOf(page.html), email: typed, password: 'wrong' }));
+      const response = await request(
+        jar,
+        new URL(`${page.url.pathname}/login`, as.issuer).href,
+        postForm({ csrf: csrfOf(page.html), email: typed, password: 'wrong' }),
+      );
       assert.equal(response.status, 401, (await response.text()).slice(0, 300));
       const rows = await as.db.knex('audit_events').where({ event: 'login', outcome: 'failure' }).orderBy('id').select('details');
-      assert.deepEqual(rows.map((row: { details: { email: string; via: string } }) => [row.details.email, row.details.via]).filter(([email]) => email === typed), [[typed, 'api'], [typed, 'page']]);
+      assert.deepEqual(
+        rows.map((row: { details: { email: string; via: string } }) => [row.details.email, row.details.via]).filter(([email]) => email === typed),
+        [
+          [typed, 'api'],
+          [typed, 'page'],
+        ],
+      );
     });
 
     it('a disabled user with a live browser session who comes back to /auth is asked to sign in again', async () => {
@@ -146,7 +176,11 @@ for (const engine of testEngines()) {
       const jar = new CookieJar();
       const first = await follow(jar, authorizeUrl({ prompt: 'consent' }));
       assert.match(first.html, /name="password"/);
-      let response = await request(jar, new URL(`${first.url.pathname}/login`, as.issuer).href, postForm({ csrf: csrfOf(first.html), email: 'leaver@example.com', password: PASSWORD }));
+      let response = await request(
+        jar,
+        new URL(`${first.url.pathname}/login`, as.issuer).href,
+        postForm({ csrf: csrfOf(first.html), email: 'leaver@example.com', password: PASSWORD }),
+      );
       assert.equal(response.status, 303);
       const consent = await follow(jar, new URL(response.headers.get('location')!, as.issuer).href);
       response = await request(jar, new URL(`${consent.url.pathname}/confirm`, as.issuer).href, postForm({ csrf: csrfOf(consent.html) }));

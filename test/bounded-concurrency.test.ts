@@ -51,7 +51,10 @@ describe('bounded concurrency (the argon2 queue)', () => {
 
   it('frees its place when a task fails, so a failure never shrinks the bound', async () => {
     const run = boundedConcurrency('checks', 1, 0);
-    await assert.rejects(run(async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      run(async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await run(async () => 'next'), 'next');
   });
 });

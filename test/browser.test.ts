@@ -34,10 +34,23 @@ for (const engine of testEngines()) {
       // the app lives on another site than the issuer (localhost vs 127.0.0.1), as real apps do
       const webPort = await freePort();
       const webUrl = `http://localhost:${webPort}`;
-      const created = await as.createClient({ name: CLIENT_NAME, grant: 'authorization_code', redirectUris: [`${webUrl}/callback`], postLogoutRedirectUris: [`${webUrl}/`] });
+      const created = await as.createClient({
+        name: CLIENT_NAME,
+        grant: 'authorization_code',
+        redirectUris: [`${webUrl}/callback`],
+        postLogoutRedirectUris: [`${webUrl}/`],
+      });
       client = { clientId: created.client.client_id, secret: created.secret! };
       api = await startApi({ issuer: as.issuer });
-      web = await startWebApp({ issuer: as.issuer, clientId: client.clientId, clientSecret: client.secret, port: webPort, publicUrl: webUrl, apiUrl: api.url, onTokens: (tokens) => (lastTokens = tokens) });
+      web = await startWebApp({
+        issuer: as.issuer,
+        clientId: client.clientId,
+        clientSecret: client.secret,
+        port: webPort,
+        publicUrl: webUrl,
+        apiUrl: api.url,
+        onTokens: (tokens) => (lastTokens = tokens),
+      });
       assert.equal(web.url, webUrl);
     });
 
@@ -93,7 +106,11 @@ for (const engine of testEngines()) {
       assert.equal(await page.locator('h1').textContent(), 'Allow access?');
       assert.equal(await page.locator('.lead strong').textContent(), CLIENT_NAME, 'the consent page names the client');
       const items = await page.locator('.scopes li').allTextContents();
-      assert.doesNotMatch(await page.locator('.hint').textContent() ?? '', /revoke this access at any time by signing out/, 'no promise that signing out revokes');
+      assert.doesNotMatch(
+        (await page.locator('.hint').textContent()) ?? '',
+        /revoke this access at any time by signing out/,
+        'no promise that signing out revokes',
+      );
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL(`${web.url}/`);
       return items;
@@ -140,7 +157,10 @@ for (const engine of testEngines()) {
         await page.getByRole('link', { name: 'Call the API' }).click();
         await page.waitForURL(`${web.url}/api`);
         assert.equal(await page.locator('#api-status').textContent(), '200');
-        const answer = JSON.parse((await page.locator('#api-result').textContent())!) as { notes: { text: string }[]; user: { sub: string; roles: string[]; permissions: string[] } };
+        const answer = JSON.parse((await page.locator('#api-result').textContent())!) as {
+          notes: { text: string }[];
+          user: { sub: string; roles: string[]; permissions: string[] };
+        };
         assert.ok(answer.notes.length >= 1);
         assert.equal(answer.user.sub, payload.sub);
         assert.deepEqual(answer.user.roles, [role]);
@@ -155,7 +175,11 @@ for (const engine of testEngines()) {
           assert.equal(stats.status, 403);
           assert.equal(((await stats.json()) as { error: string }).error, 'INSUFFICIENT_PERMISSIONS');
         }
-        const write = await fetch(`${api.url}/notes`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ text: `a note by ${role}` }) });
+        const write = await fetch(`${api.url}/notes`, {
+          method: 'POST',
+          headers: { ...bearer, 'content-type': 'application/json' },
+          body: JSON.stringify({ text: `a note by ${role}` }),
+        });
         assert.equal(write.status, PERMISSIONS[role]!.includes('write') ? 201 : 403);
         assert.equal(dialogs.length, 0);
       });
@@ -226,7 +250,10 @@ for (const engine of testEngines()) {
 
     it('refuses to be framed by another origin (clickjacking)', async () => {
       // same site, other origin: cookies would flow, so only frame-ancestors / X-Frame-Options stand in the way
-      const attacker = await serveHtml((url) => `<!DOCTYPE html><title>attacker</title><iframe id="victim" src="${url}" width="600" height="600"></iframe>`, await authorizationUrl({}));
+      const attacker = await serveHtml(
+        (url) => `<!DOCTYPE html><title>attacker</title><iframe id="victim" src="${url}" width="600" height="600"></iframe>`,
+        await authorizationUrl({}),
+      );
       try {
         await openPage();
         const framed = page.waitForResponse((response) => onInteraction(new URL(response.url())) && response.request().frame() !== page.mainFrame());
@@ -299,20 +326,31 @@ for (const engine of testEngines()) {
 
     it('shows a styled error page whose title says it is an error, with the code in small print', async () => {
       await openPage();
-      await page.goto(`${as.issuer}/auth?${new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://elsewhere.example/cb', response_type: 'code', scope: 'openid' })}`);
+      await page.goto(
+        `${as.issuer}/auth?${new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://elsewhere.example/cb', response_type: 'code', scope: 'openid' })}`,
+      );
       assert.match(await page.title(), /^Error: This application is misconfigured/);
       assert.equal(await page.locator('h1').textContent(), 'This application is misconfigured');
       assert.match((await page.getByRole('alert').textContent())!, /has not registered, so you were not sent anywhere/);
       const detail = page.locator('.detail');
       assert.match((await detail.textContent())!, /invalid_redirect_uri/);
-      const [alertSize, detailSize] = await Promise.all([page.getByRole('alert'), detail].map((l) => l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize))));
+      const [alertSize, detailSize] = await Promise.all(
+        [page.getByRole('alert'), detail].map((l) =>
+          l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize)),
+        ),
+      );
       assert.ok(detailSize! < alertSize!, `the detail (${detailSize}px) is smaller than the sentence (${alertSize}px)`);
     });
 
     /** Shows a page on `site` ('same' = the issuer's site, 'cross' = another) with a form that POSTs `params` to `action`, and submits it. */
     async function submitFormFrom(site: 'same' | 'cross', action: string, params: Record<string, string>): Promise<void> {
-      const inputs = Object.entries(params).map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`).join('');
-      const poster = await serveHtml(() => `<!DOCTYPE html><title>an app's page</title><form method="post" action="${action}">${inputs}<button type="submit">Continue</button></form>`, '');
+      const inputs = Object.entries(params)
+        .map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`)
+        .join('');
+      const poster = await serveHtml(
+        () => `<!DOCTYPE html><title>an app's page</title><form method="post" action="${action}">${inputs}<button type="submit">Continue</button></form>`,
+        '',
+      );
       try {
         // the issuer is 127.0.0.1; localhost is another site (the port does not count)
         const from = site === 'same' ? poster.url : poster.url.replace('127.0.0.1', 'localhost');
@@ -327,7 +365,7 @@ for (const engine of testEngines()) {
     const authorizationForm = async () => Object.fromEntries(new URL(await authorizationUrl({})).searchParams);
     const backAtTheApp = () => new URL(page.url()).origin === web.url;
 
-    it('a form POST to /auth finds the browser\'s sign-in, from the same site and from another one (cookies stay SameSite=Lax)', async () => {
+    it("a form POST to /auth finds the browser's sign-in, from the same site and from another one (cookies stay SameSite=Lax)", async () => {
       await openPage();
       await logIn('admin@example.com');
       for (const site of ['same', 'cross'] as const) {

@@ -21,7 +21,12 @@ for (const engine of testEngines()) {
     after(() => db?.drop());
 
     it('in the human output of data commands, and not in commands that use no database', async () => {
-      for (const args of [['user', 'list'], ['client', 'list'], ['apikey', 'list'], ['user', 'create', '--email', 'named@example.com', '--password', 'Secret123']]) {
+      for (const args of [
+        ['user', 'list'],
+        ['client', 'list'],
+        ['apikey', 'list'],
+        ['user', 'create', '--email', 'named@example.com', '--password', 'Secret123'],
+      ]) {
         const r = await runCli(args, db.env);
         assert.equal(r.code, 0, r.stderr);
         assert.ok(r.stdout.endsWith(`database: ${description}\n`), `${args.join(' ')}:\n${r.stdout}`);
@@ -32,7 +37,14 @@ for (const engine of testEngines()) {
     });
 
     it('as "database" in --json', async () => {
-      for (const args of [['user', 'list'], ['client', 'list'], ['apikey', 'list'], ['user', 'disable', '--email', 'named@example.com'], ['migrate'], ['health']]) {
+      for (const args of [
+        ['user', 'list'],
+        ['client', 'list'],
+        ['apikey', 'list'],
+        ['user', 'disable', '--email', 'named@example.com'],
+        ['migrate'],
+        ['health'],
+      ]) {
         const r = await runCli([...args, '--json'], db.env);
         assert.equal(JSON.parse(r.stdout).database, description, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       }

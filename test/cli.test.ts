@@ -152,11 +152,19 @@ for (const engine of testEngines()) {
       const cases: [string[], number, RegExp][] = [
         [['client', 'create', '--name', 'X', '--grant', 'password'], 2, /--grant must be client_credentials, authorization_code, device_code \(got password\)/],
         [['client', 'create', '--name', 'X', '--grant', 'authorization_code'], 1, /needs at least one --redirect-uri/],
-        [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'http://evil.example/cb'], 1, /must use https \(http is allowed for localhost only\)/],
+        [
+          ['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'http://evil.example/cb'],
+          1,
+          /must use https \(http is allowed for localhost only\)/,
+        ],
         [['client', 'create', '--name', 'X', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example/cb#frag'], 1, /must not contain a fragment/],
         [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--permissions', 'read,fly'], 1, /unknown permission\(s\): fly/],
         [['client', 'create', '--name', 'X', '--grant', 'client_credentials', '--public'], 1, /cannot be public/],
-        [['client', 'create', '--name', 'X', '--grant', 'device_code', '--redirect-uri', 'https://a.example/cb'], 1, /a device_code client has no redirect URIs/],
+        [
+          ['client', 'create', '--name', 'X', '--grant', 'device_code', '--redirect-uri', 'https://a.example/cb'],
+          1,
+          /a device_code client has no redirect URIs/,
+        ],
         [['client', 'delete', 'no-such-client'], 1, /no client with id no-such-client/],
         [['client', 'delete'], 2, /missing CLIENT_ID/],
       ];
@@ -176,7 +184,19 @@ for (const engine of testEngines()) {
     });
 
     it('apikey create, list and revoke; token verify prints claims or the error code', async () => {
-      const created = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'deploy', '--permissions', 'read,write', '--expires-days', '30', '--json']);
+      const created = await cli([
+        'apikey',
+        'create',
+        '--user',
+        'admin@example.com',
+        '--name',
+        'deploy',
+        '--permissions',
+        'read,write',
+        '--expires-days',
+        '30',
+        '--json',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       const key = JSON.parse(created.stdout);
       assert.match(key.key, /^ack_[0-9a-f]{16}_/);
@@ -220,11 +240,16 @@ for (const engine of testEngines()) {
           const created = await cli(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
           assert.equal(created.code, 0, created.stderr);
           assert.match((await cli(['user', 'list'])).stdout, /beside@example\.com/);
-          const second = await runCli([], {}).then(() => startServer(db.env, 15_000)).then(
-            () => assert.fail('a second server started'),
-            (error: Error) => error.message,
+          const second = await runCli([], {})
+            .then(() => startServer(db.env, 15_000))
+            .then(
+              () => assert.fail('a second server started'),
+              (error: Error) => error.message,
+            );
+          assert.match(
+            second,
+            /the embedded database in \S+ is already used by another auth-connect server \(pid \d+\); stop it, give this one its own DATA_DIR, or use Postgres/,
           );
-          assert.match(second, /the embedded database in \S+ is already used by another auth-connect server \(pid \d+\); stop it, give this one its own DATA_DIR, or use Postgres/);
         } finally {
           assert.equal(await server.stop(), 0, 'SIGTERM shuts down cleanly');
         }

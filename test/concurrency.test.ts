@@ -27,7 +27,10 @@ for (const engine of testEngines()) {
     const token = (params: Record<string, string>) =>
       fetch(`${as.issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams(params),
       });
 
@@ -45,7 +48,10 @@ for (const engine of testEngines()) {
     it(`one authorization code redeemed ${PARALLEL} times at once: one success, the rest invalid_grant, no 5xx`, async () => {
       for (let round = 0; round < 3; round++) {
         const results = await race(await code());
-        assert.deepEqual(results.filter((r) => r.status >= 500), []);
+        assert.deepEqual(
+          results.filter((r) => r.status >= 500),
+          [],
+        );
         const winners = results.filter((r) => r.status === 200);
         assert.equal(winners.length, 1, JSON.stringify(results.map((r) => r.status)));
         for (const loser of results.filter((r) => r.status !== 200)) {
@@ -60,9 +66,12 @@ for (const engine of testEngines()) {
 
     it(`one refresh token used ${PARALLEL} times at once: one success, the rest invalid_grant, no second chain`, async () => {
       for (let round = 0; round < 3; round++) {
-        const issued = await (await token(await code())).json() as Record<string, string>;
+        const issued = (await (await token(await code())).json()) as Record<string, string>;
         const results = await race({ grant_type: 'refresh_token', refresh_token: issued.refresh_token! });
-        assert.deepEqual(results.filter((r) => r.status >= 500), []);
+        assert.deepEqual(
+          results.filter((r) => r.status >= 500),
+          [],
+        );
         const winners = results.filter((r) => r.status === 200);
         assert.equal(winners.length, 1, JSON.stringify(results.map((r) => r.status)));
         for (const loser of results.filter((r) => r.status !== 200)) assert.equal(loser.body.error, 'invalid_grant');

@@ -53,7 +53,13 @@ describe('configuration', () => {
   });
 
   it('lets environment variables override the file', () => {
-    const config = load({ PORT: '4100', JWT_ALGORITHM: 'RS256', ACCESS_TOKEN_EXPIRE_MINUTES: '5', REFRESH_TOKEN_EXPIRE_DAYS: '2', ISSUER: 'https://id.example.com/' });
+    const config = load({
+      PORT: '4100',
+      JWT_ALGORITHM: 'RS256',
+      ACCESS_TOKEN_EXPIRE_MINUTES: '5',
+      REFRESH_TOKEN_EXPIRE_DAYS: '2',
+      ISSUER: 'https://id.example.com/',
+    });
     assert.equal(config.runtime.port, 4100);
     assert.equal(config.auth.jwt.algorithm, 'RS256');
     assert.equal(config.auth.jwt.access_token_expire_minutes, 5);
@@ -87,21 +93,50 @@ describe('configuration', () => {
       [{ NODE_ENV: 'production', ISSUER: 'http://id.example.com' }, /^ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/],
     ];
     for (const [env, expected] of cases) {
-      it(Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' '), () => assert.match(failure(env), expected));
+      it(
+        Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+        () => assert.match(failure(env), expected),
+      );
     }
   });
 
   describe('refuses, naming the file and the field', () => {
     const cases: [string, (auth: Record<string, any>) => void, RegExp][] = [
-      ['a typo in a key', (a) => (a.jwt.algoritm = 'ES256'), /auth_config\.json: unknown key "jwt\.algoritm"; allowed here: algorithm, access_token_expire_minutes, refresh_token_expire_days$/],
-      ['an unknown section', (a) => (a.sesion = {}), /auth_config\.json: unknown key "sesion"; allowed here: jwt, password, api_keys, session, server, registration, /],
+      [
+        'a typo in a key',
+        (a) => (a.jwt.algoritm = 'ES256'),
+        /auth_config\.json: unknown key "jwt\.algoritm"; allowed here: algorithm, access_token_expire_minutes, refresh_token_expire_days$/,
+      ],
+      [
+        'an unknown section',
+        (a) => (a.sesion = {}),
+        /auth_config\.json: unknown key "sesion"; allowed here: jwt, password, api_keys, session, server, registration, /,
+      ],
       ['HS256 in the file', (a) => (a.jwt.algorithm = 'HS256'), /auth_config\.json: jwt\.algorithm "HS256" is refused: APIs verify tokens through the JWKS/],
-      ['a string for a number', (a) => (a.jwt.access_token_expire_minutes = '30'), /auth_config\.json: jwt\.access_token_expire_minutes must be an integer \(got "30"\)$/],
-      ['a weak argon2 setting', (a) => (a.password.argon2 = { memory_kib: 4096 }), /auth_config\.json: password\.argon2\.memory_kib must be at least 19456 \(got 4096\)$/],
+      [
+        'a string for a number',
+        (a) => (a.jwt.access_token_expire_minutes = '30'),
+        /auth_config\.json: jwt\.access_token_expire_minutes must be an integer \(got "30"\)$/,
+      ],
+      [
+        'a weak argon2 setting',
+        (a) => (a.password.argon2 = { memory_kib: 4096 }),
+        /auth_config\.json: password\.argon2\.memory_kib must be at least 19456 \(got 4096\)$/,
+      ],
       ['min_length below 8', (a) => (a.password.min_length = 4), /auth_config\.json: password\.min_length must be at least 8 \(got 4\)$/],
-      ['min_length above max_length', (a) => Object.assign(a.password, { min_length: 100, max_length: 64 }), /password\.min_length \(100\) is greater than password\.max_length \(64\)$/],
+      [
+        'min_length above max_length',
+        (a) => Object.assign(a.password, { min_length: 100, max_length: 64 }),
+        /password\.min_length \(100\) is greater than password\.max_length \(64\)$/,
+      ],
       ['a boolean as text', (a) => (a.password.require_digit = 'yes'), /auth_config\.json: password\.require_digit must be a boolean \(got "yes"\)$/],
-      ['a default role that does not exist', (a) => (a.registration = { default_role: 'teacher' }), /registration\.default_role "teacher" is not a role in roles\.json \(roles: admin, instructor, student, guest\)$/],
+      [
+        'a default role that does not exist',
+        (a) => (a.registration = { default_role: 'teacher' }),
+        /registration\.default_role "teacher" is not a role in roles\.json \(roles: admin, instructor, student, guest\)$/,
+      ],
       ['sessions per user of 0', (a) => (a.session.max_sessions_per_user = 0), /session\.max_sessions_per_user must be at least 1 \(got 0\)$/],
     ];
     for (const [name, mutate, expected] of cases) {
@@ -136,11 +171,31 @@ describe('configuration', () => {
     const client = { client_id: 'app', grant_types: ['client_credentials'], client_secret_hash: `sha256:${'a'.repeat(43)}` };
     const clientCases: [string, unknown[], RegExp][] = [
       ['a duplicate client_id', [client, client], /clients\.json: clients\[1\]\.client_id "app" is used twice$/],
-      ['a confidential client without secret hash', [{ ...client, client_secret_hash: undefined }], /clients\[0\]\.client_secret_hash: required for client_secret_basic; make one with "auth-connect client hash-secret"$/],
-      ['a permission no role has', [{ ...client, permissions: ['read', 'fly'] }], /clients\[0\]\.permissions: fly is not a permission of any role in roles\.json$/],
-      ['an authorization_code client without redirect URIs', [{ ...client, grant_types: ['authorization_code'] }], /clients\[0\]\.redirect_uris: an authorization_code client needs at least one redirect URI$/],
-      ['an unknown grant type', [{ ...client, grant_types: ['password'] }], /clients\[0\]\.grant_types\[0\] must be one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code \(got "password"\)$/],
-      ['a redirect URI that is not a URI', [{ ...client, grant_types: ['authorization_code'], redirect_uris: ['not a uri'] }], /clients\[0\]\.redirect_uris\[0\] must be a valid uri \(got "not a uri"\)$/],
+      [
+        'a confidential client without secret hash',
+        [{ ...client, client_secret_hash: undefined }],
+        /clients\[0\]\.client_secret_hash: required for client_secret_basic; make one with "auth-connect client hash-secret"$/,
+      ],
+      [
+        'a permission no role has',
+        [{ ...client, permissions: ['read', 'fly'] }],
+        /clients\[0\]\.permissions: fly is not a permission of any role in roles\.json$/,
+      ],
+      [
+        'an authorization_code client without redirect URIs',
+        [{ ...client, grant_types: ['authorization_code'] }],
+        /clients\[0\]\.redirect_uris: an authorization_code client needs at least one redirect URI$/,
+      ],
+      [
+        'an unknown grant type',
+        [{ ...client, grant_types: ['password'] }],
+        /clients\[0\]\.grant_types\[0\] must be one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code \(got "password"\)$/,
+      ],
+      [
+        'a redirect URI that is not a URI',
+        [{ ...client, grant_types: ['authorization_code'], redirect_uris: ['not a uri'] }],
+        /clients\[0\]\.redirect_uris\[0\] must be a valid uri \(got "not a uri"\)$/,
+      ],
       ['a missing client_id', [{ grant_types: ['client_credentials'] }], /clients\.json: "clients\[0\]\.client_id" is required$/],
     ];
     for (const [name, clients, expected] of clientCases) {

@@ -12,7 +12,8 @@ for (const engine of testEngines()) {
     let confidential: { clientId: string; secret: string };
     before(async () => {
       as = await startAuthServer(engine);
-      spa = (await as.createClient({ name: 'Browser app', grant: 'authorization_code', redirectUris: [`${APP_ORIGIN}/callback`], public: true })).client.client_id;
+      spa = (await as.createClient({ name: 'Browser app', grant: 'authorization_code', redirectUris: [`${APP_ORIGIN}/callback`], public: true })).client
+        .client_id;
       const created = await as.createClient({ name: 'Server app', grant: 'authorization_code', redirectUris: [`${APP_ORIGIN}/server-callback`] });
       confidential = { clientId: created.client.client_id, secret: created.secret! };
     });
@@ -86,7 +87,8 @@ describe('the CORS policy for userinfo', () => {
   it('gives a confidential client no CORS at userinfo, even from its redirect origin', async () => {
     const { allowClientOrigin } = await import('../src/oidc/client-cors.js');
     const ctx = { oidc: { route: 'userinfo' } } as unknown as Parameters<typeof allowClientOrigin>[0];
-    const client = (clientAuthMethod: string) => ({ clientAuthMethod, redirectUris: [`${APP_ORIGIN}/callback`] }) as unknown as Parameters<typeof allowClientOrigin>[2];
+    const client = (clientAuthMethod: string) =>
+      ({ clientAuthMethod, redirectUris: [`${APP_ORIGIN}/callback`] }) as unknown as Parameters<typeof allowClientOrigin>[2];
     assert.equal(allowClientOrigin(ctx, APP_ORIGIN, client('client_secret_basic')), false);
     assert.equal(allowClientOrigin(ctx, APP_ORIGIN, client('none')), true);
   });

@@ -12,7 +12,9 @@ import { createTestDatabase, testEngines, type TestDatabase } from './helpers/te
 const config = loadConfig({});
 
 async function tables(knex: Knex): Promise<string[]> {
-  const { rows } = await knex.raw<{ rows: { table_name: string }[] }>("select table_name from information_schema.tables where table_schema = 'public' order by table_name");
+  const { rows } = await knex.raw<{ rows: { table_name: string }[] }>(
+    "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+  );
   return rows.map((r) => r.table_name);
 }
 
@@ -55,7 +57,11 @@ for (const engine of testEngines()) {
       before(() => migrateToLatest(database.knex));
       /** A sign-in through the login throttle, as every route makes it; the user or undefined. */
       const signIn = async (ctx: AccountsContext, email: string, password: string) => {
-        const throttle = createLoginThrottle({ db: ctx.db, settings: config.auth.login_throttle, serverSecret: 'test-secret-that-is-long-enough-for-auth-connect' });
+        const throttle = createLoginThrottle({
+          db: ctx.db,
+          settings: config.auth.login_throttle,
+          serverSecret: 'test-secret-that-is-long-enough-for-auth-connect',
+        });
         const result = await authenticate(ctx, throttle, { email, password }, { address: '127.0.0.1' }, { via: 'api', clientId: null });
         return result.outcome === 'signed_in' ? result.user : undefined;
       };
@@ -74,13 +80,18 @@ for (const engine of testEngines()) {
       });
 
       it('refuses concurrent registrations of one email except one', async () => {
-        const results = await Promise.allSettled(Array.from({ length: 5 }, () => createAccount(accounts, { email: 'race@example.com', password: 'Secret123' })));
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, () => createAccount(accounts, { email: 'race@example.com', password: 'Secret123' })),
+        );
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
         for (const r of results.filter((r) => r.status === 'rejected')) assert.equal((r as PromiseRejectedResult).reason.code, 'USER_EXISTS');
       });
 
       it('refuses a weak password with every rule it misses, and an unknown role', async () => {
-        await assert.rejects(createAccount(accounts, { email: 'weak@example.com', password: 'short' }), (e: any) => e.code === 'WEAK_PASSWORD' && e.violations.length === 3);
+        await assert.rejects(
+          createAccount(accounts, { email: 'weak@example.com', password: 'short' }),
+          (e: any) => e.code === 'WEAK_PASSWORD' && e.violations.length === 3,
+        );
         await assert.rejects(createAccount(accounts, { email: 'role@example.com', password: 'Secret123', role: 'teacher' }), { code: 'UNKNOWN_ROLE' });
       });
 
@@ -99,7 +110,10 @@ for (const engine of testEngines()) {
 
       it('re-makes a hash made with weaker parameters at the next successful login', async () => {
         const user = await createAccount(accounts, { email: 'rehash@example.com', password: 'Secret123' });
-        const stronger: AccountsContext = { db: database.knex, config: { ...config, auth: { ...config.auth, password: { ...config.auth.password, argon2: { memory_kib: 19456, iterations: 3, parallelism: 1 } } } } };
+        const stronger: AccountsContext = {
+          db: database.knex,
+          config: { ...config, auth: { ...config.auth, password: { ...config.auth.password, argon2: { memory_kib: 19456, iterations: 3, parallelism: 1 } } } },
+        };
         assert.equal(await signIn(stronger, 'rehash@example.com', 'wrong'), undefined);
         assert.equal(hashParameters((await findUserById(database.knex, user.id))!.password_hash)?.iterations, 2, 'a failed login changes nothing');
         await signIn(stronger, 'rehash@example.com', 'Secret123');
@@ -112,8 +126,18 @@ for (const engine of testEngines()) {
         const user = await createAccount(accounts, { email: 'audited@example.com', password: 'Secret123' });
         await signIn(accounts, ' Audited@Example.com', 'wrong');
         await signIn(accounts, 'audited@example.com', 'Secret123');
-        const rows = await database.knex('audit_events').where({ event: 'login' }).whereRaw("details->>'email' = ? or user_id = ?", ['audited@example.com', user.id]).orderBy('id');
-        assert.deepEqual(rows.map((r: { outcome: string; user_id: string | null; ip: string }) => [r.outcome, r.user_id, r.ip]), [['failure', null, '127.0.0.1'], ['success', user.id, '127.0.0.1']]);
+        const rows = await database
+          .knex('audit_events')
+          .where({ event: 'login' })
+          .whereRaw("details->>'email' = ? or user_id = ?", ['audited@example.com', user.id])
+          .orderBy('id');
+        assert.deepEqual(
+          rows.map((r: { outcome: string; user_id: string | null; ip: string }) => [r.outcome, r.user_id, r.ip]),
+          [
+            ['failure', null, '127.0.0.1'],
+            ['success', user.id, '127.0.0.1'],
+          ],
+        );
       });
 
       it('changes roles only to roles that exist', async () => {

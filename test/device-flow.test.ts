@@ -39,12 +39,23 @@ async function deviceLogin(issuer: string, client: { clientId: string; secret?: 
 function postFormFrom(localAddress: string, url: string, body: Record<string, string>): Promise<{ status: number; retryAfter?: string; html: string }> {
   const payload = new URLSearchParams(body).toString();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload), accept: 'text/html' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, html: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload), accept: 'text/html' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, html: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -109,10 +120,18 @@ for (const engine of testEngines()) {
       const { client } = await as.createClient({ name: 'Unknown device', grant: 'device_code', public: true });
       const config = await clientConfig(as.issuer, client.client_id);
       const authorization = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
-      const { pages, html } = await approveDevice(as.issuer, { userCode: authorization.user_code, email: 'careful@example.com', password: PASSWORD, cancel: true });
+      const { pages, html } = await approveDevice(as.issuer, {
+        userCode: authorization.user_code,
+        email: 'careful@example.com',
+        password: PASSWORD,
+        cancel: true,
+      });
       assert.deepEqual(pages, ['code', 'confirm', 'cancelled']);
       assert.match(html, /The device was not connected/);
-      await assert.rejects(oidc.pollDeviceAuthorizationGrant(config, { ...authorization, interval: 1 }), (error: { error?: string }) => error.error === 'access_denied');
+      await assert.rejects(
+        oidc.pollDeviceAuthorizationGrant(config, { ...authorization, interval: 1 }),
+        (error: { error?: string }) => error.error === 'access_denied',
+      );
     });
 
     it('serves the code pages in our layout with our CSP, says when a code is wrong, and refuses a form without its xsrf token', async () => {
@@ -125,7 +144,12 @@ for (const engine of testEngines()) {
       assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
       assert.equal(page.headers.get('cache-control'), 'no-store');
 
-      const post = (body: Record<string, string>) => request(jar, `${as.issuer}/device`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+      const post = (body: Record<string, string>) =>
+        request(jar, `${as.issuer}/device`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(body).toString(),
+        });
       const wrong = await post({ xsrf: xsrfOf(html), user_code: 'BCDF-GHJK' });
       const wrongHtml = await wrong.text();
       assert.match(wrongHtml, /That code is not valid/);

@@ -26,8 +26,18 @@ for (const engine of testEngines()) {
       const { client, secret } = await as.createClient({ name: 'Examples', grant: 'authorization_code', redirectUris: [REDIRECT] });
       const config = await clientConfig(as.issuer, client.client_id, secret);
       for (const role of ROLES) {
-        const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: `${role}@example.com`, password: PASSWORD, scope: SCOPE });
-        const answer = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+        const flow = await authorizeWithoutBrowser(as.issuer, {
+          clientId: client.client_id,
+          redirectUri: REDIRECT,
+          email: `${role}@example.com`,
+          password: PASSWORD,
+          scope: SCOPE,
+        });
+        const answer = await oidc.authorizationCodeGrant(config, flow.callback, {
+          pkceCodeVerifier: flow.codeVerifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+        });
         tokens.set(role, answer.access_token);
       }
       api = await startApi({ issuer: as.issuer });
@@ -83,10 +93,18 @@ for (const engine of testEngines()) {
     it('API: answers bad input with 4xx JSON, never a 500', async () => {
       assert.equal((await call('POST', '/notes', 'admin', { text: '' })).status, 400);
       assert.equal((await call('POST', '/notes', 'admin', 'not an object')).status, 400);
-      const notJson = await fetch(`${api.url}/notes`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' }, body: '{' });
+      const notJson = await fetch(`${api.url}/notes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' },
+        body: '{',
+      });
       assert.equal(notJson.status, 400);
       assert.equal(((await notJson.json()) as { error: string }).error, 'INVALID_REQUEST');
-      const big = await fetch(`${api.url}/notes`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(20_000) }) });
+      const big = await fetch(`${api.url}/notes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.get('admin')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'x'.repeat(20_000) }),
+      });
       assert.equal(big.status, 413);
       assert.equal((await call('DELETE', '/notes/999999', 'admin')).status, 404);
       assert.equal((await call('GET', '/nowhere', 'admin')).status, 404);
@@ -97,7 +115,12 @@ for (const engine of testEngines()) {
       before(async () => {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
-        const { client, secret } = await as.createClient({ name: 'Example App', grant: 'authorization_code', redirectUris: [`${url}/callback`], postLogoutRedirectUris: [`${url}/`] });
+        const { client, secret } = await as.createClient({
+          name: 'Example App',
+          grant: 'authorization_code',
+          redirectUris: [`${url}/callback`],
+          postLogoutRedirectUris: [`${url}/`],
+        });
         web = await startWebApp({ issuer: as.issuer, clientId: client.client_id, clientSecret: secret, port, apiUrl: api.url });
         assert.equal(web.url, url);
       });
@@ -151,7 +174,11 @@ for (const engine of testEngines()) {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
         const { client, secret } = await as.createClient({ name: 'Example App (main)', grant: 'authorization_code', redirectUris: [`${url}/callback`] });
-        const child = await runExample('web-app', { ISSUER: as.issuer, PORT: String(port), CLIENT_ID: client.client_id, CLIENT_SECRET: secret! }, /example web app on (\S+)/);
+        const child = await runExample(
+          'web-app',
+          { ISSUER: as.issuer, PORT: String(port), CLIENT_ID: client.client_id, CLIENT_SECRET: secret! },
+          /example web app on (\S+)/,
+        );
         try {
           assert.equal(child.match[1], url);
           const login = await fetch(`${url}/login`, { redirect: 'manual' });
@@ -176,7 +203,11 @@ interface ExampleProcess {
 function runExample(name: string, env: Record<string, string>, ready: RegExp): Promise<ExampleProcess> {
   const script = path.join(packageRoot, 'dist', 'examples', name, 'main.js');
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [script], { cwd: packageRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [script], {
+      cwd: packageRoot,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

@@ -63,7 +63,12 @@ for (const engine of testEngines()) {
         body,
       });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, challenge: response.headers.get('www-authenticate'), headers: response.headers };
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        challenge: response.headers.get('www-authenticate'),
+        headers: response.headers,
+      };
     };
     const py = (method: string, route: string, authorization?: string, body?: string) => call(python.url, method, route, authorization, body);
     const bearer = (role: string) => `Bearer ${tokens.get(role)}`;
@@ -82,8 +87,21 @@ for (const engine of testEngines()) {
     /** A token signed with the server's own key (from the database), valid unless `changes` breaks it. */
     const signed = async (changes: { payload?: JWTPayload; header?: Record<string, unknown>; exp?: number } = {}): Promise<string> => {
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: as.issuer, aud: API, sub: '00000000-0000-0000-0000-000000000001', client_id: 'auth-connect', scope: 'read', roles: ['guest'], permissions: ['read'], iat: now - 60, exp: changes.exp ?? now + 600, ...changes.payload };
-      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid, ...changes.header }).sign(await importJWK(signingKey, 'ES256'));
+      const payload = {
+        iss: as.issuer,
+        aud: API,
+        sub: '00000000-0000-0000-0000-000000000001',
+        client_id: 'auth-connect',
+        scope: 'read',
+        roles: ['guest'],
+        permissions: ['read'],
+        iat: now - 60,
+        exp: changes.exp ?? now + 600,
+        ...changes.payload,
+      };
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid, ...changes.header })
+        .sign(await importJWK(signingKey, 'ES256'));
     };
 
     it('answers a request without a token 401 with a bare Bearer challenge, as the kit does', async () => {
@@ -143,9 +161,21 @@ for (const engine of testEngines()) {
         [await signed({ header: { kid: 'not-a-published-key' } }), 'the token is signed with a key the issuer does not publish'],
         [await signed({ payload: { nbf: Math.floor(Date.now() / 1000) + 3600 } }), 'the token is not valid yet'],
         [`${tokens.get('admin')!.slice(0, -6)}AAAAAA`, 'the token signature is invalid'],
-        [await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect', permissions: ['read'] }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: signingKey.kid }).setExpirationTime('10m').sign(new TextEncoder().encode('a shared secret nobody should accept here')), 'the token is signed with an algorithm this API does not accept'],
+        [
+          await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect', permissions: ['read'] })
+            .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: signingKey.kid })
+            .setExpirationTime('10m')
+            .sign(new TextEncoder().encode('a shared secret nobody should accept here')),
+          'the token is signed with an algorithm this API does not accept',
+        ],
         ['not.a.token', 'the token is malformed'],
-        [await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect' }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid, crit: ['urn:example:unknown'], 'urn:example:unknown': true }).setExpirationTime('10m').sign(await importJWK(signingKey, 'ES256'), { crit: { 'urn:example:unknown': true } }), 'the token is invalid'],
+        [
+          await new SignJWT({ iss: as.issuer, aud: API, sub: 'x', client_id: 'auth-connect' })
+            .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid, crit: ['urn:example:unknown'], 'urn:example:unknown': true })
+            .setExpirationTime('10m')
+            .sign(await importJWK(signingKey, 'ES256'), { crit: { 'urn:example:unknown': true } }),
+          'the token is invalid',
+        ],
       ];
       for (const [token, message] of cases) {
         const answer = await sameAsKit('GET', '/notes', `Bearer ${token}`);
@@ -154,14 +184,26 @@ for (const engine of testEngines()) {
       const noClientId = await signed({ payload: { client_id: undefined } });
       assert.deepEqual((await py('GET', '/notes', `Bearer ${noClientId}`)).body, { error: 'INVALID_TOKEN', message: 'the token lacks the client_id claim' });
       const badPermissions = await signed({ payload: { permissions: 'read' } });
-      assert.deepEqual((await sameAsKit('GET', '/notes', `Bearer ${badPermissions}`)).body, { error: 'INVALID_TOKEN', message: "the token's permissions claim is missing or malformed" });
+      assert.deepEqual((await sameAsKit('GET', '/notes', `Bearer ${badPermissions}`)).body, {
+        error: 'INVALID_TOKEN',
+        message: "the token's permissions claim is missing or malformed",
+      });
     });
 
     it('accepts an access token from the code flow (openid-client) and refuses its ID token, as the kit does', async () => {
       const { client, secret } = await as.createClient({ name: 'Code flow app', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
       const config = await clientConfig(as.issuer, client.client_id, secret);
-      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: 'instructor@example.com', password: PASSWORD });
-      const grant = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const flow = await authorizeWithoutBrowser(as.issuer, {
+        clientId: client.client_id,
+        redirectUri: REDIRECT,
+        email: 'instructor@example.com',
+        password: PASSWORD,
+      });
+      const grant = await oidc.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       const notes = await py('GET', '/notes', `Bearer ${grant.access_token}`);
       assert.equal(notes.status, 200);
       assert.deepEqual(notes.body.user.permissions, PERMISSIONS.instructor);
@@ -179,8 +221,19 @@ for (const engine of testEngines()) {
       const { client, secret } = await as.createClient({ name: 'DPoP app', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
       const config = await clientConfig(as.issuer, client.client_id, secret);
       const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
-      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.client_id, redirectUri: REDIRECT, email: 'guest@example.com', password: PASSWORD });
-      const grant = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce }, undefined, { DPoP });
+      const flow = await authorizeWithoutBrowser(as.issuer, {
+        clientId: client.client_id,
+        redirectUri: REDIRECT,
+        email: 'guest@example.com',
+        password: PASSWORD,
+      });
+      const grant = await oidc.authorizationCodeGrant(
+        config,
+        flow.callback,
+        { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce },
+        undefined,
+        { DPoP },
+      );
       assert.ok((decodeJwt(grant.access_token) as { cnf?: { jkt?: string } }).cnf?.jkt, 'the token is DPoP-bound');
 
       const stolen = await py('GET', '/notes', `Bearer ${grant.access_token}`);

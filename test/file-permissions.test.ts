@@ -57,7 +57,9 @@ for (const engine of testEngines()) {
       const fixes: string[] = [];
       for (;;) {
         const health = await runCli(['health'], db.env);
-        const failure = /FAIL {2}permissions: (DATA_DIR|KEYS_DIR): \S+ is open to other users \(mode 0\d{3}\); run: (chmod -R go-rwx (\S+))\n/.exec(health.stdout);
+        const failure = /FAIL {2}permissions: (DATA_DIR|KEYS_DIR): \S+ is open to other users \(mode 0\d{3}\); run: (chmod -R go-rwx (\S+))\n/.exec(
+          health.stdout,
+        );
         if (!failure) {
           assert.match(health.stdout, /ok {4}permissions: owner-only/);
           break;
@@ -89,7 +91,12 @@ describe('file permissions that cannot be fixed', () => {
         () => assert.fail('started'),
         (e: Error) => e.message,
       );
-      assert.match(error, new RegExp(`exited with 1 before listening:\\nauth-connect: DATA_DIR: ${foreign} is open to other users \\(mode 0644\\) and cannot be made owner-only \\(EPERM, it belongs to uid 0\\); as its owner or root run: chown -R 65534 ${dataDir} && chmod -R go-rwx ${dataDir}\\n$`));
+      assert.match(
+        error,
+        new RegExp(
+          `exited with 1 before listening:\\nauth-connect: DATA_DIR: ${foreign} is open to other users \\(mode 0644\\) and cannot be made owner-only \\(EPERM, it belongs to uid 0\\); as its owner or root run: chown -R 65534 ${dataDir} && chmod -R go-rwx ${dataDir}\\n$`,
+        ),
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

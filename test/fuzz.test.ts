@@ -17,7 +17,32 @@ const CONCURRENCY = 4;
  * mean something in JSON, URLs, HTML or SQL, and arbitrary UTF-16.
  */
 const hostile = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\udbff\udbff', '\u202eevil', '\u200f\u200b', '\ufeff', '"', '\\', '\\u0000', '{"a":[1,{}]}', '[]', 'null', '%00', '%', '&=&', '<script>', "' or 1=1 --", '', ' ', '-1', '1e309', 'ａｄｍｉｎ'),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udc00y',
+    '\udbff\udbff',
+    '\u202eevil',
+    '\u200f\u200b',
+    '\ufeff',
+    '"',
+    '\\',
+    '\\u0000',
+    '{"a":[1,{}]}',
+    '[]',
+    'null',
+    '%00',
+    '%',
+    '&=&',
+    '<script>',
+    "' or 1=1 --",
+    '',
+    ' ',
+    '-1',
+    '1e309',
+    'ａｄｍｉｎ',
+  ),
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n)), maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.tuple(fc.constantFrom('a', '\u0000', 'é', '\ud83d', '"'), fc.integer({ min: 10_000, max: 10_240 })).map(([c, n]) => c.repeat(n)),
@@ -40,7 +65,10 @@ function percentEncode(value: string): string {
   }
   return out;
 }
-const encodeForm = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
+const encodeForm = (fields: Record<string, string>) =>
+  Object.entries(fields)
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+    .join('&');
 
 interface Endpoint {
   name: string;
@@ -65,7 +93,13 @@ for (const engine of testEngines()) {
       const victim = await as.createUser('victim@example.com', 'student');
       const app = await as.createClient({ name: 'App', grant: 'authorization_code', redirectUris: [REDIRECT] });
       const machine = await as.createClient({ name: 'Machine', grant: 'client_credentials', permissions: ['read'] });
-      const login = await (await fetch(`${issuer}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'root@example.com', password: PASSWORD }) })).json() as { access_token: string; refresh_token: string };
+      const login = (await (
+        await fetch(`${issuer}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'root@example.com', password: PASSWORD }),
+        })
+      ).json()) as { access_token: string; refresh_token: string };
       const token = login.access_token;
       const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
       const appAuth = basic(app.client.client_id, app.secret!);
@@ -73,89 +107,254 @@ for (const engine of testEngines()) {
 
       // a live sign-in interaction, to fuzz its forms with a valid cookie and CSRF token
       const jar = new CookieJar();
-      const start = await request(jar, `${issuer}/auth?${new URLSearchParams({ client_id: app.client.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`);
+      const start = await request(
+        jar,
+        `${issuer}/auth?${new URLSearchParams({ client_id: app.client.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
+      );
       const interactionPath = new URL(start.headers.get('location')!, issuer).pathname;
       const csrf = csrfOf(await (await request(jar, `${issuer}${interactionPath}`)).text());
 
-      const form = (path: string, baseline: Record<string, string>, headers: Record<string, string> = {}) => (fuzzed: Record<string, string>) =>
-        fetch(`${issuer}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: encodeForm({ ...baseline, ...fuzzed }) });
-      const query = (path: string, baseline: Record<string, string>, headers: Record<string, string> = {}) => (fuzzed: Record<string, string>) =>
-        fetch(`${issuer}${path}?${encodeForm({ ...baseline, ...fuzzed })}`, { redirect: 'manual', headers });
+      const form =
+        (path: string, baseline: Record<string, string>, headers: Record<string, string> = {}) =>
+        (fuzzed: Record<string, string>) =>
+          fetch(`${issuer}${path}`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+            body: encodeForm({ ...baseline, ...fuzzed }),
+          });
+      const query =
+        (path: string, baseline: Record<string, string>, headers: Record<string, string> = {}) =>
+        (fuzzed: Record<string, string>) =>
+          fetch(`${issuer}${path}?${encodeForm({ ...baseline, ...fuzzed })}`, { redirect: 'manual', headers });
       const interactionForm = (action: string, baseline: Record<string, string>) => (fuzzed: Record<string, string>) =>
-        fetch(`${issuer}${interactionPath}${action}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() }, body: encodeForm({ ...baseline, ...fuzzed }) });
+        fetch(`${issuer}${interactionPath}${action}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+          body: encodeForm({ ...baseline, ...fuzzed }),
+        });
       /** A JSON API call; `:name` in the path is filled from the fuzzed or baseline value of that name, the rest goes to the body (or the query for GET). */
-      const api = (method: string, path: string, baseline: Record<string, unknown>, arrays: string[] = []) => (fuzzed: Record<string, string>) => {
-        const values: Record<string, unknown> = { ...baseline };
-        for (const [k, v] of Object.entries(fuzzed)) values[k] = arrays.includes(k) ? [v] : v;
-        const filled = path.replace(/:(\w+)/g, (_m, name: string) => {
-          const value = String(values[name]);
-          delete values[name];
-          return percentEncode(value);
-        });
-        const inQuery = method === 'GET';
-        const url = `${issuer}${filled}${inQuery && Object.keys(values).length ? `?${encodeForm(values as Record<string, string>)}` : ''}`;
-        return fetch(url, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(inQuery ? {} : { 'content-type': 'application/json' }) },
-          body: inQuery ? undefined : JSON.stringify(values),
-        });
+      const api =
+        (method: string, path: string, baseline: Record<string, unknown>, arrays: string[] = []) =>
+        (fuzzed: Record<string, string>) => {
+          const values: Record<string, unknown> = { ...baseline };
+          for (const [k, v] of Object.entries(fuzzed)) values[k] = arrays.includes(k) ? [v] : v;
+          const filled = path.replace(/:(\w+)/g, (_m, name: string) => {
+            const value = String(values[name]);
+            delete values[name];
+            return percentEncode(value);
+          });
+          const inQuery = method === 'GET';
+          const url = `${issuer}${filled}${inQuery && Object.keys(values).length ? `?${encodeForm(values as Record<string, string>)}` : ''}`;
+          return fetch(url, {
+            method,
+            headers: { authorization: `Bearer ${token}`, ...(inQuery ? {} : { 'content-type': 'application/json' }) },
+            body: inQuery ? undefined : JSON.stringify(values),
+          });
+        };
+      const authorizeBaseline = {
+        client_id: app.client.client_id,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
+        state: 's',
       };
-      const authorizeBaseline = { client_id: app.client.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 's' };
-      const authorizeParams = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'ui_locales', 'acr_values', 'claims', 'id_token_hint', 'request', 'request_uri', 'resource'];
+      const authorizeParams = [
+        'client_id',
+        'redirect_uri',
+        'response_type',
+        'response_mode',
+        'scope',
+        'state',
+        'nonce',
+        'code_challenge',
+        'code_challenge_method',
+        'prompt',
+        'max_age',
+        'login_hint',
+        'ui_locales',
+        'acr_values',
+        'claims',
+        'id_token_hint',
+        'request',
+        'request_uri',
+        'resource',
+      ];
       const uuid = '00000000-0000-4000-8000-000000000000';
 
       endpoints.push(
         { name: 'GET /auth', json: false, params: authorizeParams, send: query('/auth', authorizeBaseline) },
         { name: 'POST /auth', json: false, params: authorizeParams, send: form('/auth', authorizeBaseline) },
-        { name: 'token authorization_code', json: true, params: ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'resource'], send: form('/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: 'v'.repeat(43) }, { authorization: appAuth }) },
-        { name: 'token refresh_token', json: true, params: ['refresh_token', 'scope', 'resource', 'client_id'], send: form('/token', { grant_type: 'refresh_token', refresh_token: login.refresh_token.slice(0, -2), client_id: 'auth-connect' }) },
-        { name: 'token client_credentials', json: true, params: ['scope', 'resource'], send: form('/token', { grant_type: 'client_credentials' }, { authorization: machineAuth }) },
-        { name: 'token token-exchange', json: true, params: ['subject_token', 'subject_token_type', 'requested_token_type', 'scope', 'resource', 'client_id'], send: form('/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', client_id: 'auth-connect', subject_token: 'ack_0000000000000000_x', subject_token_type: 'urn:auth-connect:params:token-type:api-key' }) },
-        { name: 'token client_secret_post', json: true, params: ['client_id', 'client_secret'], send: form('/token', { grant_type: 'client_credentials', client_id: machine.client.client_id, client_secret: 'wrong' }) },
+        {
+          name: 'token authorization_code',
+          json: true,
+          params: ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'resource'],
+          send: form(
+            '/token',
+            { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: 'v'.repeat(43) },
+            { authorization: appAuth },
+          ),
+        },
+        {
+          name: 'token refresh_token',
+          json: true,
+          params: ['refresh_token', 'scope', 'resource', 'client_id'],
+          send: form('/token', { grant_type: 'refresh_token', refresh_token: login.refresh_token.slice(0, -2), client_id: 'auth-connect' }),
+        },
+        {
+          name: 'token client_credentials',
+          json: true,
+          params: ['scope', 'resource'],
+          send: form('/token', { grant_type: 'client_credentials' }, { authorization: machineAuth }),
+        },
+        {
+          name: 'token token-exchange',
+          json: true,
+          params: ['subject_token', 'subject_token_type', 'requested_token_type', 'scope', 'resource', 'client_id'],
+          send: form('/token', {
+            grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+            client_id: 'auth-connect',
+            subject_token: 'ack_0000000000000000_x',
+            subject_token_type: 'urn:auth-connect:params:token-type:api-key',
+          }),
+        },
+        {
+          name: 'token client_secret_post',
+          json: true,
+          params: ['client_id', 'client_secret'],
+          send: form('/token', { grant_type: 'client_credentials', client_id: machine.client.client_id, client_secret: 'wrong' }),
+        },
         { name: 'revocation', json: true, params: ['token', 'token_type_hint'], send: form('/token/revocation', { token: 'x' }, { authorization: appAuth }) },
-        { name: 'introspection', json: true, params: ['token', 'token_type_hint'], send: form('/token/introspection', { token: 'x' }, { authorization: appAuth }) },
+        {
+          name: 'introspection',
+          json: true,
+          params: ['token', 'token_type_hint'],
+          send: form('/token/introspection', { token: 'x' }, { authorization: appAuth }),
+        },
         { name: 'GET userinfo', json: true, params: ['access_token', 'claims'], send: query('/me', {}) },
         { name: 'POST userinfo', json: true, params: ['access_token'], send: form('/me', {}) },
-        { name: 'end-session', json: false, params: ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'logout_hint', 'ui_locales'], send: query('/session/end', {}) },
+        {
+          name: 'end-session',
+          json: false,
+          params: ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'logout_hint', 'ui_locales'],
+          send: query('/session/end', {}),
+        },
         { name: 'end-session confirm', json: false, params: ['xsrf', 'logout'], send: form('/session/end/confirm', { xsrf: 'x', logout: 'yes' }) },
-        { name: 'interaction page', json: false, params: ['uid'], send: (f) => fetch(`${issuer}/interaction/${percentEncode(f.uid!)}`, { redirect: 'manual', headers: { cookie: jar.header() } }) },
-        { name: 'interaction login', json: false, params: ['email', 'password', 'csrf'], send: interactionForm('/login', { csrf, email: 'victim@example.com', password: 'wrong' }) },
+        {
+          name: 'interaction page',
+          json: false,
+          params: ['uid'],
+          send: (f) => fetch(`${issuer}/interaction/${percentEncode(f.uid!)}`, { redirect: 'manual', headers: { cookie: jar.header() } }),
+        },
+        {
+          name: 'interaction login',
+          json: false,
+          params: ['email', 'password', 'csrf'],
+          send: interactionForm('/login', { csrf, email: 'victim@example.com', password: 'wrong' }),
+        },
         { name: 'interaction confirm', json: false, params: ['csrf', 'x'], send: interactionForm('/confirm', { csrf }) },
         { name: 'interaction abort', json: false, params: ['csrf'], send: interactionForm('/abort', { csrf: 'not-the-token' }) },
-        { name: 'POST /api/auth/register', json: true, params: ['email', 'password'], send: api('POST', '/api/auth/register', { email: 'new@example.com', password: 'short' }) },
-        { name: 'POST /api/auth/login', json: true, params: ['email', 'password', 'client_id'], send: api('POST', '/api/auth/login', { email: 'victim@example.com', password: 'wrong' }) },
+        {
+          name: 'POST /api/auth/register',
+          json: true,
+          params: ['email', 'password'],
+          send: api('POST', '/api/auth/register', { email: 'new@example.com', password: 'short' }),
+        },
+        {
+          name: 'POST /api/auth/login',
+          json: true,
+          params: ['email', 'password', 'client_id'],
+          send: api('POST', '/api/auth/login', { email: 'victim@example.com', password: 'wrong' }),
+        },
         { name: 'POST /api/auth/refresh', json: true, params: ['refresh_token', 'client_id'], send: api('POST', '/api/auth/refresh', { refresh_token: 'x' }) },
         { name: 'POST /api/auth/logout', json: true, params: ['unexpected'], send: api('POST', '/api/auth/logout', {}) },
         { name: 'GET /api/auth/me', json: true, params: ['unexpected'], send: api('GET', '/api/auth/me', {}) },
-        { name: 'PUT /api/auth/change-password', json: true, params: ['current_password', 'new_password'], send: api('PUT', '/api/auth/change-password', { current_password: 'wrong', new_password: 'x' }) },
+        {
+          name: 'PUT /api/auth/change-password',
+          json: true,
+          params: ['current_password', 'new_password'],
+          send: api('PUT', '/api/auth/change-password', { current_password: 'wrong', new_password: 'x' }),
+        },
         { name: 'GET /api/auth/sessions', json: true, params: ['unexpected'], send: api('GET', '/api/auth/sessions', {}) },
         { name: 'DELETE /api/auth/sessions/:id', json: true, params: ['id'], send: api('DELETE', '/api/auth/sessions/:id', { id: uuid }) },
-        { name: 'POST /api/auth/api-keys', json: true, params: ['name', 'permissions'], send: api('POST', '/api/auth/api-keys', { name: 'k', permissions: ['not-held'] }, ['permissions']) },
+        {
+          name: 'POST /api/auth/api-keys',
+          json: true,
+          params: ['name', 'permissions'],
+          send: api('POST', '/api/auth/api-keys', { name: 'k', permissions: ['not-held'] }, ['permissions']),
+        },
         { name: 'GET /api/auth/api-keys', json: true, params: ['unexpected'], send: api('GET', '/api/auth/api-keys', {}) },
         { name: 'DELETE /api/auth/api-keys/:id', json: true, params: ['id'], send: api('DELETE', '/api/auth/api-keys/:id', { id: uuid }) },
         { name: 'GET /api/admin/users', json: true, params: ['search', 'role', 'limit', 'offset'], send: api('GET', '/api/admin/users', {}) },
         { name: 'GET /api/admin/users/:id', json: true, params: ['id'], send: api('GET', '/api/admin/users/:id', { id: victim.id }) },
-        { name: 'POST /api/admin/users', json: true, params: ['email', 'password', 'role'], send: api('POST', '/api/admin/users', { email: 'made@example.com', password: 'short', role: 'guest' }) },
-        { name: 'PATCH /api/admin/users/:id', json: true, params: ['id', 'role'], send: api('PATCH', '/api/admin/users/:id', { id: victim.id, role: 'no-such-role' }) },
+        {
+          name: 'POST /api/admin/users',
+          json: true,
+          params: ['email', 'password', 'role'],
+          send: api('POST', '/api/admin/users', { email: 'made@example.com', password: 'short', role: 'guest' }),
+        },
+        {
+          name: 'PATCH /api/admin/users/:id',
+          json: true,
+          params: ['id', 'role'],
+          send: api('PATCH', '/api/admin/users/:id', { id: victim.id, role: 'no-such-role' }),
+        },
         { name: 'DELETE /api/admin/users/:id/sessions', json: true, params: ['id'], send: api('DELETE', '/api/admin/users/:id/sessions', { id: uuid }) },
         { name: 'GET /api/admin/sessions', json: true, params: ['user_id', 'limit', 'offset'], send: api('GET', '/api/admin/sessions', {}) },
         { name: 'DELETE /api/admin/sessions/:id', json: true, params: ['id'], send: api('DELETE', '/api/admin/sessions/:id', { id: uuid }) },
         { name: 'GET /api/admin/clients', json: true, params: ['unexpected'], send: api('GET', '/api/admin/clients', {}) },
-        { name: 'POST /api/admin/clients', json: true, params: ['name', 'grant', 'redirect_uris', 'post_logout_redirect_uris', 'permissions'], send: api('POST', '/api/admin/clients', { name: 'c', grant: 'authorization_code', redirect_uris: ['https://app.example/cb'], permissions: ['no-such'] }, ['redirect_uris', 'post_logout_redirect_uris', 'permissions']) },
-        { name: 'PATCH /api/admin/clients/:id', json: true, params: ['id', 'name', 'redirect_uris', 'post_logout_redirect_uris', 'permissions'], send: api('PATCH', '/api/admin/clients/:id', { id: app.client.client_id, permissions: ['no-such'] }, ['redirect_uris', 'post_logout_redirect_uris', 'permissions']) },
+        {
+          name: 'POST /api/admin/clients',
+          json: true,
+          params: ['name', 'grant', 'redirect_uris', 'post_logout_redirect_uris', 'permissions'],
+          send: api(
+            'POST',
+            '/api/admin/clients',
+            { name: 'c', grant: 'authorization_code', redirect_uris: ['https://app.example/cb'], permissions: ['no-such'] },
+            ['redirect_uris', 'post_logout_redirect_uris', 'permissions'],
+          ),
+        },
+        {
+          name: 'PATCH /api/admin/clients/:id',
+          json: true,
+          params: ['id', 'name', 'redirect_uris', 'post_logout_redirect_uris', 'permissions'],
+          send: api('PATCH', '/api/admin/clients/:id', { id: app.client.client_id, permissions: ['no-such'] }, [
+            'redirect_uris',
+            'post_logout_redirect_uris',
+            'permissions',
+          ]),
+        },
         { name: 'DELETE /api/admin/clients/:id', json: true, params: ['id'], send: api('DELETE', '/api/admin/clients/:id', { id: 'no-such-client' }) },
-        { name: 'POST /api/admin/clients/:id/secret', json: true, params: ['id'], send: api('POST', '/api/admin/clients/:id/secret', { id: 'no-such-client' }) },
+        {
+          name: 'POST /api/admin/clients/:id/secret',
+          json: true,
+          params: ['id'],
+          send: api('POST', '/api/admin/clients/:id/secret', { id: 'no-such-client' }),
+        },
         { name: 'GET /api/admin/api-keys', json: true, params: ['user_id'], send: api('GET', '/api/admin/api-keys', {}) },
         { name: 'DELETE /api/admin/api-keys/:id', json: true, params: ['id'], send: api('DELETE', '/api/admin/api-keys/:id', { id: uuid }) },
         { name: 'GET /api/admin/keys', json: true, params: ['unexpected'], send: api('GET', '/api/admin/keys', {}) },
-        { name: 'GET /api/admin/audit-events', json: true, params: ['event', 'user_id', 'client_id', 'outcome', 'since', 'until', 'limit', 'offset'], send: api('GET', '/api/admin/audit-events', {}) },
+        {
+          name: 'GET /api/admin/audit-events',
+          json: true,
+          params: ['event', 'user_id', 'client_id', 'outcome', 'since', 'until', 'limit', 'offset'],
+          send: api('GET', '/api/admin/audit-events', {}),
+        },
       );
       for (const endpoint of endpoints) endpoint.pathParams = [...endpoint.name.matchAll(/:(\w+)/g)].map((m) => m[1]!);
       endpoints.find((e) => e.name === 'interaction page')!.pathParams = ['uid'];
     });
     after(() => as?.stop());
     /** Warnings and errors the server logged (the start-up warning about generated keys aside). */
-    const serverProblems = () => as.server.output().split('\n').filter((line) => /"level":(40|50)/.test(line) && !line.includes('signing key')).map((line) => line.slice(0, 2000));
+    const serverProblems = () =>
+      as.server
+        .output()
+        .split('\n')
+        .filter((line) => /"level":(40|50)/.test(line) && !line.includes('signing key'))
+        .map((line) => line.slice(0, 2000));
 
     it('answers every generated string in every parameter without a 5xx, in JSON where the endpoint speaks JSON', async () => {
       const cases = endpoints.flatMap((endpoint) => endpoint.params.map((param) => ({ endpoint, param })));
@@ -179,15 +378,20 @@ for (const engine of testEngines()) {
         );
       };
       const queue = [...cases];
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await check(next);
-      }));
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await check(next);
+        }),
+      );
       assert.ok(cases.length > 100, `${cases.length} endpoint parameters fuzzed`);
     });
 
     it('is healthy afterwards, with nothing logged at error level', async () => {
       assert.equal((await fetch(`${as.issuer}/readyz`)).status, 200);
-      assert.deepEqual(serverProblems().filter((line) => line.includes('"level":50')), []);
+      assert.deepEqual(
+        serverProblems().filter((line) => line.includes('"level":50')),
+        [],
+      );
     });
   });
 }

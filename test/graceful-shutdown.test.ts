@@ -21,7 +21,10 @@ describe('graceful shutdown', () => {
       assert.equal(readShutdownSettings({ SHUTDOWN_DRAIN_SECONDS: '1.5' }).drainMs, 1_500);
       assert.equal(readShutdownSettings({ NODE_ENV: 'production', SHUTDOWN_DRAIN_SECONDS: '0' }).drainMs, 0);
       for (const bad of ['-1', 'soon', '301', 'Infinity']) {
-        assert.throws(() => readShutdownSettings({ SHUTDOWN_DRAIN_SECONDS: bad }), (error: Error) => error instanceof ConfigError && error.message === `SHUTDOWN_DRAIN_SECONDS=${bad}: must be a number of seconds from 0 to 300`);
+        assert.throws(
+          () => readShutdownSettings({ SHUTDOWN_DRAIN_SECONDS: bad }),
+          (error: Error) => error instanceof ConfigError && error.message === `SHUTDOWN_DRAIN_SECONDS=${bad}: must be a number of seconds from 0 to 300`,
+        );
       }
     });
   });
@@ -55,7 +58,13 @@ describe('graceful shutdown', () => {
       let exit!: (code: number) => void;
       exited = new Promise((resolve) => (exit = resolve));
       const log = { info: (m: string) => events.push(`info: ${m}`), warn: (m: string) => events.push(`warn: ${m}`) };
-      stop = gracefulShutdown({ server, draining, settings, log, release: async () => void events.push('released'), exit: (code) => {
+      stop = gracefulShutdown({
+        server,
+        draining,
+        settings,
+        log,
+        release: async () => void events.push('released'),
+        exit: (code) => {
           events.push(`exit ${code}`);
           exit(code);
         },

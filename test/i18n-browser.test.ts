@@ -47,10 +47,10 @@ for (const engine of testEngines().slice(0, 1)) {
         assert.equal(await page.getByRole('link', { name: 'Deutsch' }).count(), 1);
 
         await page.goto(authorizationUrl());
-        assert.equal(await page.locator('h1').textContent(), 'Sign in', 'the cookie the switch set wins over the browser\'s German');
+        assert.equal(await page.locator('h1').textContent(), 'Sign in', "the cookie the switch set wins over the browser's German");
 
         await page.goto(authorizationUrl({ ui_locales: 'de' }));
-        assert.equal(await page.locator('h1').textContent(), 'Anmelden', 'the app\'s ui_locales wins over the cookie');
+        assert.equal(await page.locator('h1').textContent(), 'Anmelden', "the app's ui_locales wins over the cookie");
         // picked on this page, English wins over ui_locales here, also on the page a failed sign-in answers with
         await page.getByRole('link', { name: 'English' }).click();
         await page.waitForLoadState();

@@ -45,7 +45,11 @@ describe('message catalogues', () => {
   });
 
   it('the scan would see hard-coded text', () => {
-    const scan = (source: string) => source.replace(/<%[\s\S]*?%>/g, ' ').replace(/<[^>]*>/g, ' ').match(/\p{L}+/gu);
+    const scan = (source: string) =>
+      source
+        .replace(/<%[\s\S]*?%>/g, ' ')
+        .replace(/<[^>]*>/g, ' ')
+        .match(/\p{L}+/gu);
     assert.deepEqual(scan('<h1><%= it.t("login.title") %></h1>'), null);
     assert.deepEqual(scan('<button class="primary">Sign in</button>'), ['Sign', 'in']);
   });
@@ -97,12 +101,21 @@ for (const engine of testEngines()) {
     async function loginPage(options: { uiLocales?: string; acceptLanguage?: string; cookie?: string } = {}): Promise<string> {
       const jar = new CookieJar();
       const headers: Record<string, string> = options.acceptLanguage ? { 'accept-language': options.acceptLanguage } : {};
-      const params = new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', ...PKCE, ...(options.uiLocales ? { ui_locales: options.uiLocales } : {}) });
+      const params = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        ...PKCE,
+        ...(options.uiLocales ? { ui_locales: options.uiLocales } : {}),
+      });
       const start = await request(jar, `${as.issuer}/auth?${params}`, { headers });
       assert.equal(start.status, 303, `the authorization request: ${start.status}`);
       const location = new URL(start.headers.get('location')!, as.issuer);
       assert.match(location.pathname, /^\/interaction\//);
-      const response = await fetch(location, { headers: { ...headers, accept: 'text/html', cookie: [jar.header(), options.cookie].filter(Boolean).join('; ') } });
+      const response = await fetch(location, {
+        headers: { ...headers, accept: 'text/html', cookie: [jar.header(), options.cookie].filter(Boolean).join('; ') },
+      });
       assert.equal(response.status, 200);
       return response.text();
     }
@@ -119,7 +132,7 @@ for (const engine of testEngines()) {
       assert.equal(langOf(await loginPage({ uiLocales: 'fr-CA de-CH en' })), 'de', 'the first ui_locales we have');
       const discovery = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       assert.deepEqual(discovery.ui_locales_supported, ['en', 'de'], 'discovery names the languages');
-      assert.deepEqual(discovery.claim_types_supported, ['normal'], 'the engine\'s other discovery defaults stay');
+      assert.deepEqual(discovery.claim_types_supported, ['normal'], "the engine's other discovery defaults stay");
     });
 
     it('Accept-Language: de-DE,de;q=0.9 shows German; without it, English', async () => {
@@ -155,14 +168,20 @@ for (const engine of testEngines()) {
 
     it('error pages, the 404 page and the landing page speak German, with the technical detail unchanged', async () => {
       const de = { accept: 'text/html', 'accept-language': 'de' };
-      const unknownClient = await fetch(`${as.issuer}/auth?${new URLSearchParams({ client_id: 'no-such-client', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' })}`, { headers: de });
+      const unknownClient = await fetch(
+        `${as.issuer}/auth?${new URLSearchParams({ client_id: 'no-such-client', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' })}`,
+        { headers: de },
+      );
       let html = await unknownClient.text();
       assert.equal(unknownClient.status, 400);
       assert.equal(h1Of(html), 'Diese Anwendung ist nicht bekannt');
       assert.match(titleOf(html)!, /^Fehler: Diese Anwendung ist nicht bekannt · /);
       assert.match(html, /<p class="detail">Technisches Detail: <code>invalid_client<\/code>/);
-      const redirectMismatch = await fetch(`${as.issuer}/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid', ui_locales: 'de' })}`, { headers: { accept: 'text/html' } });
-      assert.equal(h1Of(await redirectMismatch.text()), 'Diese Anwendung ist falsch eingerichtet', 'the provider\'s own error page reads ui_locales');
+      const redirectMismatch = await fetch(
+        `${as.issuer}/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid', ui_locales: 'de' })}`,
+        { headers: { accept: 'text/html' } },
+      );
+      assert.equal(h1Of(await redirectMismatch.text()), 'Diese Anwendung ist falsch eingerichtet', "the provider's own error page reads ui_locales");
       const notFound = await fetch(`${as.issuer}/nope`, { headers: de });
       html = await notFound.text();
       assert.equal(notFound.status, 404);
@@ -180,14 +199,21 @@ for (const engine of testEngines()) {
       const jar = new CookieJar();
       const first = await request(jar, `${as.issuer}/?x=1`, { headers: { 'accept-language': 'en' } });
       const links = [...(await first.text()).matchAll(/<a href="([^"]+)" hreflang="(\w+)"/g)].map((m) => [m[2], m[1]!.replace(/&amp;/g, '&')]);
-      assert.deepEqual(links, [['en', '/?x=1&lang=en'], ['de', '/?x=1&lang=de']]);
+      assert.deepEqual(links, [
+        ['en', '/?x=1&lang=en'],
+        ['de', '/?x=1&lang=de'],
+      ]);
       const switched = await request(jar, `${as.issuer}${links[1]![1]}`, { headers: { 'accept-language': 'en' } });
       assert.equal(h1Of(await switched.text()), 'Anmeldedienst');
       const cookie = switched.headers.getSetCookie().find((line) => line.startsWith('ac_lang='));
       assert.match(cookie!, /^ac_lang=de; path=\/; expires=[^;]+; samesite=lax; httponly$/);
       const later = await request(jar, `${as.issuer}/nope`, { headers: { 'accept-language': 'en' } });
       assert.equal(h1Of(await later.text()), 'Seite nicht gefunden', 'the cookie beats Accept-Language');
-      assert.equal((await request(jar, `${as.issuer}/?lang=xx`, { headers: { 'accept-language': 'en' } })).headers.getSetCookie().length, 0, 'an unknown language sets nothing');
+      assert.equal(
+        (await request(jar, `${as.issuer}/?lang=xx`, { headers: { 'accept-language': 'en' } })).headers.getSetCookie().length,
+        0,
+        'an unknown language sets nothing',
+      );
       const sneaky = await fetch(`${as.issuer}/.//evil.example/x`, { headers: { accept: 'text/html' } });
       for (const [, href] of (await sneaky.text()).matchAll(/<a href="([^"]+)" hreflang/g)) assert.match(href!, /^\/[^/]/, `${href}: stays on this site`);
     });
@@ -196,16 +222,31 @@ for (const engine of testEngines()) {
       await as.createUser('sprache@example.com', 'student');
       const jar = new CookieJar();
       const headers = { 'accept-language': 'de' };
-      const params = new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email read', prompt: 'consent', ...PKCE });
+      const params = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid email read',
+        prompt: 'consent',
+        ...PKCE,
+      });
       let response = await request(jar, `${as.issuer}/auth?${params}`, { headers });
       const interaction = new URL(response.headers.get('location')!, as.issuer);
       response = await request(jar, interaction.href, { headers });
       const csrf = /name="csrf" value="([^"]+)"/.exec(await response.text())![1]!;
-      response = await request(jar, `${interaction.href}/login`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, email: 'sprache@example.com', password: 'wrong' }).toString() });
+      response = await request(jar, `${interaction.href}/login`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, email: 'sprache@example.com', password: 'wrong' }).toString(),
+      });
       const failed = await response.text();
       assert.equal(response.status, 401);
       assert.match(failed, /role="alert" id="login-error">E-Mail-Adresse oder Passwort ist nicht korrekt/);
-      response = await request(jar, `${interaction.href}/login`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, email: 'sprache@example.com', password: 'Secret123' }).toString() });
+      response = await request(jar, `${interaction.href}/login`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, email: 'sprache@example.com', password: 'Secret123' }).toString(),
+      });
       assert.equal(response.status, 303);
       for (let step = 0; step < 4 && !/^\/interaction\/[^/]+$/.test(new URL(response.headers.get('location')!, as.issuer).pathname); step++) {
         response = await request(jar, new URL(response.headers.get('location')!, as.issuer).href, { headers });

@@ -60,7 +60,14 @@ for (const engine of testEngines()) {
         assert.match(logout.body, new RegExp(`action="${as.issuer}/session/end/confirm"`));
         assert.doesNotMatch(logout.body, /evil\.example/);
         const client = await as.createClient({ name: 'Pinned', grant: 'authorization_code', redirectUris: ['http://127.0.0.1:9/cb'] });
-        const query = new URLSearchParams({ client_id: client.client.client_id, redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+        const query = new URLSearchParams({
+          client_id: client.client.client_id,
+          redirect_uri: 'http://127.0.0.1:9/cb',
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        });
         const authorize = await rawGet(as.issuer, `${prefix ?? ''}/auth?${query}`, headers);
         assert.equal(authorize.status, 303);
         const location = new URL(authorize.headers.location!, as.issuer);
@@ -75,7 +82,11 @@ for (const engine of testEngines()) {
       const jwks = await fetch(`${as.issuer}/jwks`);
       // below the key prepublish window (900 s by default) with room for an API's own cache
       assert.equal(jwks.headers.get('cache-control'), 'public, max-age=60');
-      const token = await fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      const token = await fetch(`${as.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(token.headers.get('cache-control'), 'no-store', 'errors and tokens stay uncached');
     });
   });

@@ -34,11 +34,20 @@ describe('signing keys sealed at rest (AES-256-GCM)', () => {
       }
       return assert.fail('opened');
     };
-    assert.match(refusal(() => openPrivateJwk(other, key.kid, sealed, kek.id)), /encrypted with another key-encryption key than this server's \(KEYS_ENCRYPTION_KEY\)/);
-    assert.match(refusal(() => openPrivateJwk(kek, 'another-kid', sealed, kek.id)), /cannot be decrypted with a key derived from JWT_SECRET: it was altered or damaged/);
+    assert.match(
+      refusal(() => openPrivateJwk(other, key.kid, sealed, kek.id)),
+      /encrypted with another key-encryption key than this server's \(KEYS_ENCRYPTION_KEY\)/,
+    );
+    assert.match(
+      refusal(() => openPrivateJwk(kek, 'another-kid', sealed, kek.id)),
+      /cannot be decrypted with a key derived from JWT_SECRET: it was altered or damaged/,
+    );
     const [v, iv, ciphertext, tag] = sealed.split('.');
     const flipped = `${ciphertext!.slice(0, -2)}${ciphertext!.at(-2) === 'A' ? 'B' : 'A'}${ciphertext!.at(-1)}`;
-    assert.match(refusal(() => openPrivateJwk(kek, key.kid, [v, iv, flipped, tag].join('.'), kek.id)), /altered or damaged/);
+    assert.match(
+      refusal(() => openPrivateJwk(kek, key.kid, [v, iv, flipped, tag].join('.'), kek.id)),
+      /altered or damaged/,
+    );
   });
 
   it('derives the key from the server secret when KEYS_ENCRYPTION_KEY is unset: the same secret gives the same key on every instance', () => {
@@ -55,7 +64,10 @@ describe('signing keys sealed at rest (AES-256-GCM)', () => {
     assert.ok(parseKeysEncryptionKey(bytes.toString('base64')).equals(bytes));
     assert.ok(parseKeysEncryptionKey(bytes.toString('base64url')).equals(bytes));
     for (const bad of [randomBytes(16).toString('base64'), 'not a key at all!', 'x'.repeat(40)]) {
-      assert.throws(() => parseKeysEncryptionKey(bad), /^ConfigError: KEYS_ENCRYPTION_KEY: must be 32 random bytes in base64 or base64url \(for example: openssl rand -base64 32\)/);
+      assert.throws(
+        () => parseKeysEncryptionKey(bad),
+        /^ConfigError: KEYS_ENCRYPTION_KEY: must be 32 random bytes in base64 or base64url \(for example: openssl rand -base64 32\)/,
+      );
     }
   });
 });

@@ -20,7 +20,11 @@ const MINUTE = 60_000;
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const auth: AuthConfig = (() => {
   const shipped = loadConfig({ CONFIG_DIR: path.join(packageRoot, 'config'), JWT_SECRET: 'x'.repeat(40) }).auth;
-  return { ...shipped, jwt: { ...shipped.jwt, algorithm: 'ES256', access_token_expire_minutes: 10 }, signing_keys: { prepublish_seconds: 900, check_interval_seconds: 5 } };
+  return {
+    ...shipped,
+    jwt: { ...shipped.jwt, algorithm: 'ES256', access_token_expire_minutes: 10 },
+    signing_keys: { prepublish_seconds: 900, check_interval_seconds: 5 },
+  };
 })();
 const PREPUBLISH = 900_000;
 const RETIRE_AFTER = 10 * MINUTE + 300_000; // the default: the token lifetime plus 5 minutes
@@ -70,11 +74,17 @@ describe('the rotation schedule (injected clock)', () => {
 
     assert.equal(at(T0).status.get(newKid), 'pending');
     assert.equal(at(T0).keys[0]!.kid, oldKid, 'the old key still signs');
-    assert.ok(at(T0).keys.some((k) => k.kid === newKid), 'the new key is published at once');
+    assert.ok(
+      at(T0).keys.some((k) => k.kid === newKid),
+      'the new key is published at once',
+    );
     assert.equal(at(T0 + PREPUBLISH - 1).keys[0]!.kid, oldKid);
     assert.equal(at(T0 + PREPUBLISH).keys[0]!.kid, newKid, 'the new key signs from sign_from');
     assert.equal(at(T0 + PREPUBLISH).status.get(oldKid!), 'published');
-    assert.ok(at(T0 + PREPUBLISH + RETIRE_AFTER - 1).keys.some((k) => k.kid === oldKid), 'the old key stays published until retire_at');
+    assert.ok(
+      at(T0 + PREPUBLISH + RETIRE_AFTER - 1).keys.some((k) => k.kid === oldKid),
+      'the old key stays published until retire_at',
+    );
     assert.ok(!at(T0 + PREPUBLISH + RETIRE_AFTER).keys.some((k) => k.kid === oldKid), 'and leaves then');
     assert.equal(at(T0 + PREPUBLISH + RETIRE_AFTER).status.get(oldKid!), 'retired');
     // the access-token key signs first: oidc-provider signs with the first key of an algorithm
@@ -94,7 +104,8 @@ describe('the key ring (injected clock)', () => {
   it('two instances reading one store follow a rotation made by one of them within check_interval_seconds, and an API with a cached JWKS never fails a token', async () => {
     const time = new FakeTime();
     let stored = await initialSet(); // the signing_keys table both instances read
-    const instance = () => new KeyRing({ auth, log: silent, initial: structuredClone(stored), load: async () => structuredClone(stored), now: () => time.now, repeat: time.repeat });
+    const instance = () =>
+      new KeyRing({ auth, log: silent, initial: structuredClone(stored), load: async () => structuredClone(stored), now: () => time.now, repeat: time.repeat });
     const a = instance();
     const b = instance();
     a.start();
@@ -112,7 +123,11 @@ describe('the key ring (injected clock)', () => {
     const issue = async (ring: KeyRing) => {
       const key = ring.view().keys[0]!;
       const iat = Math.floor(time.now / 1000);
-      const value = await new SignJWT({}).setProtectedHeader({ alg: key.alg, kid: key.kid }).setIssuedAt(iat).setExpirationTime(iat + 600).sign(await importJWK(key, key.alg));
+      const value = await new SignJWT({})
+        .setProtectedHeader({ alg: key.alg, kid: key.kid })
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 600)
+        .sign(await importJWK(key, key.alg));
       return { value, kid: key.kid, exp: (iat + 600) * 1000 };
     };
 
@@ -123,7 +138,10 @@ describe('the key ring (injected clock)', () => {
     stored = rotation.set;
     const newKid = rotation.added.find((k) => k.alg === 'ES256')!.kid;
     await a.refresh();
-    assert.ok(a.view().keys.some((k) => k.kid === newKid), 'A publishes the new key at once');
+    assert.ok(
+      a.view().keys.some((k) => k.kid === newKid),
+      'A publishes the new key at once',
+    );
 
     const issued: { value: string; kid: string; exp: number }[] = [];
     const failures: string[] = [];
@@ -141,7 +159,8 @@ describe('the key ring (injected clock)', () => {
       if (!oldGoneAt && !a.view().keys.some((k) => k.kid === oldKid) && !b.view().keys.some((k) => k.kid === oldKid)) oldGoneAt = time.now;
       // the token just issued, and the oldest one still valid (the last to depend on a key about to leave)
       const oldest = issued.find((t) => t.exp > time.now)!;
-      for (const t of new Set([token, oldest])) await apiVerify(t.value).catch((error: Error) => failures.push(`${new Date(time.now).toISOString()} ${t.kid}: ${error.message}`));
+      for (const t of new Set([token, oldest]))
+        await apiVerify(t.value).catch((error: Error) => failures.push(`${new Date(time.now).toISOString()} ${t.kid}: ${error.message}`));
       // the instances never disagree for longer than one check interval
       if (a.view().fingerprint === b.view().fingerprint) disagreeSince = 0;
       else {
@@ -151,7 +170,10 @@ describe('the key ring (injected clock)', () => {
     }
 
     assert.deepEqual(failures, [], 'an API with a cached JWKS verified every token');
-    assert.ok(bPublishedAt - rotatedAt <= INTERVAL, `B published the new key ${bPublishedAt - rotatedAt} ms after the rotation (check interval ${INTERVAL} ms)`);
+    assert.ok(
+      bPublishedAt - rotatedAt <= INTERVAL,
+      `B published the new key ${bPublishedAt - rotatedAt} ms after the rotation (check interval ${INTERVAL} ms)`,
+    );
     assert.ok(firstNewTokenAt >= rotatedAt + PREPUBLISH, 'the new key signed only after its pre-publication time');
     assert.ok(firstNewTokenAt - (rotatedAt + PREPUBLISH) <= INTERVAL + 1_000, 'and soon after it');
     const lastOldExp = Math.max(...issued.filter((t) => t.kid === oldKid).map((t) => t.exp));
@@ -197,11 +219,16 @@ describe('the key ring (injected clock)', () => {
     let stored = initial;
     let reads = 0;
     let release: () => void = () => {};
-    const ring = new KeyRing({ auth, log: silent, initial, load: async () => {
-      reads++;
-      if (reads === 1) await new Promise<void>((resolve) => (release = resolve));
-      return stored;
-    } });
+    const ring = new KeyRing({
+      auth,
+      log: silent,
+      initial,
+      load: async () => {
+        reads++;
+        if (reads === 1) await new Promise<void>((resolve) => (release = resolve));
+        return stored;
+      },
+    });
     const first = ring.refresh();
     stored = (await rotateKeySet(initial, ['ES256', 'RS256'], auth)).set;
     const second = ring.refresh(); // arrives while the first read is under way

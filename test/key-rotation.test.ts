@@ -30,7 +30,9 @@ for (const engine of testEngines()) {
     let adminToken: string;
 
     before(async () => {
-      const configDir = configDirWith({ auth_config: { signing_keys: { prepublish_seconds: PREPUBLISH_MS / 1000, retire_after_seconds: 60, check_interval_seconds: CHECK_INTERVAL_MS / 1000 } } });
+      const configDir = configDirWith({
+        auth_config: { signing_keys: { prepublish_seconds: PREPUBLISH_MS / 1000, retire_after_seconds: 60, check_interval_seconds: CHECK_INTERVAL_MS / 1000 } },
+      });
       // KEYS_DIR names nothing: the keys live in the database only
       const noKeysDir = path.join(tmpdir(), 'ac-no-keys-here');
       a = await startAuthServer(engine, { CONFIG_DIR: configDir, ACCESS_TOKEN_EXPIRE_MINUTES: '1', KEYS_DIR: `${noKeysDir}-a` });
@@ -41,7 +43,11 @@ for (const engine of testEngines()) {
       const created = await a.createClient({ name: 'Rotation probe', grant: 'client_credentials', permissions: ['read'] });
       client = { id: created.client.client_id, secret: created.secret! };
       await a.createUser('keys-admin@example.com', 'admin');
-      const login = await fetch(`${a.issuer}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'keys-admin@example.com', password: PASSWORD }) });
+      const login = await fetch(`${a.issuer}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'keys-admin@example.com', password: PASSWORD }),
+      });
       adminToken = ((await login.json()) as { access_token: string }).access_token;
     });
     after(async () => {
@@ -54,13 +60,17 @@ for (const engine of testEngines()) {
     const token = async (origin: string) => {
       const response = await fetch(`${origin}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
       assert.equal(response.status, 200);
       return ((await response.json()) as { access_token: string }).access_token;
     };
-    const published = async (origin: string) => ((await (await fetch(`${origin}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys.map((k) => k.kid).sort();
+    const published = async (origin: string) =>
+      ((await (await fetch(`${origin}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys.map((k) => k.kid).sort();
 
     it('every instance publishes the same keys, from the database', async () => {
       const [first, ...others] = await Promise.all(origins().map(published));
@@ -70,7 +80,9 @@ for (const engine of testEngines()) {
 
     it(`follows a rotation within check_interval_seconds on every instance, and an API with a cached JWKS verifies every token through it`, async () => {
       // APIs that cache each instance's JWKS for 1 s (below the 3 s pre-publication), as a load balancer would hand it out
-      const apis = origins().map((origin) => createVerifier({ issuer: a.issuer, audience: 'urn:auth-connect:api', jwksUri: `${origin}/jwks`, jwksCacheMaxAgeSeconds: 1 }));
+      const apis = origins().map((origin) =>
+        createVerifier({ issuer: a.issuer, audience: 'urn:auth-connect:api', jwksUri: `${origin}/jwks`, jwksCacheMaxAgeSeconds: 1 }),
+      );
       const oldKid = decodeProtectedHeader(await token(a.issuer)).kid!;
       const failures: string[] = [];
       let verified = 0;
@@ -78,7 +90,10 @@ for (const engine of testEngines()) {
         const origin = origins()[round % origins().length]!;
         const value = await token(origin);
         for (const api of apis) {
-          await api.verify(value).then(() => verified++, (error: Error) => failures.push(`${origin} ${decodeProtectedHeader(value).kid}: ${error.message}`));
+          await api.verify(value).then(
+            () => verified++,
+            (error: Error) => failures.push(`${origin} ${decodeProtectedHeader(value).kid}: ${error.message}`),
+          );
         }
         return decodeProtectedHeader(value).kid!;
       };
@@ -119,10 +134,16 @@ for (const engine of testEngines()) {
       assert.deepEqual(failures, [], `no failed verification (${verified} succeeded)`);
       for (const [origin, after] of await followed) {
         assert.ok(after !== undefined, `${origin} published the new key`);
-        assert.ok(after <= CHECK_INTERVAL_MS + 500, `${origin} published the new key ${after} ms after the rotation was committed (check interval ${CHECK_INTERVAL_MS} ms)`);
+        assert.ok(
+          after <= CHECK_INTERVAL_MS + 500,
+          `${origin} published the new key ${after} ms after the rotation was committed (check interval ${CHECK_INTERVAL_MS} ms)`,
+        );
       }
       assert.ok(firstNewTokenAt, 'the new key took over');
-      assert.ok(firstNewTokenAt - rotatedAt >= PREPUBLISH_MS, `the new key signed ${firstNewTokenAt - rotatedAt} ms after the rotation, before its pre-publication time`);
+      assert.ok(
+        firstNewTokenAt - rotatedAt >= PREPUBLISH_MS,
+        `the new key signed ${firstNewTokenAt - rotatedAt} ms after the rotation, before its pre-publication time`,
+      );
       for (const origin of origins()) assert.equal(decodeProtectedHeader(await token(origin)).kid, newKid, `${origin} signs with the new key`);
       for (const origin of origins()) assert.ok((await published(origin)).includes(oldKid), 'the old key stays published while its tokens live');
 

@@ -44,7 +44,7 @@ for (const engine of testEngines()) {
         assert.equal(r.reason.statusCode, 400);
       }
       assert.deepEqual([...new Set(revoked)], ['g2']);
-      assert.equal(await refresh.find('rt-of-g2'), undefined, 'the grant\'s refresh token is gone');
+      assert.equal(await refresh.find('rt-of-g2'), undefined, "the grant's refresh token is gone");
       assert.equal(await grants.find('g2'), undefined, 'the grant is gone');
 
       await codes.upsert('code-3', { kind: 'AuthorizationCode' }, 60);
@@ -91,9 +91,11 @@ for (const engine of testEngines()) {
       const grants = new KnexAdapter(database.knex, 'Grant');
       await grants.upsert('fresh', { kind: 'Grant' }, 600);
       await grants.upsert('forever', { kind: 'Grant' }, undefined);
-      await database.knex('oidc_payloads').insert(
-        Array.from({ length: 1500 }, (_, i) => ({ model: 'Interaction', id: `old-${i}`, payload: '{}', expires_at: new Date(Date.now() - 3_600_000) })),
-      );
+      await database
+        .knex('oidc_payloads')
+        .insert(
+          Array.from({ length: 1500 }, (_, i) => ({ model: 'Interaction', id: `old-${i}`, payload: '{}', expires_at: new Date(Date.now() - 3_600_000) })),
+        );
       const removed = await removeExpiredPayloads(database.knex);
       assert.equal(removed, 1500);
       assert.ok(await grants.find('fresh'));

@@ -36,7 +36,14 @@ for (const engine of testEngines()) {
       as = await startAuthServer(engine, { CONFIG_DIR: configDirWith({ roles: rolesWithSupport() }) });
       admin = jsonApi(`${as.issuer}/api/admin`);
       auth = jsonApi(`${as.issuer}/api/auth`);
-      for (const [email, role] of [['admin@example.com', 'admin'], ['admin2@example.com', 'admin'], ['instructor@example.com', 'instructor'], ['student@example.com', 'student'], ['guest@example.com', 'guest'], ['support@example.com', 'support']] as const) {
+      for (const [email, role] of [
+        ['admin@example.com', 'admin'],
+        ['admin2@example.com', 'admin'],
+        ['instructor@example.com', 'instructor'],
+        ['student@example.com', 'student'],
+        ['guest@example.com', 'guest'],
+        ['support@example.com', 'support'],
+      ] as const) {
         await as.createUser(email, role);
       }
       thirdParty = await codeClient('Third-party App');
@@ -54,7 +61,10 @@ for (const engine of testEngines()) {
       assert.equal(tokens.claims!.roles, undefined, 'roles only with the roles scope');
       assert.deepEqual(permissionScopes(tokens.body.scope), []);
       const at = tokens.body.access_token as string;
-      for (const [method, path] of [['GET', '/users'], ['GET', '/keys']] as const) {
+      for (const [method, path] of [
+        ['GET', '/users'],
+        ['GET', '/keys'],
+      ] as const) {
         const r = await admin(method, path, undefined, at);
         assert.deepEqual([r.status, r.body.error], [403, 'INSUFFICIENT_PERMISSIONS'], `${method} ${path}`);
       }
@@ -87,7 +97,7 @@ for (const engine of testEngines()) {
       assert.deepEqual(all.claims!.permissions!.sort(), ['delete', 'manage_users']);
     });
 
-    it('a token from an API key carries the key\'s permissions, not the owner\'s role, and opens no admin route', async () => {
+    it("a token from an API key carries the key's permissions, not the owner's role, and opens no admin route", async () => {
       const owner = await login('admin@example.com');
       for (const permissions of [['read'], []]) {
         const created = await auth('POST', '/api-keys', { name: `key ${permissions.length}`, permissions }, owner.access_token);
@@ -97,7 +107,11 @@ for (const engine of testEngines()) {
         assert.deepEqual(exchanged.claims!.permissions, permissions);
         assert.equal(exchanged.claims!.roles, undefined);
         const at = exchanged.body.access_token as string;
-        for (const [method, path, body] of [['GET', '/clients'], ['GET', '/audit-events'], ['POST', '/clients', { name: 'evil', grant: 'client_credentials', permissions: ['manage_users'] }]] as const) {
+        for (const [method, path, body] of [
+          ['GET', '/clients'],
+          ['GET', '/audit-events'],
+          ['POST', '/clients', { name: 'evil', grant: 'client_credentials', permissions: ['manage_users'] }],
+        ] as const) {
           const r = await admin(method, path, body, at);
           assert.deepEqual([r.status, r.body.error], [403, 'INSUFFICIENT_PERMISSIONS'], `${method} ${path}`);
         }
@@ -149,7 +163,10 @@ for (const engine of testEngines()) {
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.equal((await admin('GET', '/clients', undefined, token)).status, 403, 'clients need manage_system');
       const root = await login('admin@example.com');
-      const events = (await admin('GET', `/audit-events?event=user.created&user_id=${created.body.id}`, undefined, root.access_token)).body.events as Record<string, unknown>[];
+      const events = (await admin('GET', `/audit-events?event=user.created&user_id=${created.body.id}`, undefined, root.access_token)).body.events as Record<
+        string,
+        unknown
+      >[];
       assert.equal(events.length, 1);
       assert.equal(events[0]!.actor_type, 'client');
       assert.equal(events[0]!.actor_client_id, client.clientId);

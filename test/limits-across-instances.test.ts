@@ -29,7 +29,11 @@ interface PageAnswer {
 /** A page request from a chosen loopback address (see helpers/from-address.ts), with an optional form and cookie. */
 function pageFrom(localAddress: string, url: string, form?: Record<string, string>, cookie = ''): Promise<PageAnswer> {
   const payload = form ? new URLSearchParams(form).toString() : undefined;
-  const headers = { accept: 'text/html', ...(cookie ? { cookie } : {}), ...(payload ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(payload)) } : {}) };
+  const headers = {
+    accept: 'text/html',
+    ...(cookie ? { cookie } : {}),
+    ...(payload ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+  };
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: payload ? 'POST' : 'GET', localAddress, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -38,7 +42,12 @@ function pageFrom(localAddress: string, url: string, form?: Record<string, strin
         const answer = new Headers();
         for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') answer.set(name, value);
         const setCookies = res.headers['set-cookie'] ?? [];
-        resolve({ status: res.statusCode ?? 0, headers: answer, text: Buffer.concat(chunks).toString('utf8'), cookie: setCookies.map((c) => c.split(';')[0]).join('; ') });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: answer,
+          text: Buffer.concat(chunks).toString('utf8'),
+          cookie: setCookies.map((c) => c.split(';')[0]).join('; '),
+        });
       });
       res.on('error', reject);
     });
@@ -96,10 +105,27 @@ describe('limits across three server processes on one Postgres', function () {
   }
 
   const limited = [
-    { what: 'POST /api/auth/login', perMinute: LIMITS.login_per_minute, send: (origin: string, from: string, i: number) => requestFrom(from, `${origin}/api/auth/login`, 'POST', { email: `nobody${i}@example.com`, password: 'Wrong123abc' }) },
-    { what: 'POST /api/auth/register (a bad body)', perMinute: LIMITS.register_per_minute, send: (origin: string, from: string) => requestFrom(from, `${origin}/api/auth/register`, 'POST', {}) },
-    { what: 'POST to the login page (no such interaction)', perMinute: LIMITS.login_per_minute, send: (origin: string, from: string) => pageFrom(from, `${origin}/interaction/no-such-interaction/login`, { email: 'a@example.com', password: 'x' }) },
-    { what: 'POST /device (user code entry)', perMinute: LIMITS.user_code_per_minute, send: (origin: string, from: string, i: number) => enterUserCode(origin, from, `BCDF-GH${'JKLM'[i % 4]}${'NPQR'[i % 4]}`) },
+    {
+      what: 'POST /api/auth/login',
+      perMinute: LIMITS.login_per_minute,
+      send: (origin: string, from: string, i: number) =>
+        requestFrom(from, `${origin}/api/auth/login`, 'POST', { email: `nobody${i}@example.com`, password: 'Wrong123abc' }),
+    },
+    {
+      what: 'POST /api/auth/register (a bad body)',
+      perMinute: LIMITS.register_per_minute,
+      send: (origin: string, from: string) => requestFrom(from, `${origin}/api/auth/register`, 'POST', {}),
+    },
+    {
+      what: 'POST to the login page (no such interaction)',
+      perMinute: LIMITS.login_per_minute,
+      send: (origin: string, from: string) => pageFrom(from, `${origin}/interaction/no-such-interaction/login`, { email: 'a@example.com', password: 'x' }),
+    },
+    {
+      what: 'POST /device (user code entry)',
+      perMinute: LIMITS.user_code_per_minute,
+      send: (origin: string, from: string, i: number) => enterUserCode(origin, from, `BCDF-GH${'JKLM'[i % 4]}${'NPQR'[i % 4]}`),
+    },
   ];
   limited.forEach(({ what, perMinute, send }, n) => {
     it(`${what}: the request after the ${perMinute} of a minute gets 429, whichever instance it reaches`, async () => {

@@ -85,13 +85,24 @@ for (const engine of testEngines()) {
 
       const known = await guess('b@example.com', { address: '192.0.2.9', deviceTokens: ['junk', token] }, right);
       assert.equal(known.outcome, 'passed');
-      assert.ok(known.outcome === 'passed' && known.replacedDeviceToken === token && known.deviceToken.split('.')[0] === token.split('.')[0], 'renewed, same device');
-      assert.equal((await guess('b@example.com', { address: '192.0.2.9', sessionId: 'a-session' }, right)).outcome, 'passed', 'a signed-in session is known too');
+      assert.ok(
+        known.outcome === 'passed' && known.replacedDeviceToken === token && known.deviceToken.split('.')[0] === token.split('.')[0],
+        'renewed, same device',
+      );
+      assert.equal(
+        (await guess('b@example.com', { address: '192.0.2.9', sessionId: 'a-session' }, right)).outcome,
+        'passed',
+        'a signed-in session is known too',
+      );
 
       const own = [];
       for (let i = 0; i < 11; i++) own.push((await guess('b@example.com', { address: '192.0.2.9', deviceTokens: [token] })).outcome);
       assert.deepEqual(own, [...Array(10).fill('failed'), 'paused'], 'a known device has its own burst, then counts as a stranger (paused)');
-      assert.equal((await guess('c@example.com', { address: '192.0.2.9', deviceTokens: [token] }, right)).outcome, 'passed', 'a device token means nothing for another account');
+      assert.equal(
+        (await guess('c@example.com', { address: '192.0.2.9', deviceTokens: [token] }, right)).outcome,
+        'passed',
+        'a device token means nothing for another account',
+      );
     });
 
     it('pauses an address over every account, but takes nothing from an account when only the address is paused', async () => {
@@ -99,7 +110,7 @@ for (const engine of testEngines()) {
       assert.equal((await guess('fresh@example.com', { address: '192.0.2.3' })).outcome, 'paused');
       const fresh = [];
       for (let i = 0; i < 11; i++) fresh.push((await guess('fresh@example.com', { address: `192.0.2.${100 + i}` })).outcome);
-      assert.deepEqual(fresh, [...Array(10).fill('failed'), 'paused'], 'the paused attempt spent none of the account\'s budget');
+      assert.deepEqual(fresh, [...Array(10).fill('failed'), 'paused'], "the paused attempt spent none of the account's budget");
     });
 
     it('treats an unknown email exactly like an account, and gives a correct password its guess back', async () => {
@@ -113,10 +124,13 @@ for (const engine of testEngines()) {
       assert.equal((await guess('e@example.com', { address: '192.0.2.7' })).outcome, 'failed');
     });
 
-    (engine === 'postgres' ? it : it.skip)('takes exactly the burst from 50 parallel guesses (row locks; the embedded database has no parallelism to test)', async () => {
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => guess('race@example.com', { address: `192.0.2.${i}` })));
-      assert.equal(outcomes.filter((o) => o.outcome === 'failed').length, 10);
-    });
+    (engine === 'postgres' ? it : it.skip)(
+      'takes exactly the burst from 50 parallel guesses (row locks; the embedded database has no parallelism to test)',
+      async () => {
+        const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => guess('race@example.com', { address: `192.0.2.${i}` })));
+        assert.equal(outcomes.filter((o) => o.outcome === 'failed').length, 10);
+      },
+    );
   });
 }
 

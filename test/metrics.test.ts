@@ -6,7 +6,11 @@ import { testEngines } from './helpers/test-database.js';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** The series (metric name with its labels) in a Prometheus text answer. */
-const seriesOf = (text: string) => text.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.slice(0, line.lastIndexOf(' ')));
+const seriesOf = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.slice(0, line.lastIndexOf(' ')));
 
 for (const engine of testEngines()) {
   describe(`metrics on ${engine}`, () => {
@@ -23,7 +27,11 @@ for (const engine of testEngines()) {
     after(() => as?.stop());
 
     const token = (grantType: string, secret = machine.secret) =>
-      fetch(`${as.issuer}/token`, { method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from(`${machine.clientId}:${secret}`).toString('base64')}` }, body: new URLSearchParams({ grant_type: grantType }) });
+      fetch(`${as.issuer}/token`, {
+        method: 'POST',
+        headers: { ...form, authorization: `Basic ${Buffer.from(`${machine.clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: grantType }),
+      });
     const clientCredentials = (secret: string) => token('client_credentials', secret);
     const randomGrant = () => token(`urn:x:${randomBytes(8).toString('hex')}`);
     const metrics = async () => {

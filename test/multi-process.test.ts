@@ -53,7 +53,8 @@ describe('two server processes on one Postgres', function () {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(client ? { authorization: basic(client) } : {}) },
       body: new URLSearchParams(params),
     });
-  const refresh = (origin: string, refreshToken: string) => token(origin, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'auth-connect' });
+  const refresh = (origin: string, refreshToken: string) =>
+    token(origin, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'auth-connect' });
 
   it('refreshes on B a token issued by A, and on A the one B issued; the used ones are dead on both', async () => {
     const login = await jsonApi(a.issuer)('POST', '/api/auth/login', { email: 'both@example.com', password: PASSWORD });
@@ -74,11 +75,20 @@ describe('two server processes on one Postgres', function () {
   it(`redeems one authorization code exactly once when ${PARALLEL_EACH} requests hit each process at once`, async () => {
     for (let round = 0; round < 3; round++) {
       const flow = await authorizeWithoutBrowser(a.issuer, { clientId: app.id, redirectUri: REDIRECT, email: 'both@example.com', password: PASSWORD });
-      const params = { grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: flow.codeVerifier };
+      const params = {
+        grant_type: 'authorization_code',
+        code: flow.callback.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: flow.codeVerifier,
+      };
       const responses = await Promise.all([a.issuer, b.url].flatMap((origin) => Array.from({ length: PARALLEL_EACH }, () => token(origin, params, app))));
       const statuses = responses.map((r) => r.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1, `statuses: ${statuses.join(', ')}`);
-      assert.deepEqual(statuses.filter((s) => s !== 200 && s !== 400), [], `statuses: ${statuses.join(', ')}`);
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200 && s !== 400),
+        [],
+        `statuses: ${statuses.join(', ')}`,
+      );
       for (const response of responses.filter((r) => r.status === 400)) assert.equal(((await response.json()) as { error: string }).error, 'invalid_grant');
     }
   });
@@ -118,7 +128,11 @@ describe('two server processes on one Postgres', function () {
     assert.ok(callback, 'the flow came back to the app');
     assert.equal(callback.searchParams.get('state'), start.state);
     assert.deepEqual(pages, ['login', 'consent']);
-    const redeemed = await token(b.url, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: start.verifier }, app);
+    const redeemed = await token(
+      b.url,
+      { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: start.verifier },
+      app,
+    );
     assert.equal(redeemed.status, 200, await redeemed.clone().text());
   });
 

@@ -35,11 +35,18 @@ describe('Node.js runtime', () => {
     assert.ok(isSupportedNode(process.versions.node), process.version);
   });
 
-  for (const [entry, hint] of [['dist/src/main.js', '`npm start`'], ['dist/src/cli/main.js', '`npx auth-connect …`']] as const) {
+  for (const [entry, hint] of [
+    ['dist/src/main.js', '`npm start`'],
+    ['dist/src/cli/main.js', '`npx auth-connect …`'],
+  ] as const) {
     it(`${entry} on an older Node prints one line naming the version needed and ${hint}`, function () {
       const oldNode = olderSystemNode();
       if (!oldNode) this.skip(); // no older Node on this machine (CI has Debian's)
-      const r = spawnSync(oldNode, [path.join(packageRoot, entry), 'roles', 'list'], { cwd: packageRoot, encoding: 'utf8', env: { PATH: process.env.PATH, DATA_DIR: '/nonexistent' } });
+      const r = spawnSync(oldNode, [path.join(packageRoot, entry), 'roles', 'list'], {
+        cwd: packageRoot,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, DATA_DIR: '/nonexistent' },
+      });
       assert.equal(r.status, 1, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
       assert.equal(r.stdout, '');
       const lines = r.stderr.trim().split('\n');

@@ -32,7 +32,11 @@ for (const engine of testEngines()) {
     async function login(email: string, client = app, scope?: string) {
       const config = await clientConfig(as.issuer, client.clientId, client.secret);
       const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.clientId, redirectUri: REDIRECT, email, password: PASSWORD, scope });
-      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       return { config, tokens, flow };
     }
 
@@ -102,12 +106,30 @@ for (const engine of testEngines()) {
     });
 
     it('skips the consent page for first-party clients and still issues a refresh token', async () => {
-      const consenting = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: 'student@example.com', password: PASSWORD, scope: 'openid', params: { prompt: 'login' } });
+      const consenting = await authorizeWithoutBrowser(as.issuer, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        email: 'student@example.com',
+        password: PASSWORD,
+        scope: 'openid',
+        params: { prompt: 'login' },
+      });
       assert.deepEqual(consenting.pages, ['login', 'consent'], 'a third-party app asks for consent');
-      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: firstParty.clientId, redirectUri: REDIRECT, email: 'student@example.com', password: PASSWORD, scope: 'openid', params: { prompt: 'login' } });
+      const flow = await authorizeWithoutBrowser(as.issuer, {
+        clientId: firstParty.clientId,
+        redirectUri: REDIRECT,
+        email: 'student@example.com',
+        password: PASSWORD,
+        scope: 'openid',
+        params: { prompt: 'login' },
+      });
       assert.deepEqual(flow.pages, ['login']);
       const config = await clientConfig(as.issuer, firstParty.clientId, firstParty.secret);
-      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       assert.ok(tokens.refresh_token, 'first-party apps get a refresh token without offline_access');
       assert.deepEqual((await verifyAccessToken(tokens.access_token)).payload.permissions, PERMISSIONS.student);
     });
@@ -176,7 +198,10 @@ for (const engine of testEngines()) {
       const flow = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: 'guest@example.com', password: PASSWORD });
       const response = await fetch(`${as.issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, redirect_uri: REDIRECT }),
       });
       assert.equal(response.status, 400);
@@ -192,11 +217,14 @@ for (const engine of testEngines()) {
       const tokenRequest = (params: Record<string, string>, secret = machine.secret) =>
         fetch(`${as.issuer}/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${machine.clientId}:${encodeURIComponent(secret)}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${machine.clientId}:${encodeURIComponent(secret)}`).toString('base64')}`,
+          },
           body: new URLSearchParams({ grant_type: 'client_credentials', ...params }),
         });
 
-      it('issues a JWT that verifies via the JWKS with the client\'s permissions', async () => {
+      it("issues a JWT that verifies via the JWKS with the client's permissions", async () => {
         const response = await tokenRequest({});
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -240,12 +268,50 @@ for (const engine of testEngines()) {
     describe('bad input gets a 4xx, never a 5xx', () => {
       const cases: [string, () => Promise<Response>][] = [
         ['a NUL byte in client_id at /auth', () => fetch(`${as.issuer}/auth?client_id=a%00b&response_type=code&scope=openid`, { redirect: 'manual' })],
-        ['a NUL byte in client_id at /token', () => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=a%00b&client_secret=x' })],
-        ['SQL in a refresh token', () => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` }, body: `grant_type=refresh_token&refresh_token=${encodeURIComponent("' or 1=1 --")}` })],
-        ['a JSON body at /token', () => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' })],
-        ['a 100 KB form at /token', () => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&x=${'a'.repeat(100_000)}` })],
+        [
+          'a NUL byte in client_id at /token',
+          () =>
+            fetch(`${as.issuer}/token`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'grant_type=client_credentials&client_id=a%00b&client_secret=x',
+            }),
+        ],
+        [
+          'SQL in a refresh token',
+          () =>
+            fetch(`${as.issuer}/token`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}`,
+              },
+              body: `grant_type=refresh_token&refresh_token=${encodeURIComponent("' or 1=1 --")}`,
+            }),
+        ],
+        [
+          'a JSON body at /token',
+          () => fetch(`${as.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' }),
+        ],
+        [
+          'a 100 KB form at /token',
+          () =>
+            fetch(`${as.issuer}/token`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: `grant_type=client_credentials&x=${'a'.repeat(100_000)}`,
+            }),
+        ],
         ['an unknown interaction', () => fetch(`${as.issuer}/interaction/nope`, { headers: { accept: 'text/html' } })],
-        ['a login POST without the interaction cookie (login CSRF)', () => fetch(`${as.issuer}/interaction/nope/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.c&password=x' })],
+        [
+          'a login POST without the interaction cookie (login CSRF)',
+          () =>
+            fetch(`${as.issuer}/interaction/nope/login`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'email=a%40b.c&password=x',
+            }),
+        ],
       ];
       for (const [name, send] of cases) {
         it(name, async () => {
@@ -257,7 +323,10 @@ for (const engine of testEngines()) {
       it('a login form with a forged CSRF token is refused and logs nobody in', async () => {
         const jar = new CookieJar();
         const verifier = oidc.randomPKCECodeVerifier();
-        const start = await request(jar, `${as.issuer}/auth?${new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })}`);
+        const start = await request(
+          jar,
+          `${as.issuer}/auth?${new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })}`,
+        );
         const interaction = new URL(start.headers.get('location')!, as.issuer);
         await request(jar, interaction.href);
         const response = await request(jar, `${interaction.href}/login`, {

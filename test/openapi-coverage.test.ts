@@ -25,7 +25,11 @@ function registered(routers: Router[]): string[] {
 function described(document: Record<string, unknown>): string[] {
   const paths = document.paths as Record<string, Record<string, unknown>>;
   return Object.entries(paths)
-    .flatMap(([p, ops]) => Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`))
+    .flatMap(([p, ops]) =>
+      Object.keys(ops)
+        .filter((m) => METHODS.includes(m))
+        .map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+    )
     .sort();
 }
 
@@ -53,7 +57,18 @@ describe('OpenAPI document and the routes', () => {
     const config = loadConfig({ JWT_SECRET: 'a-test-secret-that-is-long-enough-to-pass', DATA_DIR: dataDir });
     // building the routers touches none of these; the routes would
     const unused = {} as never;
-    const deps: JsonApiDeps = { db: {} as Knex, config, provider: unused, providerHandler: unused, verifier: unused, findClient: unused, throttle: unused, rateLimiters: rateLimiters({ engine: 'embedded', db: {} as Knex }), keyEncryptionKey: unused, onKeysRotated: unused };
+    const deps: JsonApiDeps = {
+      db: {} as Knex,
+      config,
+      provider: unused,
+      providerHandler: unused,
+      verifier: unused,
+      findClient: unused,
+      throttle: unused,
+      rateLimiters: rateLimiters({ engine: 'embedded', db: {} as Knex }),
+      keyEncryptionKey: unused,
+      onKeysRotated: unused,
+    };
     routers = jsonApiRouters(deps);
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -64,21 +79,49 @@ describe('OpenAPI document and the routes', () => {
     const routes = registered(routers);
     const operations = described(document);
     assert.ok(routes.length > 20, `found only ${routes.length} routes; did the router internals change?`);
-    assert.deepEqual(routes.filter((r) => !operations.includes(r)), [], 'routes without a description');
-    assert.deepEqual(operations.filter((o) => !routes.includes(o)), [], 'descriptions without a route');
+    assert.deepEqual(
+      routes.filter((r) => !operations.includes(r)),
+      [],
+      'routes without a description',
+    );
+    assert.deepEqual(
+      operations.filter((o) => !routes.includes(o)),
+      [],
+      'descriptions without a route',
+    );
   });
 
   it('knows every error code the server answers with', () => {
     // codes that never reach an HTTP answer: the CLI's (SIGNING_KEYS_EXIST: keys generate and import), start-up's, and the kit's construction errors;
     // DATABASE_UNAVAILABLE is answered as SERVICE_UNAVAILABLE
-    const notHttp = new Set(['CONFIG_INVALID', 'DATABASE_UNAVAILABLE', 'NO_DATABASE', 'SIGNING_KEYS_EXIST', 'USAGE', 'FAILED', 'VERIFIER_UNAVAILABLE', 'INVALID_VERIFIER_OPTIONS']);
+    const notHttp = new Set([
+      'CONFIG_INVALID',
+      'DATABASE_UNAVAILABLE',
+      'NO_DATABASE',
+      'SIGNING_KEYS_EXIST',
+      'USAGE',
+      'FAILED',
+      'VERIFIER_UNAVAILABLE',
+      'INVALID_VERIFIER_OPTIONS',
+    ]);
     const unknown = [...codesInSource()].filter((code) => !(code in API_ERRORS) && !notHttp.has(code));
     assert.deepEqual(unknown, [], 'add these to src/error-codes.ts and to the routes that answer them');
   });
 
   it('protects every operation but the public ones with bearer tokens and names their 401 and 403 codes', () => {
     const publicOps = ['POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/openapi.json'];
-    for (const [p, ops] of Object.entries(document.paths as Record<string, Record<string, { security: unknown[]; responses: Record<string, { content: { 'application/json': { schema: { allOf: { properties?: { error: { enum: string[] } } }[] } } } }> }>>)) {
+    for (const [p, ops] of Object.entries(
+      document.paths as Record<
+        string,
+        Record<
+          string,
+          {
+            security: unknown[];
+            responses: Record<string, { content: { 'application/json': { schema: { allOf: { properties?: { error: { enum: string[] } } }[] } } } }>;
+          }
+        >
+      >,
+    )) {
       for (const [method, op] of Object.entries(ops)) {
         const name = `${method.toUpperCase()} ${p}`;
         if (publicOps.includes(name)) {
@@ -95,7 +138,11 @@ describe('OpenAPI document and the routes', () => {
 
   it('shows request bodies as the routes validate them, in JSON Schema 2020-12', () => {
     const paths = document.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
-    const login = paths['/api/auth/login']!.post!.requestBody!.content['application/json']!.schema as { additionalProperties: boolean; required: string[]; properties: Record<string, { type: unknown }> };
+    const login = paths['/api/auth/login']!.post!.requestBody!.content['application/json']!.schema as {
+      additionalProperties: boolean;
+      required: string[];
+      properties: Record<string, { type: unknown }>;
+    };
     assert.equal(login.additionalProperties, false);
     assert.deepEqual(login.required, ['email', 'password']);
     assert.deepEqual(login.properties.client_id!.type, ['string', 'null'], "ajv's nullable becomes a type list");

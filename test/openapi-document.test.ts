@@ -12,7 +12,11 @@ const redocly = path.join(packageRoot, 'node_modules', '@redocly', 'cli', 'bin',
 function lint(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
-    const child = spawn(process.execPath, [redocly, 'lint', '--config', path.join(packageRoot, 'redocly.yaml'), file], { cwd: packageRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [redocly, 'lint', '--config', path.join(packageRoot, 'redocly.yaml'), file], {
+      cwd: packageRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -53,7 +57,16 @@ describe('GET /api/openapi.json', () => {
 
   it('the lint fails a broken document (so the test above can fail)', async () => {
     const file = path.join(dir, 'broken.json');
-    writeFileSync(file, JSON.stringify({ openapi: '3.1.0', info: { title: 'x', version: '1' }, paths: { '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Missing' } } } } } } } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.1.0',
+        info: { title: 'x', version: '1' },
+        paths: {
+          '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Missing' } } } } } } },
+        },
+      }),
+    );
     const { code } = await lint(file);
     assert.equal(code, 1);
   });

@@ -41,7 +41,12 @@ for (const engine of testEngines()) {
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-        redirect_uri: REDIRECT, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
+        redirect_uri: REDIRECT,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
       });
       assert.equal(url.origin + url.pathname, `${as.issuer}/auth`);
       assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
@@ -60,7 +65,12 @@ for (const engine of testEngines()) {
     it('PAR: a pushed request with a redirect URI the client did not register is refused at the push', async () => {
       const config = await clientConfig(as.issuer, app.clientId, app.secret);
       await assert.rejects(
-        oidc.buildAuthorizationUrlWithPAR(config, { redirect_uri: 'http://127.0.0.1:9/elsewhere', scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' }),
+        oidc.buildAuthorizationUrlWithPAR(config, {
+          redirect_uri: 'http://127.0.0.1:9/elsewhere',
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+        }),
         // RFC 9126 §2.3: the push answers invalid_request where the authorization endpoint would say invalid_redirect_uri
         (error: { error?: string; error_description?: string }) => error.error === 'invalid_request' && /redirect_uri/.test(error.error_description ?? ''),
       );
@@ -72,8 +82,20 @@ for (const engine of testEngines()) {
       const DPoP = oidc.getDPoPHandle(config, keyPair);
       const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
 
-      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD, scope: 'openid email roles offline_access' });
-      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce }, undefined, { DPoP });
+      const flow = await authorizeWithoutBrowser(as.issuer, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        email: EMAIL,
+        password: PASSWORD,
+        scope: 'openid email roles offline_access',
+      });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        flow.callback,
+        { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce },
+        undefined,
+        { DPoP },
+      );
       assert.equal(tokens.token_type.toLowerCase(), 'dpop');
       const claims = decodeJwt(tokens.access_token) as { cnf?: { jkt?: string }; permissions?: string[] };
       assert.equal(claims.cnf?.jkt, jkt);

@@ -17,7 +17,12 @@ for (const engine of testEngines()) {
     before(async () => {
       as = await startAuthServer(engine);
       await as.createUser('poster@example.com', 'student');
-      const created = await as.createClient({ name: 'Posting App', grant: 'authorization_code', redirectUris: [REDIRECT], postLogoutRedirectUris: [AFTER_LOGOUT] });
+      const created = await as.createClient({
+        name: 'Posting App',
+        grant: 'authorization_code',
+        redirectUris: [REDIRECT],
+        postLogoutRedirectUris: [AFTER_LOGOUT],
+      });
       app = { clientId: created.client.client_id, secret: created.secret! };
     });
     after(() => as?.stop());
@@ -25,8 +30,20 @@ for (const engine of testEngines()) {
     /** The certification module oidcc-ensure-post-request-succeeds: the authorization request as a form POST, login, code exchange. */
     async function loginByPost(jar = new CookieJar()) {
       const config = await clientConfig(as.issuer, app.clientId, app.secret);
-      const flow = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: 'poster@example.com', password: PASSWORD, scope: 'openid email', method: 'POST', jar });
-      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const flow = await authorizeWithoutBrowser(as.issuer, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        email: 'poster@example.com',
+        password: PASSWORD,
+        scope: 'openid email',
+        method: 'POST',
+        jar,
+      });
+      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       return { config, flow, tokens, jar };
     }
 
@@ -57,7 +74,16 @@ for (const engine of testEngines()) {
       const noPkce = { client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-2' };
       for (const [name, send] of [
         ['with the cookie', () => request(jar, `${as.issuer}/auth`, { method: 'POST', headers: FORM, body: new URLSearchParams(noPkce).toString() })],
-        ['long, without the cookie', () => fetch(`${as.issuer}/auth`, { method: 'POST', redirect: 'manual', headers: FORM, body: new URLSearchParams({ ...noPkce, x_padding: 'p'.repeat(9000) }) })],
+        [
+          'long, without the cookie',
+          () =>
+            fetch(`${as.issuer}/auth`, {
+              method: 'POST',
+              redirect: 'manual',
+              headers: FORM,
+              body: new URLSearchParams({ ...noPkce, x_padding: 'p'.repeat(9000) }),
+            }),
+        ],
       ] as const) {
         const response = await send();
         assert.equal(response.status, 303, name);
@@ -69,7 +95,11 @@ for (const engine of testEngines()) {
     });
 
     it('POST /auth with a JSON body is an error page, not a 404', async () => {
-      const response = await fetch(`${as.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: JSON.stringify({ client_id: app.clientId }) });
+      const response = await fetch(`${as.issuer}/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/html' },
+        body: JSON.stringify({ client_id: app.clientId }),
+      });
       assert.equal(response.status, 400);
       const html = await response.text();
       assert.match(html, /<title>Error: /);
@@ -78,7 +108,15 @@ for (const engine of testEngines()) {
 
     it('a form POST to /session/end asks to confirm, signs out and returns to the app with its state', async () => {
       const { tokens, jar } = await loginByPost();
-      const silentBefore = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: 'poster@example.com', password: PASSWORD, jar, scope: 'openid email', params: { prompt: 'none' } });
+      const silentBefore = await authorizeWithoutBrowser(as.issuer, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        email: 'poster@example.com',
+        password: PASSWORD,
+        jar,
+        scope: 'openid email',
+        params: { prompt: 'none' },
+      });
       assert.ok(silentBefore.callback.searchParams.get('code'), 'signed in: a silent request gets a code');
       const asked = await request(jar, `${as.issuer}/session/end`, {
         method: 'POST',
@@ -91,14 +129,26 @@ for (const engine of testEngines()) {
       assert.match(page, /Posting App/, 'the page names the app the id_token_hint was issued to');
       const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1];
       assert.ok(xsrf, 'the confirmation form');
-      const confirmed = await request(jar, `${as.issuer}/session/end/confirm`, { method: 'POST', headers: FORM, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
+      const confirmed = await request(jar, `${as.issuer}/session/end/confirm`, {
+        method: 'POST',
+        headers: FORM,
+        body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+      });
       assert.equal(confirmed.status, 303);
       const back = new URL(confirmed.headers.get('location')!);
       assert.equal(`${back.origin}${back.pathname}`, AFTER_LOGOUT);
       assert.equal(back.searchParams.get('state'), 'bye-1');
 
       // signed out: a silent authorization request with the same browser now needs a login
-      const silent = await authorizeWithoutBrowser(as.issuer, { clientId: app.clientId, redirectUri: REDIRECT, email: 'poster@example.com', password: PASSWORD, jar, scope: 'openid email', params: { prompt: 'none' } }).catch((error: Error) => error);
+      const silent = await authorizeWithoutBrowser(as.issuer, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        email: 'poster@example.com',
+        password: PASSWORD,
+        jar,
+        scope: 'openid email',
+        params: { prompt: 'none' },
+      }).catch((error: Error) => error);
       assert.ok(!(silent instanceof Error), String(silent));
       assert.equal(silent.callback.searchParams.get('error'), 'login_required');
     });

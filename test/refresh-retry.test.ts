@@ -31,7 +31,8 @@ for (const engine of testEngines()) {
 
     /** A server with the given window (none: the shipped default), a user and two confidential apps. */
     async function serverWithWindow(graceSeconds?: number) {
-      const env: Record<string, string> = graceSeconds === undefined ? {} : { CONFIG_DIR: configDirWith({ auth_config: { tokens: { refresh_token_reuse_grace_seconds: graceSeconds } } }) };
+      const env: Record<string, string> =
+        graceSeconds === undefined ? {} : { CONFIG_DIR: configDirWith({ auth_config: { tokens: { refresh_token_reuse_grace_seconds: graceSeconds } } }) };
       const as = await startAuthServer(engine, env);
       await as.createUser('retry@example.com', 'student');
       const app = await as.createClient({ name: 'Retrying App', grant: 'authorization_code', redirectUris: [REDIRECT] });
@@ -46,17 +47,26 @@ for (const engine of testEngines()) {
     async function token(as: TestAuthServer, client: Client, params: Record<string, string>): Promise<Answer> {
       const response = await fetch(`${as.issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams(params),
       });
       return { status: response.status, body: (await response.json()) as Record<string, string> };
     }
-    const refresh = (as: TestAuthServer, client: Client, refreshToken: string) => token(as, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    const refresh = (as: TestAuthServer, client: Client, refreshToken: string) =>
+      token(as, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
 
     /** A fresh sign-in of the app: a new grant, session and first refresh token. */
     async function signIn(as: TestAuthServer, client: Client): Promise<string> {
       const flow = await authorizeWithoutBrowser(as.issuer, { clientId: client.id, redirectUri: REDIRECT, email: 'retry@example.com', password: PASSWORD });
-      const issued = await token(as, client, { grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: flow.codeVerifier });
+      const issued = await token(as, client, {
+        grant_type: 'authorization_code',
+        code: flow.callback.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: flow.codeVerifier,
+      });
       assert.equal(issued.status, 200, JSON.stringify(issued.body));
       return issued.body.refresh_token!;
     }
@@ -75,7 +85,9 @@ for (const engine of testEngines()) {
     }
 
     async function grantOf(as: TestAuthServer, refreshToken: string): Promise<string> {
-      const { rows } = await as.db.knex.raw<{ rows: { grant_id: string }[] }>("select grant_id from oidc_payloads where model = 'RefreshToken' and id = ?", [refreshToken]);
+      const { rows } = await as.db.knex.raw<{ rows: { grant_id: string }[] }>("select grant_id from oidc_payloads where model = 'RefreshToken' and id = ?", [
+        refreshToken,
+      ]);
       assert.ok(rows[0], 'the refresh token is stored');
       return rows[0].grant_id;
     }
@@ -90,7 +102,9 @@ for (const engine of testEngines()) {
     }
 
     async function sessionOf(as: TestAuthServer, grantId: string): Promise<{ revoked_reason: string | null } | undefined> {
-      const { rows } = await as.db.knex.raw<{ rows: { revoked_reason: string | null }[] }>('select revoked_reason from user_sessions where grant_id = ?', [grantId]);
+      const { rows } = await as.db.knex.raw<{ rows: { revoked_reason: string | null }[] }>('select revoked_reason from user_sessions where grant_id = ?', [
+        grantId,
+      ]);
       return rows[0];
     }
 
@@ -122,9 +136,15 @@ for (const engine of testEngines()) {
       try {
         const outcome = await fetch(`http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+          },
           body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-        }).then(async (r) => `answered ${r.status}: ${await r.text()}`, () => 'lost');
+        }).then(
+          async (r) => `answered ${r.status}: ${await r.text()}`,
+          () => 'lost',
+        );
         assert.equal(outcome, 'lost');
       } finally {
         await new Promise((resolve) => dropper.close(resolve));
@@ -132,7 +152,9 @@ for (const engine of testEngines()) {
     }
 
     describe('with the default window (30 s)', () => {
-      before(async () => { standard = await serverWithWindow(); });
+      before(async () => {
+        standard = await serverWithWindow();
+      });
       after(() => standard?.as.stop());
 
       it('a retry of the just-rotated token by the same client, within the window, gets the same successor; the chain goes on from it', async () => {
@@ -140,7 +162,10 @@ for (const engine of testEngines()) {
         const first = await signIn(as, app);
         const grantId = await grantOf(as, first);
         const successor = await rotated(as, app, first);
-        const { rows } = await as.db.knex.raw<{ rows: { sealed_successor: string | null }[] }>("select sealed_successor from oidc_payloads where model = 'RefreshToken' and id = ?", [first]);
+        const { rows } = await as.db.knex.raw<{ rows: { sealed_successor: string | null }[] }>(
+          "select sealed_successor from oidc_payloads where model = 'RefreshToken' and id = ?",
+          [first],
+        );
         assert.ok(rows[0]?.sealed_successor && !rows[0].sealed_successor.includes(successor), 'the successor is remembered, not in clear');
 
         // the answer was lost: the client presents the token it still holds
@@ -187,8 +212,10 @@ for (const engine of testEngines()) {
       it('the account API (/api/auth/refresh) answers a retry the same way', async () => {
         const { as } = standard;
         const api = (path: string, body: object) =>
-          fetch(`${as.issuer}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-            .then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
+          fetch(`${as.issuer}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+            status: r.status,
+            body: (await r.json()) as Record<string, string>,
+          }));
         const login = await api('/auth/login', { email: 'retry@example.com', password: PASSWORD });
         assert.equal(login.status, 200, JSON.stringify(login.body));
         const first = await api('/auth/refresh', { refresh_token: login.body.refresh_token });
@@ -249,7 +276,11 @@ for (const engine of testEngines()) {
           const first = await signIn(as, app);
           const grantId = await grantOf(as, first);
           const answers = await Promise.all(Array.from({ length: PARALLEL }, () => refresh(as, app, first)));
-          assert.deepEqual(answers.filter((a) => a.status !== 200), [], 'each presentation is a retry of the same refresh');
+          assert.deepEqual(
+            answers.filter((a) => a.status !== 200),
+            [],
+            'each presentation is a retry of the same refresh',
+          );
           const successors = new Set(answers.map((a) => a.body.refresh_token));
           assert.equal(successors.size, 1, `one successor, got ${successors.size}`);
           const [successor] = successors;
@@ -265,7 +296,9 @@ for (const engine of testEngines()) {
     });
 
     describe(`with a ${SHORT_WINDOW_SECONDS} s window`, () => {
-      before(async () => { short = await serverWithWindow(SHORT_WINDOW_SECONDS); });
+      before(async () => {
+        short = await serverWithWindow(SHORT_WINDOW_SECONDS);
+      });
       after(() => short?.as.stop());
 
       it('within the window, a retry still works on the short-window server', async () => {
@@ -288,7 +321,9 @@ for (const engine of testEngines()) {
     });
 
     describe('with the window set to 0', () => {
-      before(async () => { none = await serverWithWindow(0); });
+      before(async () => {
+        none = await serverWithWindow(0);
+      });
       after(() => none?.as.stop());
 
       it('an answer lost on the wire signs the user out, as before the window (the measured problem)', async () => {

@@ -73,7 +73,11 @@ for (const engine of testEngines()) {
     const redeem = (code: { code: string; verifier: string }) =>
       token({ grant_type: 'authorization_code', code: code.code, redirect_uri: REDIRECT, code_verifier: code.verifier }, app);
     async function login(email = 'login@example.com') {
-      const response = await fetch(`${cs.issuer}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+      const response = await fetch(`${cs.issuer}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
       const body = (await response.json()) as Record<string, string>;
       assert.equal(response.status, 200, JSON.stringify(body));
       return body;
@@ -85,7 +89,12 @@ for (const engine of testEngines()) {
         const measured: Measured = await cs.measure(action);
         const list = measured.queries.statements.map((s, n) => `  ${n + 1}. ${s}`).join('\n');
         assert.equal(measured.queries.count, expected, `${what} made ${measured.queries.count} round trips, expected ${expected}:\n${list}`);
-        if (measured.wire !== undefined) assert.equal(measured.wire, measured.queries.count, `${what}: the wire shows ${measured.wire} round trips, the query counter ${measured.queries.count}:\n${list}`);
+        if (measured.wire !== undefined)
+          assert.equal(
+            measured.wire,
+            measured.queries.count,
+            `${what}: the wire shows ${measured.wire} round trips, the query counter ${measured.queries.count}:\n${list}`,
+          );
       }
     }
 

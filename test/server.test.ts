@@ -51,11 +51,20 @@ describe('server shell', () => {
     const db = await createTestDatabase('embedded');
     try {
       const base = { ...db.env, NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
-      const noSecret = await startServer(base).then(() => assert.fail('started'), (e: Error) => e.message);
+      const noSecret = await startServer(base).then(
+        () => assert.fail('started'),
+        (e: Error) => e.message,
+      );
       assert.match(noSecret, /auth-connect: JWT_SECRET is required when NODE_ENV=production/);
       // keys live in the database: the refusal comes once it is open, as one line
-      const noKeys = await startServer({ ...base, JWT_SECRET: 'x'.repeat(40) }).then(() => assert.fail('started'), (e: Error) => e.message);
-      assert.match(noKeys, /^auth-connect: no ES256 and RS256 signing key in the database \(and no \S+jwks\.json to import\); create keys with: auth-connect keys generate$/m);
+      const noKeys = await startServer({ ...base, JWT_SECRET: 'x'.repeat(40) }).then(
+        () => assert.fail('started'),
+        (e: Error) => e.message,
+      );
+      assert.match(
+        noKeys,
+        /^auth-connect: no ES256 and RS256 signing key in the database \(and no \S+jwks\.json to import\); create keys with: auth-connect keys generate$/m,
+      );
       assert.doesNotMatch(noKeys, /\n\s+at /);
     } finally {
       await db.drop();
@@ -94,10 +103,22 @@ describe('server shell', () => {
     it('answers 503 on /readyz, keeps living, and recovers when the database returns', async () => {
       const server = await startServer({ ...db.env, DATABASE_URL: viaProxy() });
       const direct = await db.open();
-      const { client, secret } = await createClient({ db: direct.knex, roles: loadConfig({}).roles }, CLI_CALLER, { name: 'probe', grant: 'client_credentials', permissions: ['read'] }, { via: 'cli' });
+      const { client, secret } = await createClient(
+        { db: direct.knex, roles: loadConfig({}).roles },
+        CLI_CALLER,
+        { name: 'probe', grant: 'client_credentials', permissions: ['read'] },
+        { via: 'cli' },
+      );
       await direct.close();
       const clientCredentials = () =>
-        fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
+        fetch(`${server.url}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString('base64')}`,
+          },
+          body: 'grant_type=client_credentials',
+        });
       try {
         assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
         assert.equal((await clientCredentials()).status, 200);
@@ -110,7 +131,11 @@ describe('server shell', () => {
         assert.equal(token.status, 503, 'the token endpoint says 503, not 500');
         assert.equal(((await token.json()) as { error: string }).error, 'temporarily_unavailable');
         assert.ok(token.headers.get('retry-after'));
-        const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }) });
+        const login = await fetch(`${server.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }),
+        });
         assert.equal(login.status, 503, 'the account API says 503');
         assert.ok(login.headers.get('retry-after'));
         assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the process lives');
@@ -127,15 +152,27 @@ describe('server shell', () => {
 
     it('keeps limiting logins while the database is away, per instance: the sign-in answers 503 until the limit, then 429; never 500', async () => {
       const perMinute = 3;
-      const server = await startServer({ ...db.env, DATABASE_URL: viaProxy(), CONFIG_DIR: configDirWith({ auth_config: { rate_limit: { login_per_minute: perMinute, register_per_minute: 10, user_code_per_minute: 10 } } }) });
-      const login = () => fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }) });
+      const server = await startServer({
+        ...db.env,
+        DATABASE_URL: viaProxy(),
+        CONFIG_DIR: configDirWith({ auth_config: { rate_limit: { login_per_minute: perMinute, register_per_minute: 10, user_code_per_minute: 10 } } }),
+      });
+      const login = () =>
+        fetch(`${server.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'a@example.com', password: 'Secret123' }),
+        });
       try {
         await proxy.cut();
         const answers = [];
         for (let i = 0; i < perMinute + 2; i++) answers.push(await login());
         // the limit check cannot reach the rate_limits table: its insurance (this instance's memory) counts
         // instead, and the request goes on to the sign-in, which answers for the database
-        assert.deepEqual(answers.map((r) => r.status), [503, 503, 503, 429, 429]);
+        assert.deepEqual(
+          answers.map((r) => r.status),
+          [503, 503, 503, 429, 429],
+        );
         for (const answer of answers) assert.ok(Number(answer.headers.get('retry-after')) >= 1, `Retry-After on ${answer.status}`);
         assert.equal(((await answers[0]!.json()) as { error: string }).error, 'SERVICE_UNAVAILABLE');
         assert.equal(((await answers.at(-1)!.json()) as { error: string }).error, 'TOO_MANY_REQUESTS');

@@ -42,8 +42,13 @@ for (const engine of testEngines()) {
       const verifier = oidc.randomPKCECodeVerifier();
       const url = new URL('/auth', as.issuer);
       url.search = new URLSearchParams({
-        client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', prompt: 'none',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        prompt: 'none',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
       }).toString();
       let response = await request(jar, url.href);
       for (let hop = 0; hop < 5; hop++) {
@@ -72,7 +77,9 @@ for (const engine of testEngines()) {
       const here = await browserSignIn(user);
       const elsewhere = await browserSignIn(user);
       const tokens = await oidc.authorizationCodeGrant(await clientConfig(as.issuer, clientId), here.flow.callback, {
-        pkceCodeVerifier: here.flow.codeVerifier, expectedState: here.flow.state, expectedNonce: here.flow.nonce,
+        pkceCodeVerifier: here.flow.codeVerifier,
+        expectedState: here.flow.state,
+        expectedNonce: here.flow.nonce,
       });
       const changed = await api('PUT', '/auth/change-password', { current_password: PASSWORD, new_password: 'NewSecret456' }, tokens.access_token);
       assert.equal(changed.status, 200);
@@ -80,7 +87,7 @@ for (const engine of testEngines()) {
       assert.equal(await silentAuthorize(elsewhere.jar), 'login_required', 'every other browser signs in again');
     });
 
-    it('an admin ending a user\'s sessions, or disabling the user, ends their browser sign-ins', async () => {
+    it("an admin ending a user's sessions, or disabling the user, ends their browser sign-ins", async () => {
       for (const [user, end] of [
         ['ended@example.com', (id: string) => api('DELETE', `/admin/users/${id}/sessions`, undefined, adminToken)],
         ['disabled@example.com', (id: string) => api('PATCH', `/admin/users/${id}`, { is_active: false }, adminToken)],
@@ -92,13 +99,15 @@ for (const engine of testEngines()) {
       }
     });
 
-    it('logging out one session ends the browser sign-in it came from, and no other user\'s', async () => {
+    it("logging out one session ends the browser sign-in it came from, and no other user's", async () => {
       const user = 'leaver@example.com';
       await as.createUser(user);
       const bystander = await browserSignIn('admin@example.com');
       const { jar, flow } = await browserSignIn(user);
       const tokens = await oidc.authorizationCodeGrant(await clientConfig(as.issuer, clientId), flow.callback, {
-        pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce,
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
       });
       assert.equal((await api('POST', '/auth/logout', undefined, tokens.access_token)).status, 200);
       assert.equal(await silentAuthorize(jar), 'login_required');

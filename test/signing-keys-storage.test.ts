@@ -38,7 +38,12 @@ for (const engine of testEngines()) {
       const file = await writeKeyFile(db.runtime.keysDir);
       const first = await startServer(env);
       try {
-        assert.match(first.output(), new RegExp(`"msg":"imported 2 signing key\\(s\\) from ${path.join(db.runtime.keysDir, 'jwks.json')} into the database; servers no longer read that file`));
+        assert.match(
+          first.output(),
+          new RegExp(
+            `"msg":"imported 2 signing key\\(s\\) from ${path.join(db.runtime.keysDir, 'jwks.json')} into the database; servers no longer read that file`,
+          ),
+        );
         assert.doesNotMatch(first.output(), /generated/);
         assert.deepEqual(kidsOf(await jwks(first.url)), kidsOf(file));
       } finally {
@@ -79,7 +84,8 @@ for (const engine of testEngines()) {
         assert.deepEqual(rows.map((row) => String(row.kid)).sort(), kidsOf(file));
         const stored = JSON.stringify(rows);
         for (const key of file.keys) {
-          for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) if (key[member]) assert.ok(!stored.includes(key[member]!), `${key.alg} ${member} is not stored in clear`);
+          for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const)
+            if (key[member]) assert.ok(!stored.includes(key[member]!), `${key.alg} ${member} is not stored in clear`);
         }
         for (const row of rows) {
           assert.match(String(row.encrypted_private_jwk), /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -96,7 +102,10 @@ for (const engine of testEngines()) {
         () => assert.fail('started'),
         (e: Error) => e.message,
       );
-      assert.match(error, /^auth-connect: the signing keys in the database were encrypted with another key-encryption key than this server's \(KEYS_ENCRYPTION_KEY\); give every instance and the CLI the same KEYS_ENCRYPTION_KEY/m);
+      assert.match(
+        error,
+        /^auth-connect: the signing keys in the database were encrypted with another key-encryption key than this server's \(KEYS_ENCRYPTION_KEY\); give every instance and the CLI the same KEYS_ENCRYPTION_KEY/m,
+      );
       assert.doesNotMatch(error, /\n\s+at /, 'no stack trace');
       const health = await runCli(['health'], wrong);
       assert.equal(health.code, 1);

@@ -46,16 +46,32 @@ describe('start-up', function () {
 
     const second = await startServer(env);
     await second.stop();
-    assertInOrder(second.output(), [/^opening the embedded database in \S+…$/, /^embedded database in \S+ ready in \d/, /^database schema up to date \(checked in \d/, /^signing keys ready in \d[^:]*: 2 key\(s\)$/, /listening/]);
+    assertInOrder(second.output(), [
+      /^opening the embedded database in \S+…$/,
+      /^embedded database in \S+ ready in \d/,
+      /^database schema up to date \(checked in \d/,
+      /^signing keys ready in \d[^:]*: 2 key\(s\)$/,
+      /listening/,
+    ]);
     assert.doesNotMatch(second.output(), /creating the embedded database/);
   });
 
   describe('config show runs the production checks npm start runs', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ac-prod-'));
-    const base = { NODE_ENV: 'production', DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys'), ISSUER: 'https://id.example.com', JWT_SECRET: 'x'.repeat(40) };
+    const base = {
+      NODE_ENV: 'production',
+      DATA_DIR: path.join(dir, 'data'),
+      KEYS_DIR: path.join(dir, 'keys'),
+      ISSUER: 'https://id.example.com',
+      JWT_SECRET: 'x'.repeat(40),
+    };
     const refusals: [string, Record<string, string | undefined>, RegExp][] = [
       ['without JWT_SECRET', { JWT_SECRET: undefined }, /^auth-connect: JWT_SECRET is required when NODE_ENV=production/],
-      ['with an http issuer on a public host', { ISSUER: 'http://id.example.com' }, /^auth-connect: ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/],
+      [
+        'with an http issuer on a public host',
+        { ISSUER: 'http://id.example.com' },
+        /^auth-connect: ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/,
+      ],
     ];
     for (const [name, change, line] of refusals) {
       it(`both refuse ${name}, with the same line`, async () => {
@@ -63,7 +79,10 @@ describe('start-up', function () {
         const shown = await runCli(['config', 'show'], env);
         assert.equal(shown.code, 1, shown.stdout);
         assert.match(shown.stderr, line);
-        const started = await startServer(env).then(() => assert.fail('started'), (e: Error) => e.message);
+        const started = await startServer(env).then(
+          () => assert.fail('started'),
+          (e: Error) => e.message,
+        );
         assert.equal(started.trim().split('\n').at(-1), shown.stderr.trim(), 'the same sentence from both');
       });
     }

@@ -15,9 +15,20 @@ describe('clients from clients.json', function () {
   before(async () => {
     const configDir = mkdtempSync(path.join(tmpdir(), 'ac-config-'));
     cpSync(path.join(packageRoot, 'config'), configDir, { recursive: true });
-    writeFileSync(path.join(configDir, 'clients.json'), JSON.stringify({
-      clients: [{ client_id: 'reports', client_name: 'Reports', grant_types: ['client_credentials'], client_secret_hash: hashClientSecret(secret), permissions: ['read'] }],
-    }));
+    writeFileSync(
+      path.join(configDir, 'clients.json'),
+      JSON.stringify({
+        clients: [
+          {
+            client_id: 'reports',
+            client_name: 'Reports',
+            grant_types: ['client_credentials'],
+            client_secret_hash: hashClientSecret(secret),
+            permissions: ['read'],
+          },
+        ],
+      }),
+    );
     as = await startAuthServer('embedded', { CONFIG_DIR: configDir });
   });
   after(() => as?.stop());
@@ -40,7 +51,10 @@ describe('clients from clients.json', function () {
     });
     assert.equal(basic.status, 200);
     const { access_token } = (await basic.json()) as { access_token: string };
-    const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${as.issuer}/jwks`)), { issuer: as.issuer, audience: 'urn:auth-connect:api' });
+    const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${as.issuer}/jwks`)), {
+      issuer: as.issuer,
+      audience: 'urn:auth-connect:api',
+    });
     assert.deepEqual(payload.permissions, ['read']);
     assert.equal(payload.sub, 'reports');
   });

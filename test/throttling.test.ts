@@ -40,7 +40,11 @@ for (const engine of testEngines()) {
     const loginFrom = (address: string, body: Record<string, unknown>) => requestFrom(address, `${as.issuer}/api/auth/login`, 'POST', body);
     before(async () => {
       as = await startAuthServer(engine, {
-        CONFIG_DIR: configWith({ registration: { enabled: false }, rate_limit: { login_per_minute: 100_000, register_per_minute: 3 }, login_throttle: THROTTLE }),
+        CONFIG_DIR: configWith({
+          registration: { enabled: false },
+          rate_limit: { login_per_minute: 100_000, register_per_minute: 3 },
+          login_throttle: THROTTLE,
+        }),
       });
       api = jsonApi(`${as.issuer}/api/auth`);
     });
@@ -49,7 +53,10 @@ for (const engine of testEngines()) {
     it('answers registration with 403 REGISTRATION_DISABLED when it is switched off, and 429 with Retry-After beyond the rate', async () => {
       const statuses = [];
       for (let i = 0; i < 5; i++) statuses.push(await api('POST', '/register', { email: `r${i}@example.com`, password: PASSWORD }));
-      assert.deepEqual(statuses.slice(0, 3).map((r) => [r.status, r.body.error]), Array(3).fill([403, 'REGISTRATION_DISABLED']));
+      assert.deepEqual(
+        statuses.slice(0, 3).map((r) => [r.status, r.body.error]),
+        Array(3).fill([403, 'REGISTRATION_DISABLED']),
+      );
       const throttled = statuses[3]!;
       assert.equal(throttled.status, 429);
       assert.equal(throttled.body.error, 'TOO_MANY_REQUESTS');
@@ -90,7 +97,11 @@ for (const engine of testEngines()) {
       const bound = ACCOUNT_BURST + Math.floor(elapsedHours * THROTTLE.per_account.per_hour);
       assert.ok(checked <= bound, `${checked} guesses checked, the documented bound is ${bound}`);
       assert.equal(checked, ACCOUNT_BURST, 'the whole burst, not a guess more');
-      const audited = await as.db.knex('audit_events').where({ event: 'login', outcome: 'failure' }).whereRaw("details->>'email' = ? and details->>'paused' is null", [email]).count<{ count: string }[]>('* as count');
+      const audited = await as.db
+        .knex('audit_events')
+        .where({ event: 'login', outcome: 'failure' })
+        .whereRaw("details->>'email' = ? and details->>'paused' is null", [email])
+        .count<{ count: string }[]>('* as count');
       assert.equal(Number(audited[0]!.count), checked, 'the server counted the same guesses');
 
       const { known, unknown } = realUser!;
@@ -106,7 +117,8 @@ for (const engine of testEngines()) {
 
     it('pauses one client address after its budget, over every account, and no other address', async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < ADDRESS_BURST + 10; i++) statuses.push((await loginFrom('127.0.0.5', { email: `sprayed${i}@example.com`, password: 'Wrong123abc' })).status);
+      for (let i = 0; i < ADDRESS_BURST + 10; i++)
+        statuses.push((await loginFrom('127.0.0.5', { email: `sprayed${i}@example.com`, password: 'Wrong123abc' })).status);
       assert.equal(statuses.filter((s) => s === 401).length, ADDRESS_BURST);
       assert.deepEqual(statuses.slice(ADDRESS_BURST), Array(10).fill(429));
       assert.equal((await loginFrom('127.0.0.6', { email: 'sprayed0@example.com', password: 'Wrong123abc' })).status, 401, 'another address is not paused');
@@ -119,12 +131,28 @@ for (const engine of testEngines()) {
       const token = login.body.access_token as string;
       const statuses: number[] = [];
       for (let i = 0; i < 40; i++) {
-        statuses.push((await requestFrom('127.0.0.7', `${as.issuer}/api/auth/change-password`, 'PUT', { current_password: `Wrong${i}abc`, new_password: 'NewSecret456' }, token)).status);
+        statuses.push(
+          (
+            await requestFrom(
+              '127.0.0.7',
+              `${as.issuer}/api/auth/change-password`,
+              'PUT',
+              { current_password: `Wrong${i}abc`, new_password: 'NewSecret456' },
+              token,
+            )
+          ).status,
+        );
       }
       // the calling session counts as a known device (its own budget), then the account's budget for strangers
       assert.equal(statuses.filter((s) => s === 401).length, DEVICE_BURST + ACCOUNT_BURST);
       assert.deepEqual(statuses.slice(DEVICE_BURST + ACCOUNT_BURST), Array(40 - DEVICE_BURST - ACCOUNT_BURST).fill(429));
-      const right = await requestFrom('127.0.0.7', `${as.issuer}/api/auth/change-password`, 'PUT', { current_password: PASSWORD, new_password: 'NewSecret456' }, token);
+      const right = await requestFrom(
+        '127.0.0.7',
+        `${as.issuer}/api/auth/change-password`,
+        'PUT',
+        { current_password: PASSWORD, new_password: 'NewSecret456' },
+        token,
+      );
       assert.equal(right.status, 429);
       assert.ok(Number(right.headers.get('retry-after')) >= 1);
       const still = await loginFrom('127.0.0.7', { email, password: PASSWORD, device_token: login.body.device_token });
@@ -162,8 +190,13 @@ async function submitLoginPage(issuer: string, jar: CookieJar, clientId: string,
   const verifier = oidc.randomPKCECodeVerifier();
   const url = new URL('/auth', issuer);
   url.search = new URLSearchParams({
-    client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', prompt: 'login',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'openid',
+    prompt: 'login',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   }).toString();
   const start = await request(jar, url.href);
   const page = new URL(start.headers.get('location')!, issuer);

@@ -18,8 +18,16 @@ const table: [string, PermissionRequest, string[]][] = [
   ['refresh of a first-party login that asked nothing: still all held', { audience: 'first-party', held: INSTRUCTOR, asked: [] }, INSTRUCTOR],
   ['machine, asked one of its permissions', { audience: 'machine', held: ['manage_users', 'delete'], asked: ['delete'] }, ['delete']],
   ['machine, asked one it lacks: empty', { audience: 'machine', held: ['manage_users', 'delete'], asked: ['read'] }, []],
-  ['client registered with a subset bounds a first-party login', { audience: 'first-party', held: ADMIN, clientAllows: ['read', 'write'], asked: [] }, ['read', 'write']],
-  ['client registered with a subset bounds what is asked', { audience: 'first-party', held: ADMIN, clientAllows: ['read'], asked: ['read', 'delete'] }, ['read']],
+  [
+    'client registered with a subset bounds a first-party login',
+    { audience: 'first-party', held: ADMIN, clientAllows: ['read', 'write'], asked: [] },
+    ['read', 'write'],
+  ],
+  [
+    'client registered with a subset bounds what is asked',
+    { audience: 'first-party', held: ADMIN, clientAllows: ['read'], asked: ['read', 'delete'] },
+    ['read'],
+  ],
   ['client with no registered permissions adds no bound', { audience: 'first-party', held: INSTRUCTOR, clientAllows: [], asked: [] }, INSTRUCTOR],
   ['API key narrower than the role (held is the key ∩ role)', { audience: 'first-party', held: ['read'], asked: [] }, ['read']],
   ['API key with no permissions', { audience: 'first-party', held: [], asked: [] }, []],

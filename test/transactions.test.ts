@@ -22,7 +22,13 @@ for (const engine of testEngines()) {
     });
     /** The failing request itself: a 500 by design here, which the API's document rightly does not promise. */
     const faulty = async (method: string, path: string, body: unknown, token: string) =>
-      (await fetch(`${as.issuer}/api/admin${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).status;
+      (
+        await fetch(`${as.issuer}/api/admin${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        })
+      ).status;
     after(async () => {
       await as?.db.knex.raw('alter table audit_events drop constraint if exists refuse_for_test');
       await as?.stop();
@@ -32,7 +38,9 @@ for (const engine of testEngines()) {
       const root = (await auth('POST', '/login', { email: 'root@example.com', password: PASSWORD })).body.access_token as string;
       const pupil = (await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD })).body as { refresh_token: string };
       const id = (await admin('GET', '/users?search=pupil', undefined, root)).body.users[0].id as string;
-      await as.db.knex.raw("alter table audit_events add constraint refuse_for_test check (event not in ('user.disabled', 'session.ended', 'browser_session.ended'))");
+      await as.db.knex.raw(
+        "alter table audit_events add constraint refuse_for_test check (event not in ('user.disabled', 'session.ended', 'browser_session.ended'))",
+      );
       try {
         assert.equal(await faulty('PATCH', `/users/${id}`, { is_active: false }, root), 500);
       } finally {

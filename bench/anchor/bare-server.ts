@@ -28,8 +28,20 @@ async function main(): Promise<void> {
   const configuration: Configuration = {
     adapter: MapAdapter,
     clients: [
-      { client_id: BARE_CLIENTS.machine.id, client_secret: BARE_CLIENTS.machine.secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
-      { client_id: BARE_CLIENTS.app.id, client_secret: BARE_CLIENTS.app.secret, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [REDIRECT_URI] },
+      {
+        client_id: BARE_CLIENTS.machine.id,
+        client_secret: BARE_CLIENTS.machine.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      {
+        client_id: BARE_CLIENTS.app.id,
+        client_secret: BARE_CLIENTS.app.secret,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [REDIRECT_URI],
+      },
       { client_id: BARE_CLIENTS.publicClient.id, token_endpoint_auth_method: 'none', grant_types: ['refresh_token'], response_types: [], redirect_uris: [] },
     ],
     jwks: { keys: [await privateJwk('ES256'), await privateJwk('RS256')] } as Configuration['jwks'],
@@ -80,12 +92,29 @@ async function main(): Promise<void> {
       grant.addResourceScope(API_RESOURCE, USER_PERMISSIONS.join(' '));
       const grantId = await grant.save();
       if (kind === 'refresh') {
-        const rt = new provider.RefreshToken({ accountId, client, grantId, gty: 'authorization_code', scope: USER_SCOPE, resource: API_RESOURCE, rotations: 0, expiresWithSession: false } as never);
+        const rt = new provider.RefreshToken({
+          accountId,
+          client,
+          grantId,
+          gty: 'authorization_code',
+          scope: USER_SCOPE,
+          resource: API_RESOURCE,
+          rotations: 0,
+          expiresWithSession: false,
+        } as never);
         out.push(await rt.save());
       } else {
         const code = new provider.AuthorizationCode({
-          accountId, client, grantId, scope: USER_SCOPE, resource: API_RESOURCE, redirectUri: REDIRECT_URI, authTime: Math.floor(Date.now() / 1000),
-          codeChallenge: createHash('sha256').update(CODE_VERIFIER).digest('base64url'), codeChallengeMethod: 'S256', expiresWithSession: false,
+          accountId,
+          client,
+          grantId,
+          scope: USER_SCOPE,
+          resource: API_RESOURCE,
+          redirectUri: REDIRECT_URI,
+          authTime: Math.floor(Date.now() / 1000),
+          codeChallenge: createHash('sha256').update(CODE_VERIFIER).digest('base64url'),
+          codeChallengeMethod: 'S256',
+          expiresWithSession: false,
         } as never);
         out.push({ code: await code.save(), verifier: CODE_VERIFIER });
       }

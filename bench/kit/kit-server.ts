@@ -19,7 +19,14 @@ const audience = process.env.KIT_AUDIENCE!;
 const keySet = createLocalJWKSet({ keys: [JSON.parse(process.env.KIT_PUBLIC_JWK!) as JWK] });
 
 const verifier = createVerifier({ issuer, audience, keySet });
-const plainOptions = { issuer, audience, algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'], clockTolerance: 30, typ: 'at+jwt', requiredClaims: ['exp', 'sub', 'client_id'] };
+const plainOptions = {
+  issuer,
+  audience,
+  algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+  clockTolerance: 30,
+  typ: 'at+jwt',
+  requiredClaims: ['exp', 'sub', 'client_id'],
+};
 
 const app = new Koa();
 const router = new Router();

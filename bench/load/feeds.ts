@@ -47,7 +47,12 @@ export async function makeFeed(feed: Feed): Promise<FeedHooks> {
         setupRequest(request) {
           const item = queue.shift();
           if (!item) exhausted++;
-          const body = new URLSearchParams({ grant_type: 'authorization_code', code: item?.code ?? 'exhausted', code_verifier: item?.verifier ?? 'x', redirect_uri: feed.redirectUri }).toString();
+          const body = new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: item?.code ?? 'exhausted',
+            code_verifier: item?.verifier ?? 'x',
+            redirect_uri: feed.redirectUri,
+          }).toString();
           return { ...request, method: 'POST', headers: { ...request.headers, ...FORM }, body };
         },
         onResponse() {},

@@ -42,11 +42,22 @@ class Argon2Alone {
  * concurrent logins than the server's bound on argon2 work (running + queued), which must be refused quickly
  * with 503 and Retry-After.
  */
-export async function login(ctx: BenchContext): Promise<{ ours: LoadResult; argon2: Argon2Result; overload: LoadResult; concurrency: number; overloadConnections: number }> {
+export async function login(
+  ctx: BenchContext,
+): Promise<{ ours: LoadResult; argon2: Argon2Result; overload: LoadResult; concurrency: number; overloadConnections: number }> {
   const feed = { kind: 'logins' as const, emails: ctx.seeded.loginEmails, password: PASSWORD };
   const rounds = settings.rounds;
   ctx.log(`password login: auth-connect, interleaved with argon2id verify alone (${rounds} rounds)`);
-  const logins = await LoadGenerator.start({ label: 'login (auth-connect)', origin: ctx.ours.url, serverPid: ctx.ours.child.pid, path: '/api/auth/login', method: 'POST', connections: settings.connections, warmupSeconds: settings.warmupSeconds, feed });
+  const logins = await LoadGenerator.start({
+    label: 'login (auth-connect)',
+    origin: ctx.ours.url,
+    serverPid: ctx.ours.child.pid,
+    path: '/api/auth/login',
+    method: 'POST',
+    connections: settings.connections,
+    warmupSeconds: settings.warmupSeconds,
+    feed,
+  });
   const argon2 = new Argon2Alone();
   try {
     await argon2.send({ type: 'init', concurrency: settings.connections, params: settings.argon2 });
@@ -64,7 +75,23 @@ export async function login(ctx: BenchContext): Promise<{ ours: LoadResult; argo
   }
   ctx.log(`password login: overload (${settings.overloadConnections} connections)`);
   const overload = await ctx.underLoad(() =>
-    runLoad({ label: 'login overload (auth-connect)', origin: ctx.ours.url, path: '/api/auth/login', method: 'POST', connections: settings.overloadConnections, warmupSeconds: 0, durationSeconds: settings.overloadSeconds, feed, timeoutSeconds: 30 }),
+    runLoad({
+      label: 'login overload (auth-connect)',
+      origin: ctx.ours.url,
+      path: '/api/auth/login',
+      method: 'POST',
+      connections: settings.overloadConnections,
+      warmupSeconds: 0,
+      durationSeconds: settings.overloadSeconds,
+      feed,
+      timeoutSeconds: 30,
+    }),
   );
-  return { ours: logins.result(), argon2: argon2.result(settings.connections), overload, concurrency: settings.connections, overloadConnections: settings.overloadConnections };
+  return {
+    ours: logins.result(),
+    argon2: argon2.result(settings.connections),
+    overload,
+    concurrency: settings.connections,
+    overloadConnections: settings.overloadConnections,
+  };
 }

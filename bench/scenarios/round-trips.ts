@@ -41,13 +41,19 @@ export async function roundTrips(ctx: BenchContext): Promise<RoundTrips[]> {
   const codes: AuthorizationCodeItem[] = [];
   for (let i = 0; i < n; i++) codes.push(await mintCode(session));
   const code = await sample('authorization_code', (i) =>
-    postForm(`${origin}/token`, { grant_type: 'authorization_code', code: codes[i]!.code, code_verifier: codes[i]!.verifier, redirect_uri: REDIRECT_URI }, ctx.seeded.app).then(expectOk('authorization_code')),
+    postForm(
+      `${origin}/token`,
+      { grant_type: 'authorization_code', code: codes[i]!.code, code_verifier: codes[i]!.verifier, redirect_uri: REDIRECT_URI },
+      ctx.seeded.app,
+    ).then(expectOk('authorization_code')),
   );
   const mint = await sample('GET /auth with a signed-in session (makes a code)', () => mintCode(session));
 
   let refreshToken = (await apiLogin(origin, ctx.seeded.tripEmails[1]!, PASSWORD)).refresh_token;
   const refresh = await sample('refresh_token with rotation', async () => {
-    const body = expectOk('refresh')(await postForm(`${origin}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'auth-connect' }));
+    const body = expectOk('refresh')(
+      await postForm(`${origin}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'auth-connect' }),
+    );
     refreshToken = body.refresh_token as string;
   });
 

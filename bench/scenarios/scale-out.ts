@@ -17,8 +17,18 @@ export async function scaleOut(ctx: BenchContext, one: LoadResult): Promise<{ on
     ctx.log('client_credentials on two processes');
     const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(ctx.seeded.machine) };
     const half = settings.connections / 2;
-    const spec = (label: string, origin: string) => ({ ...CC, label, origin, headers, connections: half, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds });
-    const two = await ctx.underLoad(() => Promise.all([runLoad(spec('client_credentials, process A of 2', ctx.ours.url)), runLoad(spec('client_credentials, process B of 2', second.url))]));
+    const spec = (label: string, origin: string) => ({
+      ...CC,
+      label,
+      origin,
+      headers,
+      connections: half,
+      warmupSeconds: settings.warmupSeconds,
+      durationSeconds: settings.durationSeconds,
+    });
+    const two = await ctx.underLoad(() =>
+      Promise.all([runLoad(spec('client_credentials, process A of 2', ctx.ours.url)), runLoad(spec('client_credentials, process B of 2', second.url))]),
+    );
     return { one, two };
   } finally {
     await second.stop();

@@ -10,7 +10,17 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const CC_BODY = new URLSearchParams({ grant_type: 'client_credentials', scope: 'read write' }).toString();
 
 function tokenLoad(label: string, server: BenchProcess, extra: Partial<LoadSpec>): LoadSpec {
-  return { label, origin: server.url, serverPid: server.child.pid, path: '/token', method: 'POST', connections: settings.connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds, ...extra };
+  return {
+    label,
+    origin: server.url,
+    serverPid: server.child.pid,
+    path: '/token',
+    method: 'POST',
+    connections: settings.connections,
+    warmupSeconds: settings.warmupSeconds,
+    durationSeconds: settings.durationSeconds,
+    ...extra,
+  };
 }
 
 /** auth-connect and the anchor measured in alternating slices, with auth-connect's RSS sampled throughout. */
@@ -43,7 +53,8 @@ export async function refresh(ctx: BenchContext): Promise<{ ours: LoadResult; ba
     const logins = await Promise.all(Array.from({ length: perUser }, () => apiLogin(ctx.ours.url, email, PASSWORD)));
     tokens.push(...logins.map((l) => l.refresh_token));
   }
-  if (tokens.length < settings.connections * (settings.rounds + 3)) throw new Error(`a pool of ${tokens.length} refresh tokens is too small for ${settings.rounds} rounds`);
+  if (tokens.length < settings.connections * (settings.rounds + 3))
+    throw new Error(`a pool of ${tokens.length} refresh tokens is too small for ${settings.rounds} rounds`);
   const bareTokens = (await (await fetch(`${ctx.bare.url}/bench/seed?kind=refresh&n=${tokens.length}`, { method: 'POST' })).json()) as string[];
   ctx.log(`refresh_token: auth-connect and bare oidc-provider, interleaved (pool of ${tokens.length} each)`);
   const result = await compare(

@@ -98,7 +98,15 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
     async '/callback'(req, res, session) {
       const pending = session?.pending;
       if (!session || !pending || Date.now() - pending.startedAt > PENDING_LOGIN_MS) {
-        send(res, 400, page('Sign-in failed', `<p role="alert">This sign-in was not started here, or it took too long.</p>\n<p><a href="/login">Log in again</a></p>`, Boolean(session?.tokens)));
+        send(
+          res,
+          400,
+          page(
+            'Sign-in failed',
+            `<p role="alert">This sign-in was not started here, or it took too long.</p>\n<p><a href="/login">Log in again</a></p>`,
+            Boolean(session?.tokens),
+          ),
+        );
         return;
       }
       delete session.pending;
@@ -114,7 +122,15 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
       } catch (error) {
         const e = error as { error?: string; error_description?: string; message?: string };
         const reason = e.error ? `${e.error}${e.error_description ? `: ${e.error_description}` : ''}` : (e.message ?? 'unknown error');
-        send(res, 400, page('Sign-in failed', `<p role="alert">The sign-in did not complete (${escapeHtml(reason)}).</p>\n<p><a href="/">Back</a> · <a href="/login">Log in again</a></p>`, Boolean(session.tokens)));
+        send(
+          res,
+          400,
+          page(
+            'Sign-in failed',
+            `<p role="alert">The sign-in did not complete (${escapeHtml(reason)}).</p>\n<p><a href="/">Back</a> · <a href="/login">Log in again</a></p>`,
+            Boolean(session.tokens),
+          ),
+        );
         return;
       }
       options.onTokens?.(tokens);
@@ -146,7 +162,11 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
         // the access token expired (they are short-lived): use the refresh token once, then retry
         const refreshed = await oidc.refreshTokenGrant(await config(), session.tokens.refreshToken).catch(() => undefined);
         if (refreshed) {
-          session.tokens = { accessToken: refreshed.access_token, refreshToken: refreshed.refresh_token ?? session.tokens.refreshToken, idToken: refreshed.id_token ?? session.tokens.idToken };
+          session.tokens = {
+            accessToken: refreshed.access_token,
+            refreshToken: refreshed.refresh_token ?? session.tokens.refreshToken,
+            idToken: refreshed.id_token ?? session.tokens.idToken,
+          };
           response = await callApi(session.tokens.accessToken);
         }
       }
@@ -160,7 +180,11 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
       send(
         res,
         200,
-        page('API response', `<p>GET ${escapeHtml(apiUrl)}/notes answered <strong id="api-status">${response.status}</strong>:</p>\n<pre id="api-result">${escapeHtml(shown)}</pre>\n<p><a href="/">Back</a></p>`, true),
+        page(
+          'API response',
+          `<p>GET ${escapeHtml(apiUrl)}/notes answered <strong id="api-status">${response.status}</strong>:</p>\n<pre id="api-result">${escapeHtml(shown)}</pre>\n<p><a href="/">Back</a></p>`,
+          true,
+        ),
       );
     },
 
@@ -228,7 +252,16 @@ export async function startWebApp(options: WebAppOptions): Promise<RunningWebApp
     }
     route(req, res, session).catch((error: unknown) => {
       console.error(error);
-      if (!res.headersSent) send(res, 502, page('Something went wrong', `<p role="alert">${escapeHtml((error as Error).message ?? 'unexpected error')}</p>\n<p><a href="/">Home</a></p>`, signedIn));
+      if (!res.headersSent)
+        send(
+          res,
+          502,
+          page(
+            'Something went wrong',
+            `<p role="alert">${escapeHtml((error as Error).message ?? 'unexpected error')}</p>\n<p><a href="/">Home</a></p>`,
+            signedIn,
+          ),
+        );
       else res.end();
     });
   });

@@ -10,7 +10,17 @@ import { assertPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
 import { endUserSessions } from '../sessions/sessions-service.js';
-import { findUserByEmail, findUserById, insertUser, isUniqueViolation, listUsers, updateUser, type UserListQuery, type UserPatch, type UserRow } from './users-repository.js';
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  isUniqueViolation,
+  listUsers,
+  updateUser,
+  type UserListQuery,
+  type UserPatch,
+  type UserRow,
+} from './users-repository.js';
 
 /** The row type this service hands out: front ends (routes, pages, CLI) take it from here, never from the repository. */
 export type { UserListQuery, UserRow };
@@ -78,7 +88,10 @@ export type SignIn =
   | { outcome: 'failed' }
   | { outcome: 'paused'; retryAfterSeconds: number };
 
-export type PasswordChange = { outcome: 'changed'; user: UserRow; sessionsEnded: number } | { outcome: 'failed' } | { outcome: 'paused'; retryAfterSeconds: number };
+export type PasswordChange =
+  | { outcome: 'changed'; user: UserRow; sessionsEnded: number }
+  | { outcome: 'failed' }
+  | { outcome: 'paused'; retryAfterSeconds: number };
 
 /**
  * Checks an email and password through the login throttle. Unknown email, wrong password and disabled
@@ -146,7 +159,10 @@ function throttleEmail(input: unknown): string {
   try {
     return normaliseEmail(input);
   } catch {
-    return String(input ?? '').trim().toLowerCase().slice(0, 1024);
+    return String(input ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 1024);
   }
 }
 
@@ -202,9 +218,7 @@ export function listAccounts(ctx: Pick<AccountsContext, 'db'>, query: UserListQu
 
 /** Finds a user by id or by email (as an operator would type either). */
 export async function resolveUser(ctx: AccountsContext, reference: string): Promise<UserRow> {
-  const user = reference.includes('@')
-    ? await findUserByEmail(ctx.db, safeNormalise(reference))
-    : await findUserById(ctx.db, reference);
+  const user = reference.includes('@') ? await findUserByEmail(ctx.db, safeNormalise(reference)) : await findUserById(ctx.db, reference);
   if (!user) throw new UserNotFoundError(reference.includes('@') ? `with email ${reference}` : `with id ${reference}`);
   return user;
 }

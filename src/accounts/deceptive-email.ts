@@ -19,5 +19,11 @@ export function assertEmailNotDeceptive(email: string, rules: EmailScriptRules):
     throw new InvalidEmailError('may only have ASCII letters, digits and symbols before the @');
   }
   if (mixesScripts(local)) throw new InvalidEmailError('mixes alphabets before the @ (for example Latin with Cyrillic)');
-  if (email.slice(at + 1).split('.').some(mixesScripts)) throw new InvalidEmailError('mixes alphabets in its domain (for example Latin with Cyrillic)');
+  if (
+    email
+      .slice(at + 1)
+      .split('.')
+      .some(mixesScripts)
+  )
+    throw new InvalidEmailError('mixes alphabets in its domain (for example Latin with Cyrillic)');
 }

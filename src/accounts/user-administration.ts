@@ -20,7 +20,12 @@ export interface UserChange {
  * role or disable itself. Each change, its cascade (a disabled user's sessions and grants end) and its
  * audit row are one transaction: all of it happens, or none.
  */
-export async function createUserAs(ctx: AccountsContext, caller: Caller, input: { email: unknown; password: unknown; role?: string }, origin: ChangeOrigin): Promise<UserRow> {
+export async function createUserAs(
+  ctx: AccountsContext,
+  caller: Caller,
+  input: { email: unknown; password: unknown; role?: string },
+  origin: ChangeOrigin,
+): Promise<UserRow> {
   const role = input.role ?? ctx.config.auth.registration.default_role;
   assertMayAssign(ctx, caller, role);
   const prepared = await prepareAccount(ctx, { ...input, role });

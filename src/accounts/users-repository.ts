@@ -20,7 +20,6 @@ export interface UserRow {
 
 export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
 
-
 /** True when Postgres refused a write because of a unique index. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
@@ -35,12 +34,12 @@ export async function insertUser(db: Knex, user: { email: string; passwordHash: 
 
 export async function findUserById(db: Knex, id: string): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return (await db('users').where({ id }).first());
+  return await db('users').where({ id }).first();
 }
 
 /** `email` must already be normalised (see normaliseEmail). */
 export async function findUserByEmail(db: Knex, email: string): Promise<UserRow | undefined> {
-  return (await db('users').where({ email }).first());
+  return await db('users').where({ email }).first();
 }
 
 export interface UserListQuery {
@@ -64,6 +63,9 @@ export async function listUsers(db: Knex, query: UserListQuery): Promise<{ users
 
 export async function updateUser(db: Knex, id: string, patch: UserPatch): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db('users').where({ id }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
+  const [row] = await db('users')
+    .where({ id })
+    .update({ ...patch, updated_at: db.fn.now() })
+    .returning('*');
   return row;
 }

@@ -111,18 +111,40 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
   router.post('/clients', manageSystem, async (ctx) => {
     const { body } = newClientRequest(ctx);
-    const { client, secret } = await createClient(clients, caller(ctx), {
-      name: body.name, grant: body.grant, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-      public: body.public ?? false, firstParty: body.first_party ?? false, permissions: body.permissions, resourceServer: body.resource_server ?? false,
-    }, origin(ctx));
+    const { client, secret } = await createClient(
+      clients,
+      caller(ctx),
+      {
+        name: body.name,
+        grant: body.grant,
+        redirectUris: body.redirect_uris,
+        postLogoutRedirectUris: body.post_logout_redirect_uris,
+        public: body.public ?? false,
+        firstParty: body.first_party ?? false,
+        permissions: body.permissions,
+        resourceServer: body.resource_server ?? false,
+      },
+      origin(ctx),
+    );
     ctx.status = 201;
     ctx.body = { ...publicClient(client), ...(secret ? { client_secret: secret } : {}) };
   });
   router.patch('/clients/:id', manageSystem, async (ctx) => {
     const { params, body } = clientPatchRequest(ctx);
-    const client = await updateClient(clients, caller(ctx), params.id, {
-      name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, firstParty: body.first_party, permissions: body.permissions, resourceServer: body.resource_server,
-    }, origin(ctx));
+    const client = await updateClient(
+      clients,
+      caller(ctx),
+      params.id,
+      {
+        name: body.name,
+        redirectUris: body.redirect_uris,
+        postLogoutRedirectUris: body.post_logout_redirect_uris,
+        firstParty: body.first_party,
+        permissions: body.permissions,
+        resourceServer: body.resource_server,
+      },
+      origin(ctx),
+    );
     ctx.body = publicClient(client);
   });
   router.delete('/clients/:id', manageSystem, async (ctx) => {

@@ -92,7 +92,13 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { body } = registerRequest(ctx);
     const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
     ctx.status = 201;
-    ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
+    ctx.body = {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      permissions: permissionsOfRole(config.roles, user.role),
+      created_at: user.created_at.toISOString(),
+    };
   });
 
   router.post('/login', rateLimit(deps.rateLimiters.perMinute('api_login', config.auth.rate_limit.login_per_minute), tooMany), async (ctx) => {
@@ -113,7 +119,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/refresh', async (ctx) => {
     const { body } = refreshRequest(ctx);
-    const { status, body: answer } = await callTokenEndpoint(deps.providerHandler, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: body.client_id ?? ACCOUNT_API_CLIENT_ID }, ctx.get('user-agent'));
+    const { status, body: answer } = await callTokenEndpoint(
+      deps.providerHandler,
+      { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: body.client_id ?? ACCOUNT_API_CLIENT_ID },
+      ctx.get('user-agent'),
+    );
     if (status === 200) {
       ctx.body = { access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer', expires_in: answer.expires_in };
       return;
@@ -135,7 +145,13 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.get('/me', bearer, accountReader, (ctx) => {
     const { user } = authed(ctx);
-    ctx.body = { id: user.id, email: user.email, role: user.role, permissions: permissionsOfRole(config.roles, user.role), created_at: user.created_at.toISOString() };
+    ctx.body = {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      permissions: permissionsOfRole(config.roles, user.role),
+      created_at: user.created_at.toISOString(),
+    };
   });
 
   router.put('/change-password', bearer, currentUser, async (ctx) => {
@@ -163,7 +179,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/api-keys', bearer, currentUser, async (ctx) => {
     const { user, caller } = authed(ctx);
     const { body } = newApiKeyRequest(ctx);
-    const { key, row } = await createApiKey({ db, config }, caller, user, { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days });
+    const { key, row } = await createApiKey({ db, config }, caller, user, {
+      name: body.name,
+      permissions: body.permissions,
+      expiresInDays: body.expires_in_days,
+    });
     ctx.status = 201;
     ctx.body = { ...publicApiKey(row), key };
   });

@@ -17,9 +17,5 @@ export interface JsonApiDeps extends AuthRoutesDeps {
  * compares their routes with the document, so a route added here without a description fails the tests.
  */
 export function jsonApiRouters(deps: JsonApiDeps): Router[] {
-  return [
-    authRoutes(deps),
-    adminRoutes(deps),
-    openApiRoute({ issuer: deps.config.runtime.issuer, version: packageVersion() }),
-  ];
+  return [authRoutes(deps), adminRoutes(deps), openApiRoute({ issuer: deps.config.runtime.issuer, version: packageVersion() })];
 }

@@ -49,7 +49,10 @@ export function managementCaller(deps: ManagementAccessDeps, accepts: AcceptedTo
       const client = await deps.findClient(claims.clientId);
       if (!client) throw new AuthConnectError('INVALID_TOKEN', 'the client of this token no longer exists');
       const registered = registeredPermissions(client);
-      ctx.state.caller = { actor: { kind: 'client', clientId: claims.clientId }, permissions: claims.permissions.filter((p) => registered.includes(p)) } satisfies Caller;
+      ctx.state.caller = {
+        actor: { kind: 'client', clientId: claims.clientId },
+        permissions: claims.permissions.filter((p) => registered.includes(p)),
+      } satisfies Caller;
       return next();
     } else if (!isFirstParty(await deps.findClient(claims.clientId))) {
       throw new InsufficientPermissionsError('this API accepts tokens of first-party apps only; a third-party app uses the APIs it was granted');

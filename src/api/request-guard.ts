@@ -67,7 +67,9 @@ function describeField(error: ErrorObject): string {
     case 'additionalProperties':
       return `unknown field "${String(p.additionalProperty)}"`;
     case 'type':
-      return field ? `"${field}" must be ${String(p.type) === 'integer' ? 'a whole number' : `a ${String(p.type)}`}` : `the body must be a JSON ${String(p.type)}`;
+      return field
+        ? `"${field}" must be ${String(p.type) === 'integer' ? 'a whole number' : `a ${String(p.type)}`}`
+        : `the body must be a JSON ${String(p.type)}`;
     case 'maxLength':
     case 'minLength':
     case 'maxItems':

@@ -8,7 +8,10 @@ import { InvalidRequestError } from './json-body.js';
  */
 export function refuseUnstorableInput(): Middleware {
   return async (ctx, next) => {
-    const where = (isStorableText(decodedPath(ctx.path)) ? undefined : 'the path') ?? findUnstorableText(ctx.query, 'a query parameter') ?? findUnstorableText((ctx.request as { body?: unknown }).body, 'the body');
+    const where =
+      (isStorableText(decodedPath(ctx.path)) ? undefined : 'the path') ??
+      findUnstorableText(ctx.query, 'a query parameter') ??
+      findUnstorableText((ctx.request as { body?: unknown }).body, 'the body');
     if (where) throw new InvalidRequestError(`${where} contains a NUL byte or an unpaired surrogate, which cannot be stored`);
     await next();
   };
@@ -16,11 +19,14 @@ export function refuseUnstorableInput(): Middleware {
 
 // the router decodes each path parameter like this, so this sees what handlers would see
 function decodedPath(path: string): string {
-  return path.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment;
-    }
-  }).join('/');
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
 }

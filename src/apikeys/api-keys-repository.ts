@@ -15,8 +15,13 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-export async function insertApiKey(db: Knex, row: Pick<ApiKeyRow, 'user_id' | 'name' | 'prefix' | 'key_hash' | 'permissions' | 'expires_at'>): Promise<ApiKeyRow> {
-  const [inserted] = await db('api_keys').insert({ ...row, permissions: JSON.stringify(row.permissions) }).returning('*');
+export async function insertApiKey(
+  db: Knex,
+  row: Pick<ApiKeyRow, 'user_id' | 'name' | 'prefix' | 'key_hash' | 'permissions' | 'expires_at'>,
+): Promise<ApiKeyRow> {
+  const [inserted] = await db('api_keys')
+    .insert({ ...row, permissions: JSON.stringify(row.permissions) })
+    .returning('*');
   return inserted!; // insert … returning answers the row or throws
 }
 
@@ -39,7 +44,9 @@ export async function findApiKeyWithOwner(db: Knex, prefix: string): Promise<{ k
 }
 
 export async function listApiKeyRows(db: Knex, userId?: string): Promise<ApiKeyRow[]> {
-  return (await db('api_keys').modify((q) => (userId ? q.where({ user_id: userId }) : q)).orderBy('created_at', 'desc'));
+  return await db('api_keys')
+    .modify((q) => (userId ? q.where({ user_id: userId }) : q))
+    .orderBy('created_at', 'desc');
 }
 
 export async function revokeApiKeyRow(db: Knex, id: string, userId?: string): Promise<ApiKeyRow | undefined> {

@@ -40,7 +40,8 @@ export async function createApiKey(ctx: ApiKeysContext, caller: Caller, owner: U
   if (!name || name.length > 100) throw new AuthConnectError('INVALID_REQUEST', 'name must be 1 to 100 characters');
   const { default_lifetime_days: defaultDays, max_lifetime_days: maxDays } = ctx.config.auth.api_keys;
   const days = input.expiresInDays ?? defaultDays;
-  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw new AuthConnectError('INVALID_REQUEST', `expires_in_days must be a whole number from 1 to ${maxDays}`);
+  if (!Number.isInteger(days) || days < 1 || days > maxDays)
+    throw new AuthConnectError('INVALID_REQUEST', `expires_in_days must be a whole number from 1 to ${maxDays}`);
 
   const ownerHolds = permissionsOfRole(ctx.config.roles, owner.role);
   const bound = ownerHolds.filter((p) => !lacking(caller, [p]).length);

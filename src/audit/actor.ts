@@ -1,9 +1,5 @@
 /** Who made a change, as the audit log records it. */
-export type Actor =
-  | { kind: 'user'; userId: string }
-  | { kind: 'client'; clientId: string }
-  | { kind: 'cli' }
-  | { kind: 'system' };
+export type Actor = { kind: 'user'; userId: string } | { kind: 'client'; clientId: string } | { kind: 'cli' } | { kind: 'system' };
 
 export const CLI_ACTOR: Actor = { kind: 'cli' };
 

@@ -20,7 +20,8 @@ export const filePermissions: HealthCheck = async (ctx) => {
   const directories = privateDirectories(ctx.config.runtime);
   for (const { variable, root } of directories) {
     const open = findOpenEntry(root);
-    if (open) return { check: 'permissions', ok: false, detail: `${variable}: ${open.file} is open to other users (mode ${open.mode}); run: ${ownerOnlyFix(root)}` };
+    if (open)
+      return { check: 'permissions', ok: false, detail: `${variable}: ${open.file} is open to other users (mode ${open.mode}); run: ${ownerOnlyFix(root)}` };
   }
   return { check: 'permissions', ok: true, detail: `owner-only: ${directories.map((d) => d.root).join(', ')}` };
 };

@@ -25,7 +25,7 @@ export async function findClientRow(db: Knex, clientId: string): Promise<ClientR
 }
 
 export async function listClientRows(db: Knex): Promise<ClientRow[]> {
-  return (await db('clients').orderBy('created_at').orderBy('client_id'));
+  return await db('clients').orderBy('created_at').orderBy('client_id');
 }
 
 export async function deleteClientRow(db: Knex, clientId: string): Promise<boolean> {
@@ -33,7 +33,11 @@ export async function deleteClientRow(db: Knex, clientId: string): Promise<boole
   return deleted.length > 0;
 }
 
-export async function updateClientRow(db: Knex, clientId: string, patch: Partial<Pick<ClientRow, 'client_name' | 'metadata' | 'secret_hash' | 'first_party' | 'permissions' | 'resource_server'>>): Promise<ClientRow | undefined> {
+export async function updateClientRow(
+  db: Knex,
+  clientId: string,
+  patch: Partial<Pick<ClientRow, 'client_name' | 'metadata' | 'secret_hash' | 'first_party' | 'permissions' | 'resource_server'>>,
+): Promise<ClientRow | undefined> {
   const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
   if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
   if (patch.permissions) values.permissions = JSON.stringify(patch.permissions);

@@ -54,7 +54,12 @@ export interface ClientsContext {
  * Creates a client; returns it with its secret, which exists only in this answer (only the hash is stored).
  * A caller may give a client only permissions it holds itself. The client and its audit row are written together.
  */
-export async function createClient(ctx: ClientsContext, caller: Caller, input: NewClient, origin: ChangeOrigin): Promise<{ client: ClientRow; secret?: string }> {
+export async function createClient(
+  ctx: ClientsContext,
+  caller: Caller,
+  input: NewClient,
+  origin: ChangeOrigin,
+): Promise<{ client: ClientRow; secret?: string }> {
   const { roles } = ctx;
   const name = input.name.trim();
   if (!name || name.length > 100) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
@@ -144,7 +149,8 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
     if (patch.redirectUris.length === 0) throw new InvalidClientInputError('an authorization_code client needs at least one redirect URI');
     metadata.redirect_uris = patch.redirectUris.map((uri) => checkRedirectUri(uri, 'redirect URI'));
   }
-  if (patch.postLogoutRedirectUris) metadata.post_logout_redirect_uris = patch.postLogoutRedirectUris.map((uri) => checkRedirectUri(uri, 'post-logout redirect URI'));
+  if (patch.postLogoutRedirectUris)
+    metadata.post_logout_redirect_uris = patch.postLogoutRedirectUris.map((uri) => checkRedirectUri(uri, 'post-logout redirect URI'));
   if (patch.permissions) checkPermissions(roles, caller, patch.permissions);
   const name = patch.name?.trim();
   if (name !== undefined && (!name || name.length > 100)) throw new InvalidClientInputError('the client name must be 1 to 100 characters');
@@ -163,7 +169,12 @@ export async function updateClient(ctx: ClientsContext, caller: Caller, clientId
 }
 
 /** A new secret for a confidential client; the old one stops working at once. */
-export async function resetClientSecret(ctx: ClientsContext, caller: Caller, clientId: string, origin: ChangeOrigin): Promise<{ client: ClientRow; secret: string }> {
+export async function resetClientSecret(
+  ctx: ClientsContext,
+  caller: Caller,
+  clientId: string,
+  origin: ChangeOrigin,
+): Promise<{ client: ClientRow; secret: string }> {
   const current = isClientId(clientId) ? await findClientRow(ctx.db, clientId) : undefined;
   if (!current) throw new ClientNotFoundError(clientId);
   if (!current.secret_hash) throw new InvalidClientInputError('a public client has no secret');

@@ -9,17 +9,23 @@ export function checkConsistency(config: Config, files: { auth: string; clients:
     throw new ConfigError(`${files.auth}: registration.default_role "${defaultRole}" is not a role in roles.json (roles: ${roleNames.join(', ')})`);
   }
   if (config.auth.password.min_length > config.auth.password.max_length) {
-    throw new ConfigError(`${files.auth}: password.min_length (${config.auth.password.min_length}) is greater than password.max_length (${config.auth.password.max_length})`);
+    throw new ConfigError(
+      `${files.auth}: password.min_length (${config.auth.password.min_length}) is greater than password.max_length (${config.auth.password.max_length})`,
+    );
   }
 
   const keys = config.auth.api_keys;
   if (keys.default_lifetime_days > keys.max_lifetime_days) {
-    throw new ConfigError(`${files.auth}: api_keys.default_lifetime_days (${keys.default_lifetime_days}) is greater than api_keys.max_lifetime_days (${keys.max_lifetime_days})`);
+    throw new ConfigError(
+      `${files.auth}: api_keys.default_lifetime_days (${keys.default_lifetime_days}) is greater than api_keys.max_lifetime_days (${keys.max_lifetime_days})`,
+    );
   }
 
   const retire = config.auth.signing_keys.retire_after_seconds;
   if (retire !== undefined && retire < config.auth.jwt.access_token_expire_minutes * 60) {
-    throw new ConfigError(`${files.auth}: signing_keys.retire_after_seconds (${retire}) is shorter than the access-token lifetime; a rotated key would leave /jwks while tokens it signed are still valid`);
+    throw new ConfigError(
+      `${files.auth}: signing_keys.retire_after_seconds (${retire}) is shorter than the access-token lifetime; a rotated key would leave /jwks while tokens it signed are still valid`,
+    );
   }
 
   const permissions = new Set(Object.values(config.roles.roles).flatMap((role) => role.permissions));

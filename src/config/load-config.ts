@@ -44,7 +44,9 @@ function readJsonFile(file: string, fallback?: unknown): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && fallback !== undefined) return structuredClone(fallback);
-    throw new ConfigError(`${display(file)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); set CONFIG_DIR to the folder that holds it`);
+    throw new ConfigError(
+      `${display(file)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); set CONFIG_DIR to the folder that holds it`,
+    );
   }
   try {
     return JSON.parse(text);

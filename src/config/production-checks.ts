@@ -11,6 +11,8 @@ export function checkProductionRequirements(config: Config): void {
   const { runtime } = config;
   if (!runtime.production) return;
   if (!runtime.jwtSecret) {
-    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 32 characters (for example: openssl rand -base64 48)');
+    throw new ConfigError(
+      'JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 32 characters (for example: openssl rand -base64 48)',
+    );
   }
 }

@@ -69,7 +69,9 @@ function readWorkers(raw: string | undefined): number {
   if (value === 'auto') return availableParallelism();
   const workers = Number(value);
   if (!/^\d+$/.test(value) || workers < 1 || workers > MAX_WORKERS) {
-    throw new ConfigError(`WORKERS=${raw}: must be a number of server processes from 1 to ${MAX_WORKERS}, or auto (one per core: ${availableParallelism()} here)`);
+    throw new ConfigError(
+      `WORKERS=${raw}: must be a number of server processes from 1 to ${MAX_WORKERS}, or auto (one per core: ${availableParallelism()} here)`,
+    );
   }
   return workers;
 }

@@ -11,7 +11,9 @@ import type { RuntimeSettings } from './types.js';
 export function resolveServerSecret(runtime: RuntimeSettings, warn: (message: string) => void): string {
   if (runtime.jwtSecret) return runtime.jwtSecret;
   if (runtime.production) {
-    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 32 characters (for example: openssl rand -base64 48)');
+    throw new ConfigError(
+      'JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 32 characters (for example: openssl rand -base64 48)',
+    );
   }
   const file = path.join(runtime.dataDir, 'server-secret');
   try {

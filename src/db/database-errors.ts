@@ -1,7 +1,8 @@
 import { DatabaseUnavailableError } from '../errors.js';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|Client has encountered a connection error|Connection ended unexpectedly|the database system is (starting up|shutting down)|terminating connection/i;
+const MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|Client has encountered a connection error|Connection ended unexpectedly|the database system is (starting up|shutting down)|terminating connection/i;
 
 /**
  * True when `error` means "the database cannot be reached right now" (as opposed to a bad query):

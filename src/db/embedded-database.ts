@@ -53,7 +53,9 @@ export async function openEmbeddedDatabase(dataDir: string, role: LockOwner['rol
       );
     }
     if (Date.now() > deadline) {
-      throw new DatabaseUnavailableError(`the embedded database in ${dataDir} is busy with an auth-connect command (pid ${owner.pid}); start the server again when it has finished`);
+      throw new DatabaseUnavailableError(
+        `the embedded database in ${dataDir} is busy with an auth-connect command (pid ${owner.pid}); start the server again when it has finished`,
+      );
     }
     await sleep(200);
   }
@@ -104,7 +106,9 @@ async function waitForSocket(connection: pg.ClientConfig, owner: LockOwner): Pro
     } catch {
       await client.end().catch(() => {});
       if (Date.now() > deadline) {
-        throw new DatabaseUnavailableError(`the embedded database is held by auth-connect ${owner.role} (pid ${owner.pid}) but does not answer on its socket; if that process hangs, stop it`);
+        throw new DatabaseUnavailableError(
+          `the embedded database is held by auth-connect ${owner.role} (pid ${owner.pid}) but does not answer on its socket; if that process hangs, stop it`,
+        );
       }
       await sleep(250);
     }

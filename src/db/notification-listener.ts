@@ -26,7 +26,12 @@ export type ListenerState = 'starting' | 'listening' | 'retrying' | 'off' | 'clo
  * the probe fails it stops for good ('off'); when the connection breaks it calls `onNotify` (something may
  * have been missed) and listens again later. Callers must not depend on it: it only makes them faster.
  */
-export function listenForNotifications(db: Knex, channel: string, onNotify: () => void, options: NotificationListenerOptions = {}): { state: () => ListenerState; close: () => Promise<void> } {
+export function listenForNotifications(
+  db: Knex,
+  channel: string,
+  onNotify: () => void,
+  options: NotificationListenerOptions = {},
+): { state: () => ListenerState; close: () => Promise<void> } {
   const probeTimeoutMs = options.probeTimeoutMs ?? 3_000;
   let retryMs = options.retryMs ?? 1_000;
   let state: ListenerState = 'starting';

@@ -23,6 +23,5 @@ function maskChmod(mod: EmscriptenModule): void {
   const setattr = nodefs?.setattr;
   // should a PGlite upgrade change this shape, test/file-permissions fails; the start-up pass still tightens
   if (!nodefs || typeof setattr !== 'function') return;
-  nodefs.setattr = (target, node, attr, ...rest) =>
-    setattr(target, node, attr.mode === undefined ? attr : { ...attr, mode: attr.mode & ~0o077 }, ...rest);
+  nodefs.setattr = (target, node, attr, ...rest) => setattr(target, node, attr.mode === undefined ? attr : { ...attr, mode: attr.mode & ~0o077 }, ...rest);
 }

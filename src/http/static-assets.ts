@@ -7,7 +7,12 @@ const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg
 
 /** Serves views/assets/* (read once at start-up) under /assets/. */
 export function staticAssets(files: string[]): Middleware {
-  const assets = new Map(files.map((file) => [`/assets/${file}`, { body: readFileSync(path.join(viewsDir, 'assets', file)), type: TYPES[path.extname(file)] ?? 'application/octet-stream' }]));
+  const assets = new Map(
+    files.map((file) => [
+      `/assets/${file}`,
+      { body: readFileSync(path.join(viewsDir, 'assets', file)), type: TYPES[path.extname(file)] ?? 'application/octet-stream' },
+    ]),
+  );
   return async (ctx, next) => {
     const asset = ctx.method === 'GET' || ctx.method === 'HEAD' ? assets.get(ctx.path) : undefined;
     if (!asset) return next();

@@ -6,7 +6,8 @@ export const de: Catalogue = {
   'layout.language': 'Sprache',
 
   'landing.title': 'Anmeldedienst',
-  'landing.lead': 'Hier melden Sie sich bei den Anwendungen von {organization} an. Auf dieser Seite gibt es nichts zu tun: Öffnen Sie die Anwendung, die Sie nutzen möchten; sie bringt Sie hierher, wenn es nötig ist.',
+  'landing.lead':
+    'Hier melden Sie sich bei den Anwendungen von {organization} an. Auf dieser Seite gibt es nichts zu tun: Öffnen Sie die Anwendung, die Sie nutzen möchten; sie bringt Sie hierher, wenn es nötig ist.',
   'landing.for_developers': 'Für Entwicklung und Betrieb:',
   'landing.discovery': 'OpenID-Connect-Discovery',
   'landing.discovery_note': '(Endpunkte, Scopes, Algorithmen)',
@@ -27,7 +28,8 @@ export const de: Catalogue = {
   'consent.title': 'Zugriff erlauben',
   'consent.heading': 'Zugriff erlauben?',
   'consent.lead': '{client} möchte:',
-  'consent.signed_in_as': 'Angemeldet als {email}. Die App behält diesen Zugriff, bis er abläuft oder Sie ihre Sitzung in Ihrem Konto beenden; eine Abmeldung hier beendet ihn nicht.',
+  'consent.signed_in_as':
+    'Angemeldet als {email}. Die App behält diesen Zugriff, bis er abläuft oder Sie ihre Sitzung in Ihrem Konto beenden; eine Abmeldung hier beendet ihn nicht.',
   'consent.allow': 'Erlauben',
   'consent.deny': 'Ablehnen',
   'consent.scope.openid': 'Wissen, wer Sie sind',
@@ -68,7 +70,8 @@ export const de: Catalogue = {
   'device_confirm.lead': '{client} möchte sich auf einem Gerät als Sie anmelden.',
   'device_confirm.check': 'Prüfen Sie, ob das Gerät diesen Code anzeigt:',
   'device_confirm.address': 'Das Gerät hat von der Adresse {address} angefragt.',
-  'device_confirm.warning': 'Wenn Sie dies nicht auf einem Ihrer Geräte begonnen haben oder der Code abweicht, brechen Sie ab: Möglicherweise versucht jemand, Zugriff auf Ihr Konto zu erhalten.',
+  'device_confirm.warning':
+    'Wenn Sie dies nicht auf einem Ihrer Geräte begonnen haben oder der Code abweicht, brechen Sie ab: Möglicherweise versucht jemand, Zugriff auf Ihr Konto zu erhalten.',
   'device_confirm.continue': 'Weiter',
   'device_confirm.cancel': 'Abbrechen',
 
@@ -84,11 +87,13 @@ export const de: Catalogue = {
   'error.invalid_request.heading': 'Diese Anmeldeanfrage kann nicht verwendet werden',
   'error.invalid_request.sentence': 'Die Anwendung hat eine unvollständige oder ungültige Anfrage gesendet.',
   'error.invalid_client.heading': 'Diese Anwendung ist nicht bekannt',
-  'error.invalid_client.sentence': 'Die Anwendung, die Sie hierher geschickt hat, ist hier nicht registriert oder konnte nicht nachweisen, welche Anwendung sie ist. Es wurde nichts mit ihr geteilt.',
+  'error.invalid_client.sentence':
+    'Die Anwendung, die Sie hierher geschickt hat, ist hier nicht registriert oder konnte nicht nachweisen, welche Anwendung sie ist. Es wurde nichts mit ihr geteilt.',
   'error.unauthorized_client.heading': 'Diese Anwendung darf das nicht',
   'error.unauthorized_client.sentence': 'Die Anwendung wollte Sie auf eine Weise anmelden, die ihr nicht erlaubt ist. Es wurde nichts mit ihr geteilt.',
   'error.invalid_redirect_uri.heading': 'Diese Anwendung ist falsch eingerichtet',
-  'error.invalid_redirect_uri.sentence': 'Die Anwendung wollte Sie an eine Adresse zurückschicken, die sie nicht registriert hat; Sie wurden deshalb nirgendwohin geschickt.',
+  'error.invalid_redirect_uri.sentence':
+    'Die Anwendung wollte Sie an eine Adresse zurückschicken, die sie nicht registriert hat; Sie wurden deshalb nirgendwohin geschickt.',
   'error.unsupported_response_type.heading': 'Diese Anwendung ist falsch eingerichtet',
   'error.unsupported_response_type.sentence': 'Die Anwendung hat eine Art der Anmeldung angefragt, die dieser Server nicht anbietet.',
   'error.access_denied.heading': 'Der Zugriff wurde nicht erteilt',
@@ -98,19 +103,25 @@ export const de: Catalogue = {
   'error.invalid_target.heading': 'Die Anwendung hat einen unbekannten Dienst angefragt',
   'error.invalid_target.sentence': 'Die Anwendung hat Zugriff auf einen Dienst angefragt, für den dieser Server keine Tokens ausstellt.',
   'error.invalid_request_uri.heading': 'Diese Anmeldeanfrage ist abgelaufen',
-  'error.invalid_request_uri.sentence': 'Die Anwendung hat diese Anmeldung vor zu langer Zeit vorbereitet, oder sie wurde bereits verwendet. Gehen Sie zurück zur Anwendung und beginnen Sie neu.',
+  'error.invalid_request_uri.sentence':
+    'Die Anwendung hat diese Anmeldung vor zu langer Zeit vorbereitet, oder sie wurde bereits verwendet. Gehen Sie zurück zur Anwendung und beginnen Sie neu.',
   'error.invalid_request_object.heading': 'Diese Anmeldeanfrage kann nicht verwendet werden',
   'error.invalid_request_object.sentence': 'Die signierte Anfrage der Anwendung konnte nicht geprüft werden.',
   'error.session_not_found.heading': 'Diese Anmeldung ist abgelaufen',
-  'error.session_not_found.sentence': 'Die Seite war zu lange geöffnet, wurde bereits verwendet oder in einem anderen Browser geöffnet. Gehen Sie zurück zur Anwendung und beginnen Sie neu.',
+  'error.session_not_found.sentence':
+    'Die Seite war zu lange geöffnet, wurde bereits verwendet oder in einem anderen Browser geöffnet. Gehen Sie zurück zur Anwendung und beginnen Sie neu.',
   'error.login_required.heading': 'Sie müssen sich anmelden',
-  'error.login_required.sentence': 'Die Anwendung wollte ohne Anmeldeseite fortfahren, aber Sie sind nicht angemeldet. Gehen Sie zurück zur Anwendung und melden Sie sich an.',
+  'error.login_required.sentence':
+    'Die Anwendung wollte ohne Anmeldeseite fortfahren, aber Sie sind nicht angemeldet. Gehen Sie zurück zur Anwendung und melden Sie sich an.',
   'error.consent_required.heading': 'Ihre Zustimmung wird benötigt',
-  'error.consent_required.sentence': 'Die Anwendung wollte fortfahren, ohne Sie zu fragen, braucht aber zuerst Ihre Zustimmung. Gehen Sie zurück zur Anwendung und versuchen Sie es erneut.',
+  'error.consent_required.sentence':
+    'Die Anwendung wollte fortfahren, ohne Sie zu fragen, braucht aber zuerst Ihre Zustimmung. Gehen Sie zurück zur Anwendung und versuchen Sie es erneut.',
   'error.interaction_required.heading': 'Ihre Eingabe wird benötigt',
-  'error.interaction_required.sentence': 'Die Anwendung wollte ohne eine Seite fortfahren, aber dieser Schritt braucht Sie. Gehen Sie zurück zur Anwendung und versuchen Sie es erneut.',
+  'error.interaction_required.sentence':
+    'Die Anwendung wollte ohne eine Seite fortfahren, aber dieser Schritt braucht Sie. Gehen Sie zurück zur Anwendung und versuchen Sie es erneut.',
   'error.invalid_grant.heading': 'Diese Anmeldung kann nicht mehr verwendet werden',
-  'error.invalid_grant.sentence': 'Sie wurde bereits verwendet, ist abgelaufen oder wurde beendet. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
+  'error.invalid_grant.sentence':
+    'Sie wurde bereits verwendet, ist abgelaufen oder wurde beendet. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
   'error.invalid_token.heading': 'Ihre Anmeldung ist nicht mehr gültig',
   'error.invalid_token.sentence': 'Sie ist abgelaufen oder wurde beendet. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
   'error.server_error.heading': 'Bei uns ist etwas schiefgegangen',

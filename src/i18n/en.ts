@@ -7,7 +7,8 @@ export const en = {
   'layout.language': 'Language',
 
   'landing.title': 'Sign-in service',
-  'landing.lead': "This is where {organization}'s applications send you to sign in. There is nothing to do on this page: open the application you want to use, and it brings you here when it needs to.",
+  'landing.lead':
+    "This is where {organization}'s applications send you to sign in. There is nothing to do on this page: open the application you want to use, and it brings you here when it needs to.",
   'landing.for_developers': 'For developers and operators:',
   'landing.discovery': 'OpenID Connect discovery',
   'landing.discovery_note': '(endpoints, scopes, algorithms)',
@@ -28,7 +29,8 @@ export const en = {
   'consent.title': 'Allow access',
   'consent.heading': 'Allow access?',
   'consent.lead': '{client} would like to:',
-  'consent.signed_in_as': 'Signed in as {email}. The app keeps this access until it expires or you end its session in your account; signing out here does not end it.',
+  'consent.signed_in_as':
+    'Signed in as {email}. The app keeps this access until it expires or you end its session in your account; signing out here does not end it.',
   'consent.allow': 'Allow',
   'consent.deny': 'Deny',
   'consent.scope.openid': 'Know who you are',
@@ -85,7 +87,8 @@ export const en = {
   'error.invalid_request.heading': 'This sign-in request cannot be used',
   'error.invalid_request.sentence': 'The application sent a request that is incomplete or not valid.',
   'error.invalid_client.heading': 'This application is not known',
-  'error.invalid_client.sentence': 'The application that sent you here is not registered here, or could not prove which application it is. Nothing was shared with it.',
+  'error.invalid_client.sentence':
+    'The application that sent you here is not registered here, or could not prove which application it is. Nothing was shared with it.',
   'error.unauthorized_client.heading': 'This application may not do that',
   'error.unauthorized_client.sentence': 'The application asked to sign you in in a way it is not allowed to use. Nothing was shared with it.',
   'error.invalid_redirect_uri.heading': 'This application is misconfigured',
@@ -99,17 +102,22 @@ export const en = {
   'error.invalid_target.heading': 'The application asked for an unknown service',
   'error.invalid_target.sentence': 'The application asked for access to a service this server does not issue tokens for.',
   'error.invalid_request_uri.heading': 'This sign-in request has expired',
-  'error.invalid_request_uri.sentence': 'The application prepared this sign-in too long ago, or it was already used. Go back to the application and start again.',
+  'error.invalid_request_uri.sentence':
+    'The application prepared this sign-in too long ago, or it was already used. Go back to the application and start again.',
   'error.invalid_request_object.heading': 'This sign-in request cannot be used',
   'error.invalid_request_object.sentence': "The application's signed request could not be verified.",
   'error.session_not_found.heading': 'This sign-in has expired',
-  'error.session_not_found.sentence': 'The page was open too long, was already used, or was opened in another browser. Go back to the application and start again.',
+  'error.session_not_found.sentence':
+    'The page was open too long, was already used, or was opened in another browser. Go back to the application and start again.',
   'error.login_required.heading': 'You need to sign in',
-  'error.login_required.sentence': 'The application asked to continue without showing a sign-in page, but you are not signed in. Go back to the application and sign in.',
+  'error.login_required.sentence':
+    'The application asked to continue without showing a sign-in page, but you are not signed in. Go back to the application and sign in.',
   'error.consent_required.heading': 'Your permission is needed',
-  'error.consent_required.sentence': 'The application asked to continue without asking you, but it needs your permission first. Go back to the application and try again.',
+  'error.consent_required.sentence':
+    'The application asked to continue without asking you, but it needs your permission first. Go back to the application and try again.',
   'error.interaction_required.heading': 'Your input is needed',
-  'error.interaction_required.sentence': 'The application asked to continue without showing a page, but this step needs you. Go back to the application and try again.',
+  'error.interaction_required.sentence':
+    'The application asked to continue without showing a page, but this step needs you. Go back to the application and try again.',
   'error.invalid_grant.heading': 'This sign-in can no longer be used',
   'error.invalid_grant.sentence': 'It was already used, has expired, or was ended. Go back to the application and sign in again.',
   'error.invalid_token.heading': 'Your sign-in is no longer valid',

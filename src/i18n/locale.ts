@@ -41,17 +41,20 @@ export function fromUiLocales(value: unknown): Locale | undefined {
 export function fromAcceptLanguage(header: string | undefined, fallback: Locale): Locale | undefined {
   if (!header) return undefined;
   const ranges: { tag: string; q: number; index: number }[] = [];
-  header.split(',').slice(0, 50).forEach((part, index) => {
-    const [tag = '', ...parameters] = part.split(';').map((p) => p.trim());
-    if (!/^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$/.test(tag)) return;
-    let q = 1;
-    for (const parameter of parameters) {
-      const match = /^q\s*=\s*(.*)$/i.exec(parameter);
-      if (!match) continue;
-      q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(match[1]!) ? Number(match[1]) : -1;
-    }
-    if (q > 0) ranges.push({ tag, q, index });
-  });
+  header
+    .split(',')
+    .slice(0, 50)
+    .forEach((part, index) => {
+      const [tag = '', ...parameters] = part.split(';').map((p) => p.trim());
+      if (!/^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$/.test(tag)) return;
+      let q = 1;
+      for (const parameter of parameters) {
+        const match = /^q\s*=\s*(.*)$/i.exec(parameter);
+        if (!match) continue;
+        q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(match[1]!) ? Number(match[1]) : -1;
+      }
+      if (q > 0) ranges.push({ tag, q, index });
+    });
   ranges.sort((a, b) => b.q - a.q || a.index - b.index);
   for (const { tag } of ranges) {
     const locale = tag === '*' ? fallback : supportedLocale(tag);

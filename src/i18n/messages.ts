@@ -37,8 +37,7 @@ export function translator(locale: Locale): Translator {
   return {
     locale,
     t: (key, params = {}) => fill(text(key), params, (value) => (value instanceof SafeHtml ? value.html : String(value))),
-    html: (key, params = {}) =>
-      fill(escapeHtml(text(key)), params, (value) => (value instanceof SafeHtml ? value.html : escapeHtml(String(value)))),
+    html: (key, params = {}) => fill(escapeHtml(text(key)), params, (value) => (value instanceof SafeHtml ? value.html : escapeHtml(String(value)))),
     strong: (value) => new SafeHtml(`<strong>${escapeHtml(value)}</strong>`),
     code: (value) => new SafeHtml(`<code>${escapeHtml(value)}</code>`),
   };

@@ -39,14 +39,36 @@ export function devicePages(page: PageContext) {
       const tr = pageTranslator(ctx, page);
       const message = codeErrorMessage(tr, error, out);
       const status = error && ctx.status >= 400 ? ctx.status : 200;
-      renderPage(ctx, page, tr, 'device-code', tr.t(message ? 'device_code.title_error' : 'device_code.title'), {
-        action: action(ctx), xsrf: xsrfOf(ctx), userCode: error?.userCode ?? '', error: message, clientName: undefined,
-      }, status);
+      renderPage(
+        ctx,
+        page,
+        tr,
+        'device-code',
+        tr.t(message ? 'device_code.title_error' : 'device_code.title'),
+        {
+          action: action(ctx),
+          xsrf: xsrfOf(ctx),
+          userCode: error?.userCode ?? '',
+          error: message,
+          clientName: undefined,
+        },
+        status,
+      );
     },
-    userCodeConfirmSource(ctx: KoaContextWithOIDC, _form: string, client: { clientName?: string; clientId: string }, deviceInfo: { ip?: string } | undefined, userCode: string) {
+    userCodeConfirmSource(
+      ctx: KoaContextWithOIDC,
+      _form: string,
+      client: { clientName?: string; clientId: string },
+      deviceInfo: { ip?: string } | undefined,
+      userCode: string,
+    ) {
       const tr = pageTranslator(ctx, page, deviceUiLocales(ctx));
       renderPage(ctx, page, tr, 'device-confirm', tr.t('device_confirm.title'), {
-        action: action(ctx), xsrf: xsrfOf(ctx), userCode, clientName: client.clientName ?? client.clientId, address: deviceInfo?.ip,
+        action: action(ctx),
+        xsrf: xsrfOf(ctx),
+        userCode,
+        clientName: client.clientName ?? client.clientId,
+        address: deviceInfo?.ip,
       });
     },
     successSource(ctx: KoaContextWithOIDC) {

@@ -57,7 +57,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const clientName = await clientNameOf(provider, interaction);
     const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
     if (interaction.prompt.name === 'login') {
-      renderPage(ctx, page, tr, 'login', tr.t('login.title'), { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName, email: loginHint(interaction), error: undefined });
+      renderPage(ctx, page, tr, 'login', tr.t('login.title'), {
+        uid: interaction.uid,
+        csrf: csrf.issue(ctx, interaction.uid),
+        clientName,
+        email: loginHint(interaction),
+        error: undefined,
+      });
       return;
     }
     const user = interaction.session?.accountId ? await findUser(accounts, interaction.session.accountId) : undefined;
@@ -67,11 +73,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       csrf: csrf.issue(ctx, interaction.uid),
       clientName: clientName ?? interaction.params.client_id,
       email: user?.email ?? '',
-      items: consentItems(tr, asked.missingOIDCScope, await permissionsOnConsent(provider, interaction, user, accounts.config.roles), accounts.config.roles.permissions),
+      items: consentItems(
+        tr,
+        asked.missingOIDCScope,
+        await permissionsOnConsent(provider, interaction, user, accounts.config.roles),
+        accounts.config.roles.permissions,
+      ),
     });
   });
 
-  const requestRate = rateLimit(deps.rateLimiters.perMinute('page_login', deps.loginPerMinute), () => ({ status: 429, body: 'Too many sign-in attempts. Try again in a minute.' }));
+  const requestRate = rateLimit(deps.rateLimiters.perMinute('page_login', deps.loginPerMinute), () => ({
+    status: 429,
+    body: 'Too many sign-in attempts. Try again in a minute.',
+  }));
   router.post('/login', requestRate, form, async (ctx) => {
     const provider = deps.provider();
     const interaction = await details(ctx, provider);
@@ -80,13 +94,27 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
     const origin = { via: 'page', userAgent: ctx.get('user-agent'), clientId: String(interaction.params.client_id ?? '') || null } as const;
-    const signIn = await authenticate(accounts, deps.throttle, { email, password: body.password }, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) }, origin);
+    const signIn = await authenticate(
+      accounts,
+      deps.throttle,
+      { email, password: body.password },
+      { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) },
+      origin,
+    );
     if (signIn.outcome !== 'signed_in') {
       const paused = signIn.outcome === 'paused';
       if (paused) ctx.set('Retry-After', String(signIn.retryAfterSeconds));
       const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
       const error = paused ? pausedLogin(tr, signIn.retryAfterSeconds) : tr.t('login.failed');
-      renderPage(ctx, page, tr, 'login', tr.t('login.title'), { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error }, paused ? 429 : 401);
+      renderPage(
+        ctx,
+        page,
+        tr,
+        'login',
+        tr.t('login.title'),
+        { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error },
+        paused ? 429 : 401,
+      );
       return;
     }
     writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);
@@ -128,7 +156,8 @@ async function finish(ctx: Context, provider: Provider, result: InteractionResul
 
 async function saveConsent(provider: Provider, interaction: Interaction): Promise<string> {
   const { prompt, params, session, grantId } = interaction;
-  const grant = (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+  const grant =
+    (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
   const detail = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
   if (detail.missingOIDCScope) grant.addOIDCScope(detail.missingOIDCScope.join(' '));
   if (detail.missingOIDCClaims) grant.addOIDCClaims(detail.missingOIDCClaims);
@@ -153,7 +182,9 @@ async function permissionsOnConsent(provider: Provider, interaction: Interaction
   if (!user) return [];
   const client = await provider.Client.find(String(interaction.params.client_id));
   const known = new Set(allPermissions(roles));
-  const asked = String(interaction.params.scope ?? '').split(' ').filter((scope) => known.has(scope));
+  const asked = String(interaction.params.scope ?? '')
+    .split(' ')
+    .filter((scope) => known.has(scope));
   return tokenPermissions({ audience: 'third-party', held: permissionsOfRole(roles, user.role), clientAllows: registeredPermissions(client), asked });
 }
 

@@ -45,7 +45,12 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 export function pageTranslator(ctx: PageRequest, page: PageContext, uiLocales?: unknown): PageTranslator {
   const chosen = ctx.query.lang;
   const locale = chooseLocale(
-    { chosen, uiLocales: uiLocales ?? providerUiLocales(ctx), cookie: ctx.cookies.get(LOCALE_COOKIE, { signed: false }), acceptLanguage: ctx.get('accept-language') },
+    {
+      chosen,
+      uiLocales: uiLocales ?? providerUiLocales(ctx),
+      cookie: ctx.cookies.get(LOCALE_COOKIE, { signed: false }),
+      acceptLanguage: ctx.get('accept-language'),
+    },
     page.defaultLocale,
   );
   if (isLocale(chosen)) {
@@ -81,7 +86,15 @@ function providerUiLocales(ctx: object): unknown {
  * get the translator as `it.t` (text), `it.html` (text with markup around values), `it.strong` and `it.code`,
  * and `it.keepLanguage` for their forms' actions (a sign-in that fails stays in the language picked).
  */
-export function renderPage(ctx: Pick<Context, 'body' | 'type' | 'status' | 'set'>, page: PageContext, tr: PageTranslator, view: string, title: string, data: object, status = 200): void {
+export function renderPage(
+  ctx: Pick<Context, 'body' | 'type' | 'status' | 'set'>,
+  page: PageContext,
+  tr: PageTranslator,
+  view: string,
+  title: string,
+  data: object,
+  status = 200,
+): void {
   const helpers = { lang: tr.locale, t: tr.t, html: tr.html, strong: tr.strong, code: tr.code, keepLanguage: tr.chosen ? `?lang=${tr.chosen}` : '' };
   const body = eta.render(`./${view}`, { ...page, ...helpers, ...data });
   ctx.status = status;
@@ -90,4 +103,3 @@ export function renderPage(ctx: Pick<Context, 'body' | 'type' | 'status' | 'set'
   ctx.set('Content-Language', tr.locale);
   ctx.body = eta.render('./layout', { ...page, ...helpers, title, body, languages: tr.links });
 }
-

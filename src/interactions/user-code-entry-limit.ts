@@ -19,11 +19,19 @@ export function userCodeEntryLimit(limiters: RateLimiters, perMinute: number, pa
     if (!passed) {
       const tr = pageTranslator(ctx, page);
       const heading = tr.t('device_code.too_many_heading');
-      renderPage(ctx, page, tr, 'error', tr.t('error.title', { heading }), {
-        heading,
-        message: tr.t('device_code.too_many', { seconds: ctx.response.get('Retry-After') }),
-        code: 'too_many_requests',
-      }, 429);
+      renderPage(
+        ctx,
+        page,
+        tr,
+        'error',
+        tr.t('error.title', { heading }),
+        {
+          heading,
+          message: tr.t('device_code.too_many', { seconds: ctx.response.get('Retry-After') }),
+          code: 'too_many_requests',
+        },
+        429,
+      );
       return;
     }
     await next();

@@ -20,7 +20,9 @@ export function parseKeysEncryptionKey(value: string): Buffer {
   const trimmed = value.trim();
   const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed) ? Buffer.from(trimmed, 'base64') : Buffer.alloc(0);
   if (bytes.length !== KEY_BYTES) {
-    throw new ConfigError(`KEYS_ENCRYPTION_KEY: must be ${KEY_BYTES} random bytes in base64 or base64url (for example: openssl rand -base64 32); got ${bytes.length ? `${bytes.length} bytes` : 'something else'}`);
+    throw new ConfigError(
+      `KEYS_ENCRYPTION_KEY: must be ${KEY_BYTES} random bytes in base64 or base64url (for example: openssl rand -base64 32); got ${bytes.length ? `${bytes.length} bytes` : 'something else'}`,
+    );
   }
   return bytes;
 }
@@ -74,6 +76,8 @@ export function openPrivateJwk(kek: KeyEncryptionKey, kid: string, sealed: strin
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return JSON.parse(Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')) as JWK;
   } catch {
-    throw new KeyDecryptionError(`the signing key ${kid} in the database cannot be decrypted with ${kek.source}: it was altered or damaged; rotate or generate new keys`);
+    throw new KeyDecryptionError(
+      `the signing key ${kid} in the database cannot be decrypted with ${kek.source}: it was altered or damaged; rotate or generate new keys`,
+    );
   }
 }

@@ -43,7 +43,12 @@ export function retireAfterSeconds(auth: AuthConfig): number {
  * Adds a new key for each algorithm in `algorithms`, signing after the pre-publication time; the keys it
  * replaces retire once every token they signed has expired. Keys already retired are dropped.
  */
-export async function rotateKeySet(set: PrivateKeySet, algorithms: SigningAlgorithm[], auth: AuthConfig, now = Date.now()): Promise<{ set: PrivateKeySet; added: SigningJwk[] }> {
+export async function rotateKeySet(
+  set: PrivateKeySet,
+  algorithms: SigningAlgorithm[],
+  auth: AuthConfig,
+  now = Date.now(),
+): Promise<{ set: PrivateKeySet; added: SigningJwk[] }> {
   const rotation = { ...(set.rotation ?? {}) };
   const keys = set.keys.filter((k) => time(rotation[k.kid]?.retire_at) === -Infinity || time(rotation[k.kid]?.retire_at) > now);
   const signFrom = now + auth.signing_keys.prepublish_seconds * 1000;

@@ -10,7 +10,14 @@ import { rotateKeySet } from './key-schedule.js';
 import { keySetPath, readKeySet, type KeyTimes, type PrivateKeySet, type SigningJwk } from './key-set-file.js';
 import { publicKeys } from './public-keys.js';
 import {
-  deleteAllSigningKeyRows, deleteSigningKeyRows, insertSigningKeyRows, listSigningKeyRows, lockSigningKeysForChange, notifyChannel, setRetireAt, type SigningKeyRow,
+  deleteAllSigningKeyRows,
+  deleteSigningKeyRows,
+  insertSigningKeyRows,
+  listSigningKeyRows,
+  lockSigningKeysForChange,
+  notifyChannel,
+  setRetireAt,
+  type SigningKeyRow,
 } from './signing-keys-repository.js';
 
 export type { KeyDescription };
@@ -42,7 +49,12 @@ export class NoSigningKeysError extends AuthConnectError {
 
 /** The key set with private keys, decrypted: what the provider signs with. Throws KeyDecryptionError for a wrong key-encryption key. */
 export async function readSigningKeys(db: Knex, kek: KeyEncryptionKey): Promise<PrivateKeySet> {
-  return toKeySet(await listSigningKeyRows(db), (row) => ({ ...openPrivateJwk(kek, row.kid, row.encrypted_private_jwk, row.kek_id), kid: row.kid, alg: row.alg, use: 'sig' }));
+  return toKeySet(await listSigningKeyRows(db), (row) => ({
+    ...openPrivateJwk(kek, row.kid, row.encrypted_private_jwk, row.kek_id),
+    kid: row.kid,
+    alg: row.alg,
+    use: 'sig',
+  }));
 }
 
 /** The key set with public keys only (no key-encryption key needed): for listing and for verifying tokens. */
@@ -59,7 +71,12 @@ export async function listSigningKeys(db: Knex, configured: SigningAlgorithm, no
  * the keys it replaces retire once their tokens have expired, already retired ones are deleted. The change
  * and its audit row are one transaction; the announcement is delivered at commit.
  */
-export async function rotateSigningKeys(ctx: SigningKeysContext, actor: Actor, origin: ChangeOrigin, now = Date.now()): Promise<{ keys: KeyDescription[]; added: SigningJwk[] }> {
+export async function rotateSigningKeys(
+  ctx: SigningKeysContext,
+  actor: Actor,
+  origin: ChangeOrigin,
+  now = Date.now(),
+): Promise<{ keys: KeyDescription[]; added: SigningJwk[] }> {
   return ctx.db.transaction(async (trx) => {
     await lockSigningKeysForChange(trx);
     const rows = await listSigningKeyRows(trx);
@@ -77,7 +94,10 @@ export async function rotateSigningKeys(ctx: SigningKeysContext, actor: Actor, o
         retiring.push({ kid: key.kid, retire_at: retireAt });
       }
     }
-    await insertSigningKeyRows(trx, added.map((key) => sealedRow(ctx.kek, key, set.rotation?.[key.kid])));
+    await insertSigningKeyRows(
+      trx,
+      added.map((key) => sealedRow(ctx.kek, key, set.rotation?.[key.kid])),
+    );
     await audit(trx, 'keys.rotated', actor, origin, { added: added.map(({ kid, alg }) => ({ kid, alg })), retiring, removed });
     await notifyChannel(trx, SIGNING_KEYS_CHANNEL, 'rotated');
     return { keys: describeKeys(set, ctx.auth.jwt.algorithm, now), added };
@@ -89,7 +109,12 @@ export async function rotateSigningKeys(ctx: SigningKeysContext, actor: Actor, o
  * database lacks. `force` replaces every key at once (every token signed so far stops verifying): the way
  * out when the key-encryption key is lost.
  */
-export async function generateSigningKeys(ctx: SigningKeysContext, actor: Actor, origin: ChangeOrigin, options: { force?: boolean } = {}): Promise<{ added: SigningJwk[]; replaced: number }> {
+export async function generateSigningKeys(
+  ctx: SigningKeysContext,
+  actor: Actor,
+  origin: ChangeOrigin,
+  options: { force?: boolean } = {},
+): Promise<{ added: SigningJwk[]; replaced: number }> {
   const required = requiredAlgorithms(ctx.auth.jwt.algorithm);
   return ctx.db.transaction(async (trx) => {
     await lockSigningKeysForChange(trx);
@@ -98,10 +123,19 @@ export async function generateSigningKeys(ctx: SigningKeysContext, actor: Actor,
     else refuseOtherKeyEncryptionKey(rows, ctx.kek);
     const kept = options.force ? [] : rows;
     const missing = required.filter((alg) => !kept.some((row) => row.alg === alg));
-    if (!missing.length) throw new SigningKeysExistError(`the database already holds keys for ${required.join(' and ')}; --force replaces them (every token signed so far stops verifying)`);
+    if (!missing.length)
+      throw new SigningKeysExistError(
+        `the database already holds keys for ${required.join(' and ')}; --force replaces them (every token signed so far stops verifying)`,
+      );
     const added = await Promise.all(missing.map(generateSigningKey));
-    await insertSigningKeyRows(trx, added.map((key) => sealedRow(ctx.kek, key)));
-    await audit(trx, 'keys.generated', actor, origin, { added: added.map(({ kid, alg }) => ({ kid, alg })), replaced: options.force ? rows.map((r) => r.kid) : [] });
+    await insertSigningKeyRows(
+      trx,
+      added.map((key) => sealedRow(ctx.kek, key)),
+    );
+    await audit(trx, 'keys.generated', actor, origin, {
+      added: added.map(({ kid, alg }) => ({ kid, alg })),
+      replaced: options.force ? rows.map((r) => r.kid) : [],
+    });
     await notifyChannel(trx, SIGNING_KEYS_CHANNEL, 'generated');
     return { added, replaced: options.force ? rows.length : 0 };
   });
@@ -112,14 +146,22 @@ export async function generateSigningKeys(ctx: SigningKeysContext, actor: Actor,
  * once: only into an empty table, so a second import, or one on an installation that already has keys,
  * changes nothing and says so.
  */
-export async function importSigningKeyFile(ctx: SigningKeysContext, keysDir: string, actor: Actor, origin: ChangeOrigin): Promise<{ file: string; imported: SigningJwk[] }> {
+export async function importSigningKeyFile(
+  ctx: SigningKeysContext,
+  keysDir: string,
+  actor: Actor,
+  origin: ChangeOrigin,
+): Promise<{ file: string; imported: SigningJwk[] }> {
   const file = keySetPath(keysDir);
   const set = readKeySet(keysDir);
   if (!set) throw new NoSigningKeysError(`there is no key file at ${file} to import (KEYS_DIR=${keysDir})`);
   return ctx.db.transaction(async (trx) => {
     await lockSigningKeysForChange(trx);
     const rows = await listSigningKeyRows(trx);
-    if (rows.length) throw new SigningKeysExistError(`the database already holds ${rows.length} signing key(s); nothing imported from ${file} (an import only fills an empty table)`);
+    if (rows.length)
+      throw new SigningKeysExistError(
+        `the database already holds ${rows.length} signing key(s); nothing imported from ${file} (an import only fills an empty table)`,
+      );
     return { file, imported: await insertImported(trx, ctx, set, file, actor, origin) };
   });
 }
@@ -162,7 +204,9 @@ export async function prepareSigningKeys(ctx: SigningKeysContext, keysDir: strin
         if (file) {
           importedFrom = keySetPath(keysDir);
           const imported = await insertImported(trx, ctx, file, importedFrom, actor, origin);
-          say.info(`imported ${imported.length} signing key(s) from ${importedFrom} into the database; servers no longer read that file: keep it offline as a backup or delete it`);
+          say.info(
+            `imported ${imported.length} signing key(s) from ${importedFrom} into the database; servers no longer read that file: keep it offline as a backup or delete it`,
+          );
           rows = await listSigningKeyRows(trx);
         }
       }
@@ -170,17 +214,27 @@ export async function prepareSigningKeys(ctx: SigningKeysContext, keysDir: strin
       generated = required.filter((alg) => !rows.some((row) => row.alg === alg));
       if (generated.length) {
         if (!options.generate) {
-          throw new ConfigError(`no ${generated.join(' and ')} signing key in the database (and no ${keySetPath(keysDir)} to import); create keys with: auth-connect keys generate`);
+          throw new ConfigError(
+            `no ${generated.join(' and ')} signing key in the database (and no ${keySetPath(keysDir)} to import); create keys with: auth-connect keys generate`,
+          );
         }
         const added = await Promise.all(generated.map(generateSigningKey));
-        await insertSigningKeyRows(trx, added.map((key) => sealedRow(ctx.kek, key)));
+        await insertSigningKeyRows(
+          trx,
+          added.map((key) => sealedRow(ctx.kek, key)),
+        );
         await audit(trx, 'keys.generated', actor, origin, { added: added.map(({ kid, alg }) => ({ kid, alg })), replaced: [] });
         await notifyChannel(trx, SIGNING_KEYS_CHANNEL, 'generated');
         if (options.generatedWarning) say.warn(`generated ${generated.join(' and ')} signing key(s) in the database; ${options.generatedWarning}`);
         rows = await listSigningKeyRows(trx);
       }
     }
-    const set = toKeySet(rows, (row) => ({ ...openPrivateJwk(ctx.kek, row.kid, row.encrypted_private_jwk, row.kek_id), kid: row.kid, alg: row.alg, use: 'sig' }));
+    const set = toKeySet(rows, (row) => ({
+      ...openPrivateJwk(ctx.kek, row.kid, row.encrypted_private_jwk, row.kek_id),
+      kid: row.kid,
+      alg: row.alg,
+      use: 'sig',
+    }));
     return { set, generated, importedFrom };
   });
 }
@@ -191,7 +245,11 @@ export async function checkSigningKeys(db: Knex, auth: AuthConfig, kek: KeyEncry
   if (!rows.length) return { ok: false, detail: 'no signing keys in the database; run auth-connect keys generate' };
   const missing = requiredAlgorithms(auth.jwt.algorithm).filter((alg) => !rows.some((row) => row.alg === alg));
   if (missing.length) return { ok: false, detail: `no ${missing.join(' and ')} key in the database; run auth-connect keys generate` };
-  if (!kek) return { ok: true, detail: `${rows.length} signing key(s) in the database, encrypted at rest (not opened: no JWT_SECRET, KEYS_ENCRYPTION_KEY or server secret here)` };
+  if (!kek)
+    return {
+      ok: true,
+      detail: `${rows.length} signing key(s) in the database, encrypted at rest (not opened: no JWT_SECRET, KEYS_ENCRYPTION_KEY or server secret here)`,
+    };
   try {
     for (const row of rows) openPrivateJwk(kek, row.kid, row.encrypted_private_jwk, row.kek_id);
   } catch (error) {
@@ -200,11 +258,21 @@ export async function checkSigningKeys(db: Knex, auth: AuthConfig, kek: KeyEncry
   return { ok: true, detail: `${rows.length} signing key(s) in the database, encrypted at rest` };
 }
 
-async function insertImported(trx: Knex.Transaction, ctx: SigningKeysContext, set: PrivateKeySet, file: string, actor: Actor, origin: ChangeOrigin): Promise<SigningJwk[]> {
+async function insertImported(
+  trx: Knex.Transaction,
+  ctx: SigningKeysContext,
+  set: PrivateKeySet,
+  file: string,
+  actor: Actor,
+  origin: ChangeOrigin,
+): Promise<SigningJwk[]> {
   const now = Date.now();
   // keys already retired by the file's schedule are left behind: nothing would publish them again
   const live = set.keys.filter((key) => !set.rotation?.[key.kid]?.retire_at || Date.parse(set.rotation[key.kid]!.retire_at!) > now);
-  await insertSigningKeyRows(trx, live.map((key) => sealedRow(ctx.kek, key, set.rotation?.[key.kid])));
+  await insertSigningKeyRows(
+    trx,
+    live.map((key) => sealedRow(ctx.kek, key, set.rotation?.[key.kid])),
+  );
   await audit(trx, 'keys.imported', actor, origin, { file, imported: live.map(({ kid, alg }) => ({ kid, alg })) });
   await notifyChannel(trx, SIGNING_KEYS_CHANNEL, 'imported');
   return live;
@@ -239,7 +307,14 @@ function toKeySet(rows: SigningKeyRow[], key: (row: SigningKeyRow) => SigningJwk
   return {
     keys: rows.map(key),
     rotation: Object.fromEntries(
-      rows.map((row) => [row.kid, { created_at: iso(row.created_at)!, ...(row.sign_from ? { sign_from: iso(row.sign_from) } : {}), ...(row.retire_at ? { retire_at: iso(row.retire_at) } : {}) }]),
+      rows.map((row) => [
+        row.kid,
+        {
+          created_at: iso(row.created_at)!,
+          ...(row.sign_from ? { sign_from: iso(row.sign_from) } : {}),
+          ...(row.retire_at ? { retire_at: iso(row.retire_at) } : {}),
+        },
+      ]),
     ),
   };
 }

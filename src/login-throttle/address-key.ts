@@ -14,7 +14,7 @@ export function addressKey(ip: string): string {
 
 function expandIPv6(ip: string): string[] {
   const withoutZone = ip.split('%')[0]!;
-  const [head, tail] = withoutZone.includes('::') ? withoutZone.split('::') as [string, string] : [withoutZone, undefined];
+  const [head, tail] = withoutZone.includes('::') ? (withoutZone.split('::') as [string, string]) : [withoutZone, undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   // an embedded IPv4 tail takes two groups; the /64 never reaches it, so its exact value does not matter

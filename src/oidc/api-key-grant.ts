@@ -28,7 +28,8 @@ export function registerApiKeyExchange(provider: Provider, deps: { db: Knex; con
     async (ctx: KoaContextWithOIDC) => {
       const params = ctx.oidc.params as Record<string, string | undefined>;
       if (params.subject_token_type !== API_KEY_TOKEN_TYPE) throw new errors.InvalidRequest(`subject_token_type must be ${API_KEY_TOKEN_TYPE}`);
-      if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
+      if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE)
+        throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
       if (!params.subject_token) throw new errors.InvalidRequest('missing subject_token');
       const resource = params.resource ?? auth.resources[0]!.identifier;
       if (!resources.has(resource)) throw new errors.InvalidTarget(`unknown resource ${resource}`);
@@ -40,14 +41,22 @@ export function registerApiKeyExchange(provider: Provider, deps: { db: Knex; con
       const held = permissionsOfRole(roles, owner.role).filter((p) => key.permissions.includes(p));
       const at = issueFor(
         // no grant: nothing is stored for an exchange, and a JWT access token cannot be introspected anyway
-        new provider.AccessToken({ accountId: owner.id, client: ctx.oidc.client!, gty: TOKEN_EXCHANGE_GRANT, scope: params.scope } as ConstructorParameters<typeof provider.AccessToken>[0]),
+        new provider.AccessToken({ accountId: owner.id, client: ctx.oidc.client!, gty: TOKEN_EXCHANGE_GRANT, scope: params.scope } as ConstructorParameters<
+          typeof provider.AccessToken
+        >[0]),
         { account: accountOf(owner, roles), identityScopes: [], apiKey: { id: key.id, permissions: key.permissions } },
       );
       at.resourceServer = new provider.ResourceServer(resource, { ...resourceServerInfo(auth, resource, held.join(' ')), accessTokenTTL: ttl });
       const accessToken = await at.save();
       deps.usage.record(key.id, owner.id, ctx.ip);
 
-      ctx.body = { access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: at.expiration, ...(at.scope ? { scope: at.scope } : {}) };
+      ctx.body = {
+        access_token: accessToken,
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        token_type: 'Bearer',
+        expires_in: at.expiration,
+        ...(at.scope ? { scope: at.scope } : {}),
+      };
     },
     ['subject_token', 'subject_token_type', 'requested_token_type', 'scope', 'resource'],
   );

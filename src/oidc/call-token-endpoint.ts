@@ -7,7 +7,11 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
  * Sends a form request to the provider's own token endpoint in-process (no socket), so the account API's
  * refresh follows exactly the token endpoint's rules: rotation, replay detection, session checks.
  */
-export async function callTokenEndpoint(handler: RequestHandler, params: Record<string, string>, userAgent?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function callTokenEndpoint(
+  handler: RequestHandler,
+  params: Record<string, string>,
+  userAgent?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await inject(handler as Parameters<typeof inject>[0], {
     method: 'POST',
     url: '/token',

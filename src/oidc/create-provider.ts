@@ -48,7 +48,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   const device = devicePages(pageContext(auth));
   // a revoked grant (replay, revocation endpoint, logout) ends the user session it belongs to
   const endSessionOf = (grantId: string, reason: string) =>
-    endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) => log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'));
+    endSessions({ db, config }, { kind: 'grant', grantId }, reason).catch((error) =>
+      log.warn({ err: error, grantId }, 'could not end the session of a revoked grant'),
+    );
   const onReplay = (grantId: string) => {
     log.warn({ grantId }, 'a code or refresh token was used twice; its grant is revoked');
     void endSessionOf(grantId, 'token_replay');
@@ -56,7 +58,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   // a retried refresh gets the successor already issued (refresh-retry.ts); at 0, every reuse revokes
   const graceSeconds = auth.tokens.refresh_token_reuse_grace_seconds;
-  const onRetry = (grantId: string | undefined) => log.info({ grantId }, 'a rotated refresh token was presented again within the retry window; answered with the successor already issued');
+  const onRetry = (grantId: string | undefined) =>
+    log.info({ grantId }, 'a rotated refresh token was presented again within the retry window; answered with the successor already issued');
   const refreshTokens = graceSeconds > 0 ? new RefreshTokenAdapter(db, { graceSeconds, seal: successorSeal(deps.serverSecret), onReplay, onRetry }) : undefined;
 
   const configuration: Configuration = {
@@ -126,8 +129,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     ttl: lifetimes(auth) as Configuration['ttl'],
     rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
     // refresh tokens are bound to our own sessions (and revoked with them), not to the provider's cookie session
     expiresWithSession: async () => false,
     loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],

@@ -39,7 +39,10 @@ export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: Roles
       if (!user?.is_active) return undefined;
       // redeeming a code (browser or device) is a login: it starts one of our sessions
       if ((token?.kind === 'AuthorizationCode' || token?.kind === 'DeviceCode') && token.grantId && token.clientId) {
-        const sessionId = await startSession({ db, config }, { userId: user.id, clientId: token.clientId, grantId: token.grantId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+        const sessionId = await startSession(
+          { db, config },
+          { userId: user.id, clientId: token.clientId, grantId: token.grantId, ip: ctx.ip, userAgent: ctx.get('user-agent') },
+        );
         return accountOf(user, config.roles, sessionId, ctx.oidc.client);
       }
       return accountOf(user, config.roles, undefined, ctx.oidc.client);

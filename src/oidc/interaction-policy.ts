@@ -10,10 +10,12 @@ const { Check, base } = interactionPolicy;
  */
 export function interactionPolicyWithAccountCheck(): ReturnType<typeof base> {
   const policy = base();
-  policy.get('login')!.checks.add(
-    new Check('account_unavailable', 'the signed-in account is disabled or no longer exists', 'login_required', (ctx) =>
-      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
-    ),
-  );
+  policy
+    .get('login')!
+    .checks.add(
+      new Check('account_unavailable', 'the signed-in account is disabled or no longer exists', 'login_required', (ctx) =>
+        ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+      ),
+    );
   return policy;
 }

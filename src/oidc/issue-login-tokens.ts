@@ -38,11 +38,23 @@ export async function issueLoginTokens(
   const grantId = await grant.save();
   const sessionId = await startSession(deps, { userId: input.user.id, clientId: client.clientId, grantId, ip: input.ip, userAgent: input.userAgent });
 
-  const at = issueFor(new provider.AccessToken({ accountId: input.user.id, client, grantId, gty: 'password' }), { account: accountOf(input.user, roles, sessionId), identityScopes: ['openid', 'email', 'roles'] });
+  const at = issueFor(new provider.AccessToken({ accountId: input.user.id, client, grantId, gty: 'password' }), {
+    account: accountOf(input.user, roles, sessionId),
+    identityScopes: ['openid', 'email', 'roles'],
+  });
   at.resourceServer = new provider.ResourceServer(resource, resourceServerInfo(auth, resource, allPermissions(roles).join(' ')));
   const accessToken = await at.save();
 
-  const rt = new provider.RefreshToken({ accountId: input.user.id, client, grantId, gty: 'password', scope: LOGIN_SCOPE, resource, rotations: 0, expiresWithSession: false });
+  const rt = new provider.RefreshToken({
+    accountId: input.user.id,
+    client,
+    grantId,
+    gty: 'password',
+    scope: LOGIN_SCOPE,
+    resource,
+    rotations: 0,
+    expiresWithSession: false,
+  });
   const refreshToken = await rt.save();
   return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: at.expiration };
 }

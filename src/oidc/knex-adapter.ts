@@ -3,8 +3,15 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { findUnstorableText, isStorableText } from '../input/storable-text.js';
 import { withProviderErrors } from './database-unavailable.js';
 import {
-  consumePayload, deleteGrantOf, deletePayload, deletePayloadsOfGrant, findPayload, findPayloadByUid, findPayloadByUserCode,
-  upsertPayload, type StoredPayload,
+  consumePayload,
+  deleteGrantOf,
+  deletePayload,
+  deletePayloadsOfGrant,
+  findPayload,
+  findPayloadByUid,
+  findPayloadByUserCode,
+  upsertPayload,
+  type StoredPayload,
 } from './payloads-repository.js';
 
 /**
@@ -26,15 +33,17 @@ export class KnexAdapter implements Adapter {
     // text from the request that Postgres cannot store (e.g. a NUL escaped inside the JSON `claims`
     // parameter) is the client's mistake: invalid_request, not a failed insert
     if (findUnstorableText(payload)) throw new errors.InvalidRequest('a request parameter contains a NUL byte or an unpaired surrogate');
-    await withProviderErrors(() => upsertPayload(this.#db, {
-      model: this.#model,
-      id,
-      payload,
-      grantId: payload.grantId,
-      uid: payload.uid,
-      userCode: payload.userCode,
-      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    }));
+    await withProviderErrors(() =>
+      upsertPayload(this.#db, {
+        model: this.#model,
+        id,
+        payload,
+        grantId: payload.grantId,
+        uid: payload.uid,
+        userCode: payload.userCode,
+        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      }),
+    );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

@@ -36,7 +36,10 @@ export async function findPayloadByUid(db: Knex, model: string, uid: string): Pr
 }
 
 export async function findPayloadByUserCode(db: Knex, model: string, userCode: string): Promise<StoredPayload | undefined> {
-  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and user_code = ?', [model, userCode]);
+  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and user_code = ?', [
+    model,
+    userCode,
+  ]);
   return rows[0];
 }
 
@@ -45,10 +48,10 @@ export async function findPayloadByUserCode(db: Knex, model: string, userCode: s
  * refresh token redeemable exactly once, however many requests race for it.
  */
 export async function consumePayload(db: Knex, model: string, id: string): Promise<boolean> {
-  const { rowCount } = await db.raw<{ rowCount: number }>(
-    'update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null',
-    [model, id],
-  );
+  const { rowCount } = await db.raw<{ rowCount: number }>('update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null', [
+    model,
+    id,
+  ]);
   return rowCount === 1;
 }
 

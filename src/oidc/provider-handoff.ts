@@ -44,7 +44,15 @@ function decodeForm(body: Buffer, charset: string): unknown {
 function refuse(ctx: Context, page: PageContext, description: string): void {
   if (BROWSER_PATHS.has(ctx.path)) {
     const tr = pageTranslator(ctx, page);
-    renderPage(ctx, page, tr, 'error', tr.t('error.title', { heading: tr.t('error.request_not_valid.heading') }), { heading: tr.t('error.request_not_valid.heading'), message: description, code: 'invalid_request' }, 400);
+    renderPage(
+      ctx,
+      page,
+      tr,
+      'error',
+      tr.t('error.title', { heading: tr.t('error.request_not_valid.heading') }),
+      { heading: tr.t('error.request_not_valid.heading'), message: description, code: 'invalid_request' },
+      400,
+    );
     return;
   }
   ctx.status = 400;

@@ -93,7 +93,8 @@ export class RefreshTokenAdapter extends KnexAdapter {
   override async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
     const ctx = refreshGrantRequest();
     const chosen = ctx && this.#chosen.get(ctx);
-    if (chosen && chosen.successor !== id) throw new Error('the rotated refresh token was not given the successor chosen for it (RefreshToken.prototype.generateTokenId was bypassed)');
+    if (chosen && chosen.successor !== id)
+      throw new Error('the rotated refresh token was not given the successor chosen for it (RefreshToken.prototype.generateTokenId was bypassed)');
     return super.upsert(id, payload, expiresIn);
   }
 

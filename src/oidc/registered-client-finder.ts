@@ -12,7 +12,8 @@ export function registeredClientFinder(provider: () => Provider) {
       return (await provider().Client.find(clientId)) ?? undefined;
     } catch (error) {
       // the adapter maps a database outage to the provider's 503; our JSON routes answer it the same way
-      if ((error as { status?: number }).status === 503) throw new AuthConnectError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; try again shortly');
+      if ((error as { status?: number }).status === 503)
+        throw new AuthConnectError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; try again shortly');
       throw error;
     }
   };

@@ -42,7 +42,9 @@ export function resourceIndicators(deps: { auth: AuthConfig; roles: RolesConfig;
 /** A machine client may ask only for what it was registered with: anything else is a mistake worth an error. */
 function machineScope(ctx: KoaContextWithOIDC, client: Client): string[] {
   const registered = registeredPermissions(client);
-  const asked = String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+  const asked = String(ctx.oidc.params?.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   const beyond = asked.filter((scope) => !registered.includes(scope));
   if (beyond.length) throw new errors.InvalidScope(`this client is not registered for ${beyond.join(' ')}`, beyond.join(' '));
   return registered;

@@ -50,7 +50,8 @@ async function prepareSchema(runtime: RuntimeSettings, log: Logger): Promise<voi
     await timedStep(
       log,
       'bringing the database schema up to date before starting the workers',
-      (applied, took) => (applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`),
+      (applied, took) =>
+        applied.length ? `applied ${applied.length} migration(s) in ${took}: ${applied.join(', ')}` : `database schema up to date (checked in ${took})`,
       () => migrateToLatest(database.knex),
     );
   } finally {
@@ -88,7 +89,10 @@ function superviseWorkers(runtime: RuntimeSettings, log: Logger): void {
     if (listening.size < wanted) return;
     everListening = true;
     const ms = Math.round(performance.now() - started);
-    log.info({ port: address.port, workers: wanted, ms }, `${wanted} workers listening on ${runtime.issuer} (port ${address.port}, Postgres), started in ${formatSeconds(ms)}`);
+    log.info(
+      { port: address.port, workers: wanted, ms },
+      `${wanted} workers listening on ${runtime.issuer} (port ${address.port}, Postgres), started in ${formatSeconds(ms)}`,
+    );
   });
 
   cluster.on('exit', (worker, code, signal) => {
@@ -112,7 +116,10 @@ function superviseWorkers(runtime: RuntimeSettings, log: Logger): void {
     }
     youngDeaths = lived < STABLE_AFTER_MS ? youngDeaths + 1 : 0;
     const delay = restartDelayMs(youngDeaths);
-    log.warn({ worker: worker.id, pid: worker.process.pid, code, signal, delayMs: delay }, `worker ${worker.process.pid} died (${how}); starting a replacement${delay ? ` in ${formatSeconds(delay)}` : ''}`);
+    log.warn(
+      { worker: worker.id, pid: worker.process.pid, code, signal, delayMs: delay },
+      `worker ${worker.process.pid} died (${how}); starting a replacement${delay ? ` in ${formatSeconds(delay)}` : ''}`,
+    );
     const timer = setTimeout(() => {
       restarts.delete(timer);
       if (!stopping) fork();

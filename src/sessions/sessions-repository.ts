@@ -35,7 +35,12 @@ export async function insertSession(
  * In one round trip: the user, and the id of the grant's session if it is still active, which is then
  * marked used. A refresh needs both, so this keeps the refresh grant at one query for the account.
  */
-export async function findUserTouchingSession(db: Knex, userId: string, grantId: string, timeoutMinutes: number): Promise<(UserRow & { session_id: string | null }) | undefined> {
+export async function findUserTouchingSession(
+  db: Knex,
+  userId: string,
+  grantId: string,
+  timeoutMinutes: number,
+): Promise<(UserRow & { session_id: string | null }) | undefined> {
   const { rows } = await db.raw<{ rows: (UserRow & { session_id: string | null })[] }>(
     `with touched as (
        update user_sessions set last_used_at = now()
@@ -48,18 +53,19 @@ export async function findUserTouchingSession(db: Knex, userId: string, grantId:
 }
 
 export async function listActiveSessions(db: Knex, userId: string, timeoutMinutes: number): Promise<SessionRow[]> {
-  const { rows } = await db.raw<{ rows: SessionRow[] }>(
-    `select * from user_sessions where user_id = ? and ${ACTIVE} order by created_at desc`,
-    [userId, timeoutMinutes],
-  );
+  const { rows } = await db.raw<{ rows: SessionRow[] }>(`select * from user_sessions where user_id = ? and ${ACTIVE} order by created_at desc`, [
+    userId,
+    timeoutMinutes,
+  ]);
   return rows;
 }
 
 export async function listAllActiveSessions(db: Knex, timeoutMinutes: number, limit: number, offset: number): Promise<SessionRow[]> {
-  const { rows } = await db.raw<{ rows: SessionRow[] }>(
-    `select * from user_sessions where ${ACTIVE} order by created_at desc limit ? offset ?`,
-    [timeoutMinutes, limit, offset],
-  );
+  const { rows } = await db.raw<{ rows: SessionRow[] }>(`select * from user_sessions where ${ACTIVE} order by created_at desc limit ? offset ?`, [
+    timeoutMinutes,
+    limit,
+    offset,
+  ]);
   return rows;
 }
 

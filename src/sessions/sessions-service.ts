@@ -4,7 +4,15 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { AuthConfig } from '../config/types.js';
 import { isUuid } from '../input/uuid.js';
 import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount } from '../oidc/payloads-repository.js';
-import { findGrantOfSession, insertSession, listActiveSessions, listAllActiveSessions, revokeSessions, type SessionRow, type SessionSelector } from './sessions-repository.js';
+import {
+  findGrantOfSession,
+  insertSession,
+  listActiveSessions,
+  listAllActiveSessions,
+  revokeSessions,
+  type SessionRow,
+  type SessionSelector,
+} from './sessions-repository.js';
 
 export type { SessionRow, SessionSelector };
 
@@ -34,7 +42,11 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
     userAgent: session.userAgent ?? null,
     expiresAt: new Date(Date.now() + jwt.refresh_token_expire_days * DAY_MS),
   });
-  await endSessions(ctx, { kind: 'beyond-limit', userId: session.userId, keep: limits.max_sessions_per_user, timeoutMinutes: limits.session_timeout_minutes }, 'session_limit');
+  await endSessions(
+    ctx,
+    { kind: 'beyond-limit', userId: session.userId, keep: limits.max_sessions_per_user, timeoutMinutes: limits.session_timeout_minutes },
+    'session_limit',
+  );
   return id;
 }
 
@@ -57,7 +69,11 @@ export async function endSessions(ctx: SessionsContext, selector: SessionSelecto
     const browserEnded =
       selector.kind === 'others'
         ? await deleteBrowserSessionsOfAccount(db, userId, kept ? [kept] : [])
-        : await deleteBrowserSessionsHoldingGrants(db, userId, ended.map((s) => s.grant_id));
+        : await deleteBrowserSessionsHoldingGrants(
+            db,
+            userId,
+            ended.map((s) => s.grant_id),
+          );
     if (browserEnded) await recordAudit(db, { event: 'browser_session.ended', userId, actor, details: { count: browserEnded, reason } });
     return ended;
   });
@@ -69,12 +85,21 @@ export async function endSessions(ctx: SessionsContext, selector: SessionSelecto
  * `keepSessionId` keeps the one session (and its browser sign-in) the user is acting from, only where the
  * user asked for the change themselves.
  */
-export function endUserSessions(ctx: SessionsContext, userId: string, reason: string, options: { actor?: Actor; keepSessionId?: string } = {}): Promise<SessionRow[]> {
+export function endUserSessions(
+  ctx: SessionsContext,
+  userId: string,
+  reason: string,
+  options: { actor?: Actor; keepSessionId?: string } = {},
+): Promise<SessionRow[]> {
   return endSessions(ctx, { kind: 'others', userId, exceptSessionId: options.keepSessionId }, reason, options.actor);
 }
 
 /** A user signs out of the session their token belongs to: its end, its grant's, and the logout's audit row, together. */
-export async function logout(ctx: SessionsContext, user: { userId: string; sessionId: string; clientId: string }, origin: Omit<ChangeOrigin, 'via'>): Promise<void> {
+export async function logout(
+  ctx: SessionsContext,
+  user: { userId: string; sessionId: string; clientId: string },
+  origin: Omit<ChangeOrigin, 'via'>,
+): Promise<void> {
   await ctx.db.transaction(async (trx) => {
     const actor: Actor = { kind: 'user', userId: user.userId };
     await endSessions({ ...ctx, db: trx }, { kind: 'one', userId: user.userId, sessionId: user.sessionId }, 'logout', actor);

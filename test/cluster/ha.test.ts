@@ -94,7 +94,12 @@ describe('three instances behind HAProxy', function () {
 
     db = await testDb.openBeside();
     const config = loadConfig({ ...env });
-    const cc = await createClient({ db: db.knex, roles: config.roles }, CLI_CALLER, { name: 'HA Machine', grant: 'client_credentials', permissions: ['read'] }, { via: 'cli' });
+    const cc = await createClient(
+      { db: db.knex, roles: config.roles },
+      CLI_CALLER,
+      { name: 'HA Machine', grant: 'client_credentials', permissions: ['read'] },
+      { via: 'cli' },
+    );
     machine = { id: cc.client.client_id, secret: cc.secret! };
     // one user per chain and one for the login loop: max_sessions_per_user must not evict a chain's session
     for (const email of ['logins@example.com', ...Array.from({ length: CHAINS }, (_, i) => `chain${i}@example.com`)]) {
@@ -105,7 +110,14 @@ describe('three instances behind HAProxy', function () {
       assert.equal(login.status, 200);
       const body = (await login.json()) as { refresh_token: string; access_token: string };
       issuedRefreshTokens.add(body.refresh_token);
-      chains.push({ email: `chain${i}@example.com`, first: body.refresh_token, refreshToken: body.refresh_token, accessToken: body.access_token, rotations: 0, revoked: false });
+      chains.push({
+        email: `chain${i}@example.com`,
+        first: body.refresh_token,
+        refreshToken: body.refresh_token,
+        accessToken: body.access_token,
+        rotations: 0,
+        revoked: false,
+      });
     }
   });
 
@@ -134,7 +146,12 @@ describe('three instances behind HAProxy', function () {
 
   const basic = () => `Basic ${Buffer.from(`${machine.id}:${machine.secret}`).toString('base64')}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const apiLogin = (email: string) => fetch(`${haproxy.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  const apiLogin = (email: string) =>
+    fetch(`${haproxy.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
 
   function tally(): Tally {
     if (!tallies.has(phase)) tallies.set(phase, { ok: 0, unavailable: 0, failed: 0, failures: [] });
@@ -176,13 +193,28 @@ describe('three instances behind HAProxy', function () {
       }
     };
     const loops = [
-      loop('client credentials', async () => (await record('client_credentials', () => fetch(`${haproxy.url}/token`, { method: 'POST', headers: { ...form, authorization: basic() }, body: 'grant_type=client_credentials' }))).outcome, 50),
+      loop(
+        'client credentials',
+        async () =>
+          (
+            await record('client_credentials', () =>
+              fetch(`${haproxy.url}/token`, { method: 'POST', headers: { ...form, authorization: basic() }, body: 'grant_type=client_credentials' }),
+            )
+          ).outcome,
+        50,
+      ),
       loop('login', async () => (await record('login', () => apiLogin('logins@example.com'))).outcome, 200),
       ...chains.map((chain, i) =>
         loop(
           `chain ${i}`,
           async () => {
-            const answer = await record('refresh', () => fetch(`${haproxy.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.refreshToken, client_id: 'auth-connect' }) }));
+            const answer = await record('refresh', () =>
+              fetch(`${haproxy.url}/token`, {
+                method: 'POST',
+                headers: form,
+                body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.refreshToken, client_id: 'auth-connect' }),
+              }),
+            );
             if (answer.outcome === 'ok') {
               const next = answer.body!.refresh_token!;
               assert.ok(!issuedRefreshTokens.has(next), `chain ${i}: a refresh token handed out twice`);
@@ -245,7 +277,10 @@ describe('three instances behind HAProxy', function () {
     const t = await report('(a) rolling restart');
     assert.ok(t.ok > 50, 'the load ran');
     assert.deepEqual(t.failures, []);
-    assert.deepEqual(chains.map((c) => c.revoked), chains.map(() => false));
+    assert.deepEqual(
+      chains.map((c) => c.revoked),
+      chains.map(() => false),
+    );
   });
 
   it('(b) kill -9 of one instance fails at most what was in flight to it; every chain lives on', async () => {
@@ -261,7 +296,10 @@ describe('three instances behind HAProxy', function () {
     assert.ok(t.ok > 30, 'the others kept serving');
     // in flight to it at the kill: a handful at most (five loops, one request each); HAProxy retries those it can
     assert.ok(t.failed <= chains.length + 2, `failed: ${t.failures.join('; ')}`);
-    assert.deepEqual(chains.map((c) => c.revoked), chains.map(() => false));
+    assert.deepEqual(
+      chains.map((c) => c.revoked),
+      chains.map(() => false),
+    );
     // b stays down: the outage below runs on the other two (a restart here would cost seconds of a shared CPU)
     servers.delete('b');
   });
@@ -286,17 +324,30 @@ describe('three instances behind HAProxy', function () {
     assert.ok(t.unavailable > 0, 'the outage was seen, as 503 with Retry-After');
     assert.deepEqual(t.failures, []);
     assert.ok(recoveredMs < 10_000, `full service again within 10 s (took ${recoveredMs} ms)`);
-    assert.deepEqual(chains.map((c) => c.revoked), chains.map(() => false));
+    assert.deepEqual(
+      chains.map((c) => c.revoked),
+      chains.map(() => false),
+    );
   });
 
   it('every chain still refreshes once more, and its first token, long used, is refused', async () => {
     for (const chain of chains) {
-      const response = await fetch(`${haproxy.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.refreshToken, client_id: 'auth-connect' }) });
+      const response = await fetch(`${haproxy.url}/token`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.refreshToken, client_id: 'auth-connect' }),
+      });
       assert.equal(response.status, 200, await response.clone().text());
     }
-    console.log(`      refresh chains: ${chains.map((c) => c.rotations).join(', ')} rotations, ${issuedRefreshTokens.size} distinct refresh tokens handed out, none twice`);
+    console.log(
+      `      refresh chains: ${chains.map((c) => c.rotations).join(', ')} rotations, ${issuedRefreshTokens.size} distinct refresh tokens handed out, none twice`,
+    );
     // a token whose successor has been used is past its retry window, whatever the clock says
-    const replay = await fetch(`${haproxy.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains[0]!.first, client_id: 'auth-connect' }) });
+    const replay = await fetch(`${haproxy.url}/token`, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains[0]!.first, client_id: 'auth-connect' }),
+    });
     assert.equal(replay.status, 400);
   });
 });

@@ -80,14 +80,25 @@ describe('through PgBouncer in transaction pooling', function () {
       body: new URLSearchParams(params),
     });
   const newMachine = async (name: string) => {
-    const { client, secret } = await createClient({ db: side.knex, roles: config.roles }, CLI_CALLER, { name, grant: 'client_credentials', permissions: ['read'] }, { via: 'cli' });
+    const { client, secret } = await createClient(
+      { db: side.knex, roles: config.roles },
+      CLI_CALLER,
+      { name, grant: 'client_credentials', permissions: ['read'] },
+      { via: 'cli' },
+    );
     return { id: client.client_id, secret: secret! };
   };
 
   it('issues client credentials tokens, many at once', async () => {
-    assert.match(server.output(), new RegExp(`connecting to Postgres at postgres://[^"]*@${new URL(env.DATABASE_URL!).host}/`), 'the server goes through PgBouncer');
+    assert.match(
+      server.output(),
+      new RegExp(`connecting to Postgres at postgres://[^"]*@${new URL(env.DATABASE_URL!).host}/`),
+      'the server goes through PgBouncer',
+    );
     const machine = await newMachine('Pooled Machine');
-    const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await token({ grant_type: 'client_credentials' }, basic(machine.id, machine.secret))).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async () => (await token({ grant_type: 'client_credentials' }, basic(machine.id, machine.secret))).status),
+    );
     assert.deepEqual([...new Set(statuses)], [200]);
   });
 
@@ -109,12 +120,15 @@ describe('through PgBouncer in transaction pooling', function () {
 
   it('counts API logins in the shared rate-limit table, every one of them', async () => {
     await createAccount({ db: side.knex, config }, { email: 'counted@example.com', password: PASSWORD, role: 'student' });
-    const points = async () => Number((await side.knex('rate_limits').where('key', 'like', 'api_login%').sum<{ sum: string | null }[]>('points as sum'))[0]?.sum ?? 0);
+    const points = async () =>
+      Number((await side.knex('rate_limits').where('key', 'like', 'api_login%').sum<{ sum: string | null }[]>('points as sum'))[0]?.sum ?? 0);
     const before = await points();
     // rounds of concurrent logins: the server's pooled connections are reused, on whichever of PgBouncer's
     // server connections comes next, as a named prepared statement would not survive
     for (let round = 0; round < 4; round++) {
-      const statuses = await Promise.all(Array.from({ length: 5 }, async () => (await jsonApi(issuer)('POST', '/api/auth/login', { email: 'counted@example.com', password: PASSWORD })).status));
+      const statuses = await Promise.all(
+        Array.from({ length: 5 }, async () => (await jsonApi(issuer)('POST', '/api/auth/login', { email: 'counted@example.com', password: PASSWORD })).status),
+      );
       assert.deepEqual([...new Set(statuses)], [200]);
     }
     // a failed count (the library's in-memory insurance takes over) would leave the table behind

@@ -63,8 +63,11 @@ describe('WORKERS=2 on Postgres', function () {
   const clientCredentials = () =>
     fetch(`${a.issuer}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${machine.id}:${machine.secret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${machine.id}:${machine.secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
     });
   const burst = async (requests: number, concurrency: number) => {
     const statuses: number[] = [];

@@ -67,7 +67,11 @@ export async function startAuthServer(engine: EngineName, env: Record<string, st
     env: fullEnv,
     createUser: (email, role = 'student', password = PASSWORD) => createAccount({ db: db.knex, config }, { email, password, role }),
     createClient: (input) => createClient({ db: db.knex, roles: config.roles }, CLI_CALLER, input, { via: 'cli' }),
-    signingKeys: () => readSigningKeys(db.knex, resolveKeyEncryptionKey(config.runtime, () => config.runtime.jwtSecret!)),
+    signingKeys: () =>
+      readSigningKeys(
+        db.knex,
+        resolveKeyEncryptionKey(config.runtime, () => config.runtime.jwtSecret!),
+      ),
     stop: async () => {
       await db.close();
       await server.stop();

@@ -4,7 +4,15 @@ import { chromium, type Browser } from 'playwright-core';
 /** The Debian Chromium the browser suites drive (CHROMIUM_PATH overrides it). Never a downloaded one. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * Call first in a browser suite's before(): without Chromium the suite fails in CI (CI=true) and is

@@ -20,7 +20,11 @@ export class CookieJar {
 }
 
 export async function request(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header(), accept: 'text/html' } });
+  const response = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    headers: { ...(init.headers as Record<string, string>), cookie: jar.header(), accept: 'text/html' },
+  });
   jar.store(response);
   return response;
 }
@@ -81,7 +85,11 @@ export async function authorizeWithoutBrowser(issuer: string, options: Authorize
   const pages: string[] = [];
   let response =
     options.method === 'POST'
-      ? await request(jar, `${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: url.search.slice(1) })
+      ? await request(jar, `${url.origin}${url.pathname}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: url.search.slice(1),
+        })
       : await request(jar, (options.url ?? url).toString());
   for (let step = 0; step < 10; step++) {
     const location = response.headers.get('location');
@@ -108,7 +116,13 @@ export async function authorizeWithoutBrowser(issuer: string, options: Authorize
 }
 
 export async function clientConfig(issuer: string, clientId: string, secret?: string): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), clientId, secret ? { client_secret: secret } : { token_endpoint_auth_method: 'none' }, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  return oidc.discovery(
+    new URL(issuer),
+    clientId,
+    secret ? { client_secret: secret } : { token_endpoint_auth_method: 'none' },
+    secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
 }

@@ -51,7 +51,13 @@ export async function startCountedServer(engine: EngineName): Promise<CountedSer
   const port = await freePort();
   const counterPort = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const fullEnv = { ...env, PORT: String(port), ISSUER: issuer, JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect', ...queryCounterEnv(counterPort) };
+  const fullEnv = {
+    ...env,
+    PORT: String(port),
+    ISSUER: issuer,
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+    ...queryCounterEnv(counterPort),
+  };
   const server = await startServer(fullEnv);
   const db = await testDb.openBeside();
   const config = loadConfig({ ...fullEnv });

@@ -33,14 +33,20 @@ const templates = Object.keys(paths).map((template) => ({
  * the document.
  */
 export function assertDocumentedAnswer(method: string, path: string, status: number, body: unknown): void {
-  const operation = templates.filter((t) => t.pattern.test(path)).map((t) => paths[t.template]![method.toLowerCase()]).find(Boolean);
+  const operation = templates
+    .filter((t) => t.pattern.test(path))
+    .map((t) => paths[t.template]![method.toLowerCase()])
+    .find(Boolean);
   if (!operation) return; // not a described route (or a method it does not have): nothing promised
   const response = operation.responses[String(status)];
   assert.ok(response, `${method} ${path} answered ${status}, which the OpenAPI document does not list (${JSON.stringify(body)})`);
   const schema = response.content?.['application/json'].schema;
   if (schema && body !== undefined) {
     const validate = validatorFor(schema);
-    assert.ok(validate(body), `${method} ${path} answered ${status} with a body the OpenAPI document does not describe: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body)}`);
+    assert.ok(
+      validate(body),
+      `${method} ${path} answered ${status} with a body the OpenAPI document does not describe: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body)}`,
+    );
   }
   const code = (body as { error?: unknown } | undefined)?.error;
   if (status >= 400 && typeof code === 'string') {

@@ -41,7 +41,12 @@ export interface RunningServer {
 
 /** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
 export async function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, user?: { uid: number; gid: number }): Promise<RunningServer> {
-  const child = spawn(process.execPath, [serverPath], { cwd: packageRoot, env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const child = spawn(process.execPath, [serverPath], {
+    cwd: packageRoot,
+    env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
+  });
   const ready = await untilReady(child, /"port":(\d+)[^\n]*listening on/, { name: 'server', state: 'listening' }, timeoutMs);
   const port = Number(ready.match[1]);
   return { url: `http://127.0.0.1:${port}`, port, process: child, output: ready.output, stop: ready.stop };

@@ -24,17 +24,35 @@ export interface TokenAnswer {
 export async function tokenRequest(issuer: string, client: TestClient, params: Record<string, string>, path = '/token'): Promise<TokenAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   const body = new URLSearchParams(params);
-  if (client.secret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  if (client.secret)
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
   else body.set('client_id', client.clientId);
   const response = await fetch(`${issuer}${path}`, { method: 'POST', headers, body });
   const text = await response.text();
   const parsed = (text ? JSON.parse(text) : {}) as Record<string, any>;
-  return { status: response.status, body: parsed, claims: typeof parsed.access_token === 'string' && parsed.access_token.split('.').length === 3 ? decodeJwt(parsed.access_token) : undefined };
+  return {
+    status: response.status,
+    body: parsed,
+    claims: typeof parsed.access_token === 'string' && parsed.access_token.split('.').length === 3 ? decodeJwt(parsed.access_token) : undefined,
+  };
 }
 
 /** The whole code flow (our pages, consent when shown, the code exchange) for `email` asking `scope`. */
-export async function codeFlow(issuer: string, client: TestClient, email: string, scope: string, options: { password?: string; jar?: CookieJar } = {}): Promise<TokenAnswer & { pages: string[] }> {
-  const flow = await authorizeWithoutBrowser(issuer, { clientId: client.clientId, redirectUri: REDIRECT, email, password: options.password ?? PASSWORD, scope, jar: options.jar });
+export async function codeFlow(
+  issuer: string,
+  client: TestClient,
+  email: string,
+  scope: string,
+  options: { password?: string; jar?: CookieJar } = {},
+): Promise<TokenAnswer & { pages: string[] }> {
+  const flow = await authorizeWithoutBrowser(issuer, {
+    clientId: client.clientId,
+    redirectUri: REDIRECT,
+    email,
+    password: options.password ?? PASSWORD,
+    scope,
+    jar: options.jar,
+  });
   const code = flow.callback.searchParams.get('code');
   assert.ok(code, `the flow ended without a code: ${flow.callback.href}`);
   const answer = await tokenRequest(issuer, client, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: flow.codeVerifier });
@@ -51,11 +69,20 @@ export function clientCredentials(issuer: string, client: TestClient, scope?: st
 }
 
 export function exchangeApiKey(issuer: string, key: string, scope?: string): Promise<TokenAnswer> {
-  return tokenRequest(issuer, { clientId: 'auth-connect' }, { grant_type: TOKEN_EXCHANGE, subject_token: key, subject_token_type: API_KEY_TYPE, ...(scope === undefined ? {} : { scope }) });
+  return tokenRequest(
+    issuer,
+    { clientId: 'auth-connect' },
+    { grant_type: TOKEN_EXCHANGE, subject_token: key, subject_token_type: API_KEY_TYPE, ...(scope === undefined ? {} : { scope }) },
+  );
 }
 
 /** The permission scopes of a `scope` string (identity scopes left out), sorted. */
 export function permissionScopes(scope: unknown): string[] {
   const identity = new Set(['openid', 'email', 'roles', 'offline_access']);
-  return typeof scope === 'string' ? scope.split(' ').filter((s) => s && !identity.has(s)).sort() : [];
+  return typeof scope === 'string'
+    ? scope
+        .split(' ')
+        .filter((s) => s && !identity.has(s))
+        .sort()
+    : [];
 }

@@ -37,7 +37,16 @@ export async function generatedTypes(): Promise<string> {
     // the title or $id would name the type; `type` names it
     delete schema.title;
     delete schema.$id;
-    parts.push(await compile(schema, type, { bannerComment: '', additionalProperties: false, ignoreMinAndMaxItems: true, strictIndexSignatures: false, format: true, style: { singleQuote: true, printWidth: 160 } }));
+    parts.push(
+      await compile(schema, type, {
+        bannerComment: '',
+        additionalProperties: false,
+        ignoreMinAndMaxItems: true,
+        strictIndexSignatures: false,
+        format: true,
+        style: { singleQuote: true, printWidth: 160 },
+      }),
+    );
   }
   return parts.join('\n');
 }

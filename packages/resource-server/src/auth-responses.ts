@@ -45,7 +45,11 @@ export function invalidTokenResponse(realm: string, error: TokenVerificationErro
   const code = error instanceof DpopError ? error.challengeError : 'invalid_token';
   return {
     status: 401,
-    headers: { 'WWW-Authenticate': dpop ? `${challenge(realm, code, error.message, 'DPoP')}, algs="${DPOP_ALGORITHMS.join(' ')}"` : challenge(realm, code, error.message) },
+    headers: {
+      'WWW-Authenticate': dpop
+        ? `${challenge(realm, code, error.message, 'DPoP')}, algs="${DPOP_ALGORITHMS.join(' ')}"`
+        : challenge(realm, code, error.message),
+    },
     body: { error: error.code, message: error.message },
   };
 }

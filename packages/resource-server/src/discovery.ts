@@ -21,19 +21,21 @@ export function discoverJwksUri(issuer: string): JwksUriSource {
   return async () => {
     if (found) return found;
     if (lastFailure && Date.now() - lastFailure.at < RETRY_DELAY_MS) throw lastFailure.error;
-    pending ??= fetchJwksUri(issuer).then(
-      (uri) => {
-        found = uri;
-        lastFailure = undefined;
-        return uri;
-      },
-      (error: VerifierUnavailableError) => {
-        lastFailure = { at: Date.now(), error };
-        throw error;
-      },
-    ).finally(() => {
-      pending = undefined;
-    });
+    pending ??= fetchJwksUri(issuer)
+      .then(
+        (uri) => {
+          found = uri;
+          lastFailure = undefined;
+          return uri;
+        },
+        (error: VerifierUnavailableError) => {
+          lastFailure = { at: Date.now(), error };
+          throw error;
+        },
+      )
+      .finally(() => {
+        pending = undefined;
+      });
     return pending;
   };
 }

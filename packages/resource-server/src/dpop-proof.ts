@@ -16,7 +16,19 @@ export interface DpopRequest {
 }
 
 /** Signature algorithms of DPoP proofs: asymmetric only, a proof is checked with the key it carries. */
-export const DPOP_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519']);
+export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'EdDSA',
+  'Ed25519',
+]);
 /** How old (by its `iat`) a proof may be; it is fresh for one request, so a short window suffices. */
 export const DPOP_PROOF_MAX_AGE_SECONDS = 60;
 const REPLAY_CACHE_SIZE = 100_000;

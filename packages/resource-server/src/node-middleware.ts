@@ -38,17 +38,25 @@ export function expressAuthenticate(verifier: AccessTokenVerifier, options: Auth
     // Express rewrites req.url inside mounted routers; originalUrl is what the client called
     const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const origin = options.origin ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-    verifier.verifyRequest({ scheme: credentials.scheme, token: credentials.token, dpopProofs: dpopHeaderValues(req), method: req.method ?? 'GET', url: requestUrl(origin, target) }).then(
-      (claims) => {
-        req.auth = claims;
-        next();
-      },
-      (error: unknown) => {
-        const response = verificationFailureResponse(realm, error, credentials.scheme);
-        if (response) send(res, response);
-        else next(error);
-      },
-    );
+    verifier
+      .verifyRequest({
+        scheme: credentials.scheme,
+        token: credentials.token,
+        dpopProofs: dpopHeaderValues(req),
+        method: req.method ?? 'GET',
+        url: requestUrl(origin, target),
+      })
+      .then(
+        (claims) => {
+          req.auth = claims;
+          next();
+        },
+        (error: unknown) => {
+          const response = verificationFailureResponse(realm, error, credentials.scheme);
+          if (response) send(res, response);
+          else next(error);
+        },
+      );
   };
 }
 

@@ -15,7 +15,10 @@ export function remoteKeySet(jwksUri: JwksUriSource, cacheMaxAgeSeconds?: number
     if (!keySet) {
       const uri = await jwksUri();
       // concurrent first calls share whichever set was made first
-      keySet ??= createRemoteJWKSet(uri, cacheMaxAgeSeconds === undefined ? {} : { cacheMaxAge: cacheMaxAgeSeconds * 1000, cooldownDuration: Math.min(30_000, cacheMaxAgeSeconds * 1000) });
+      keySet ??= createRemoteJWKSet(
+        uri,
+        cacheMaxAgeSeconds === undefined ? {} : { cacheMaxAge: cacheMaxAgeSeconds * 1000, cooldownDuration: Math.min(30_000, cacheMaxAgeSeconds * 1000) },
+      );
     }
     try {
       return await keySet(protectedHeader, token);

@@ -16,15 +16,20 @@ function invalidTokenMessage(error: unknown): string {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === 'missing') return `the token lacks the ${error.claim} claim`;
     switch (error.claim) {
-      case 'typ': return 'the token is not an access token';
-      case 'iss': return 'the token was issued by another issuer';
-      case 'aud': return 'the token is not meant for this API';
-      case 'nbf': return 'the token is not valid yet';
-      default: return `the token's ${error.claim} claim is malformed`;
+      case 'typ':
+        return 'the token is not an access token';
+      case 'iss':
+        return 'the token was issued by another issuer';
+      case 'aud':
+        return 'the token is not meant for this API';
+      case 'nbf':
+        return 'the token is not valid yet';
+      default:
+        return `the token's ${error.claim} claim is malformed`;
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this API does not accept';
-  if (error instanceof errors.JWKSNoMatchingKey) return "the token is signed with a key the issuer does not publish";
+  if (error instanceof errors.JWKSNoMatchingKey) return 'the token is signed with a key the issuer does not publish';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'the token is malformed';
   return 'the token is invalid';

@@ -45,12 +45,7 @@ export const DEFAULT_CACHE_SIZE = 10_000;
 
 // Only asymmetric algorithms: a resource server verifies with the issuer's public keys. Accepting HS* would let
 // anyone holding those public key bytes forge tokens (algorithm confusion); `none` would accept any token.
-const ASYMMETRIC_ALGORITHMS = new Set([
-  'ES256', 'ES384', 'ES512',
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'EdDSA', 'Ed25519',
-]);
+const ASYMMETRIC_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519']);
 
 /** Checks createVerifier's options and fills in defaults; any mistake throws VerifierOptionsError at once. */
 export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierOptions {
@@ -110,6 +105,7 @@ function isHttpUrl(value: string): boolean {
 
 function resolveCacheMaxAge(seconds: number | undefined): number | undefined {
   if (seconds === undefined) return undefined;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) throw new VerifierOptionsError('jwksCacheMaxAgeSeconds must be a number of seconds, at least 1');
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1)
+    throw new VerifierOptionsError('jwksCacheMaxAgeSeconds must be a number of seconds, at least 1');
   return seconds;
 }

@@ -35,7 +35,10 @@ const nodeApi: Start = async (issuer, origin) => {
   return { url: `http://127.0.0.1:${await listen(server)}`, server };
 };
 
-for (const [name, start] of [['Koa', koaApi], ['Node', nodeApi]] as const) {
+for (const [name, start] of [
+  ['Koa', koaApi],
+  ['Node', nodeApi],
+] as const) {
   describe(`resource-server kit: DPoP-bound access tokens (RFC 9449 §7) with the ${name} middleware`, () => {
     let issuer: TestIssuer;
     let api: { url: string; server: Server };
@@ -63,12 +66,19 @@ for (const [name, start] of [['Koa', koaApi], ['Node', nodeApi]] as const) {
         const req = request(url, { method, headers: raw }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: String(res.headers['www-authenticate'] ?? ''), body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              challenge: String(res.headers['www-authenticate'] ?? ''),
+              body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>,
+            }),
+          );
         });
         req.on('error', reject);
         req.end();
       });
-    const proofFor = (options: Partial<Parameters<typeof dpopProof>[1]> = {}, proofKey = key) => dpopProof(proofKey, { url: `${api.url}/notes`, accessToken: bound, ...options });
+    const proofFor = (options: Partial<Parameters<typeof dpopProof>[1]> = {}, proofKey = key) =>
+      dpopProof(proofKey, { url: `${api.url}/notes`, accessToken: bound, ...options });
 
     it('accepts a bound token with the DPoP scheme and a proof for this request', async () => {
       const response = await call('/notes', { authorization: `DPoP ${bound}`, dpop: await proofFor() });
@@ -98,27 +108,57 @@ for (const [name, start] of [['Koa', koaApi], ['Node', nodeApi]] as const) {
       ['two proofs', async () => ({ authorization: `DPoP ${bound}`, dpop: [await proofFor(), await proofFor()] }), 'invalid_dpop_proof'],
       ['a proof for another method', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ method: 'POST' }) }), 'invalid_dpop_proof'],
       ['a proof for another path', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ url: `${api.url}/admin` }) }), 'invalid_dpop_proof'],
-      ['a proof for another host', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ url: 'http://other.example/notes' }) }), 'invalid_dpop_proof'],
-      ['a proof for another access token (ath)', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ accessToken: 'another-token' }) }), 'invalid_dpop_proof'],
-      ['a proof without ath', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ accessToken: undefined, claims: { ath: undefined } }) }), 'invalid_dpop_proof'],
+      [
+        'a proof for another host',
+        async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ url: 'http://other.example/notes' }) }),
+        'invalid_dpop_proof',
+      ],
+      [
+        'a proof for another access token (ath)',
+        async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ accessToken: 'another-token' }) }),
+        'invalid_dpop_proof',
+      ],
+      [
+        'a proof without ath',
+        async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ accessToken: undefined, claims: { ath: undefined } }) }),
+        'invalid_dpop_proof',
+      ],
       ['a proof made two minutes ago', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ iatOffset: -120 }) }), 'invalid_dpop_proof'],
       ['a proof dated a minute ahead', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ iatOffset: 60 }) }), 'invalid_dpop_proof'],
       ['a proof of type JWT', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ header: { typ: 'JWT' } }) }), 'invalid_dpop_proof'],
       ['a proof without jti', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ claims: { jti: undefined } }) }), 'invalid_dpop_proof'],
-      ['a proof signed by another key than the one it carries', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ header: { jwk: (await makeDpopKey()).publicJwk } }) }), 'invalid_dpop_proof'],
-      ['a proof by a key the token is not bound to', async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({}, await makeDpopKey()) }), 'invalid_token'],
-      ['a proof carrying its private key', async () => {
-        const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-        const privateJwk = await exportJWK(privateKey);
-        const proof = await new SignJWT({ jti: 'jti-with-private-key', htm: 'GET', htu: `${api.url}/notes`, iat: Math.floor(Date.now() / 1000) })
-          .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: privateJwk }).sign(privateKey);
-        return { authorization: `DPoP ${bound}`, dpop: proof };
-      }, 'invalid_dpop_proof'],
-      ['a proof signed with a shared secret (HS256)', async () => {
-        const proof = await new SignJWT({ jti: 'jti-hs256-proof', htm: 'GET', htu: `${api.url}/notes`, iat: Math.floor(Date.now() / 1000) })
-          .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: (await makeDpopKey()).publicJwk }).sign(new TextEncoder().encode('secret-secret-secret-secret-secret'));
-        return { authorization: `DPoP ${bound}`, dpop: proof };
-      }, 'invalid_dpop_proof'],
+      [
+        'a proof signed by another key than the one it carries',
+        async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({ header: { jwk: (await makeDpopKey()).publicJwk } }) }),
+        'invalid_dpop_proof',
+      ],
+      [
+        'a proof by a key the token is not bound to',
+        async () => ({ authorization: `DPoP ${bound}`, dpop: await proofFor({}, await makeDpopKey()) }),
+        'invalid_token',
+      ],
+      [
+        'a proof carrying its private key',
+        async () => {
+          const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+          const privateJwk = await exportJWK(privateKey);
+          const proof = await new SignJWT({ jti: 'jti-with-private-key', htm: 'GET', htu: `${api.url}/notes`, iat: Math.floor(Date.now() / 1000) })
+            .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: privateJwk })
+            .sign(privateKey);
+          return { authorization: `DPoP ${bound}`, dpop: proof };
+        },
+        'invalid_dpop_proof',
+      ],
+      [
+        'a proof signed with a shared secret (HS256)',
+        async () => {
+          const proof = await new SignJWT({ jti: 'jti-hs256-proof', htm: 'GET', htu: `${api.url}/notes`, iat: Math.floor(Date.now() / 1000) })
+            .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: (await makeDpopKey()).publicJwk })
+            .sign(new TextEncoder().encode('secret-secret-secret-secret-secret'));
+          return { authorization: `DPoP ${bound}`, dpop: proof };
+        },
+        'invalid_dpop_proof',
+      ],
     ];
     for (const [what, headers, error] of refusals) {
       it(`refuses a bound token with ${what}: 401 ${error}`, async () => {

@@ -30,7 +30,10 @@ describe('@auth-connect/resource-server as an installed package', function () {
     app = path.join(scratch, 'app');
     await mkdir(app);
     await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'some-api', private: true, type: 'module' }));
-    await npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(scratch, kit!.filename), path.join(scratch, jose!.filename)], app);
+    await npm(
+      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(scratch, kit!.filename), path.join(scratch, jose!.filename)],
+      app,
+    );
     // npm leaves an installed package.json as it was packed
     packedManifest = JSON.parse(await readFile(path.join(app, 'node_modules', '@auth-connect', 'resource-server', 'package.json'), 'utf8'));
   });
@@ -49,7 +52,10 @@ describe('@auth-connect/resource-server as an installed package', function () {
 
   it('ships its build, sources and README, not its tests', () => {
     assert.ok(packedFiles.includes('dist/src/index.js') && packedFiles.includes('dist/src/index.d.ts'), packedFiles.join('\n'));
-    assert.deepEqual(packedFiles.filter((file) => !/^(dist\/src\/|src\/|package\.json$|README\.md$)/.test(file)), []);
+    assert.deepEqual(
+      packedFiles.filter((file) => !/^(dist\/src\/|src\/|package\.json$|README\.md$)/.test(file)),
+      [],
+    );
   });
 
   it('installs into an empty project with nothing but jose beside it', async () => {

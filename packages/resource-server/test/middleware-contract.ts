@@ -24,8 +24,7 @@ export function describeMiddlewareContract(
       await issuer.close();
     });
 
-    const call = (path: string, authorization?: string) =>
-      fetch(`${api.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
+    const call = (path: string, authorization?: string) => fetch(`${api.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
 
     for (const role of ROLES) {
       it(`gives ${role} tokens exactly the routes its roles and permissions allow`, async () => {
@@ -40,7 +39,10 @@ export function describeMiddlewareContract(
             assert.equal(response.status, 403, `${role} ${path}`);
             assert.equal(body.error, 'INSUFFICIENT_PERMISSIONS');
             assert.equal(typeof body.message, 'string');
-            assert.match(response.headers.get('www-authenticate') ?? '', new RegExp(`^Bearer realm="${REALM}", error="insufficient_scope", error_description="[^"]+"$`));
+            assert.match(
+              response.headers.get('www-authenticate') ?? '',
+              new RegExp(`^Bearer realm="${REALM}", error="insufficient_scope", error_description="[^"]+"$`),
+            );
           }
         }
       });
@@ -80,7 +82,10 @@ export function describeMiddlewareContract(
     it('answers an expired token with 401 TOKEN_EXPIRED', async () => {
       const response = await call('/read', `Bearer ${await issuer.sign({}, { expiresIn: -300 })}`);
       assert.equal(response.status, 401);
-      assert.equal(response.headers.get('www-authenticate'), `Bearer realm="${REALM}", error="invalid_token", error_description="the access token has expired"`);
+      assert.equal(
+        response.headers.get('www-authenticate'),
+        `Bearer realm="${REALM}", error="invalid_token", error_description="the access token has expired"`,
+      );
       assert.deepEqual(await response.json(), { error: 'TOKEN_EXPIRED', message: 'the access token has expired' });
     });
 

@@ -32,7 +32,10 @@ describe('resource-server VerifiedTokenCache', () => {
     cache.set('d', 'D', now + 60_000);
     assert.equal(cache.size, 3);
     assert.equal(cache.get('b'), undefined);
-    assert.deepEqual(['a', 'c', 'd'].map((name) => cache.get(name)), ['A', 'C', 'D']);
+    assert.deepEqual(
+      ['a', 'c', 'd'].map((name) => cache.get(name)),
+      ['A', 'C', 'D'],
+    );
   });
 
   it('keeps nothing when maxEntries is 0', () => {

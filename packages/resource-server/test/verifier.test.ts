@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { base64url, exportSPKI, SignJWT } from 'jose';
-import {
-  createVerifier,
-  TokenVerificationError,
-  VerifierOptionsError,
-  VerifierUnavailableError,
-  type AccessTokenVerifier,
-} from '../src/index.js';
+import { createVerifier, TokenVerificationError, VerifierOptionsError, VerifierUnavailableError, type AccessTokenVerifier } from '../src/index.js';
 import { rejectsWithCode } from './helpers/assertions.js';
 import { API_AUDIENCE, deadUrl, makeKey, TestIssuer } from './helpers/test-issuer.js';
 
@@ -176,11 +170,14 @@ describe('resource-server verifier', () => {
   describe('construction', () => {
     for (const algorithms of [['HS256'], ['none'], ['ES256', 'HS512'], ['NONE'], []]) {
       it(`refuses algorithms ${JSON.stringify(algorithms)}`, () => {
-        assert.throws(() => createVerifier({ issuer: issuer.url, audience: API_AUDIENCE, algorithms }), (e: unknown) => {
-          assert.ok(e instanceof VerifierOptionsError);
-          assert.equal(e.code, 'INVALID_VERIFIER_OPTIONS');
-          return true;
-        });
+        assert.throws(
+          () => createVerifier({ issuer: issuer.url, audience: API_AUDIENCE, algorithms }),
+          (e: unknown) => {
+            assert.ok(e instanceof VerifierOptionsError);
+            assert.equal(e.code, 'INVALID_VERIFIER_OPTIONS');
+            return true;
+          },
+        );
       });
     }
 

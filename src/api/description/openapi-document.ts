@@ -8,9 +8,14 @@ export const OPENAPI_PATH = '/api/openapi.json';
 
 const metaApi: RouteDescription[] = [
   {
-    method: 'get', path: OPENAPI_PATH, operationId: 'getOpenApiDocument', tag: 'meta', access: { kind: 'public' },
+    method: 'get',
+    path: OPENAPI_PATH,
+    operationId: 'getOpenApiDocument',
+    tag: 'meta',
+    access: { kind: 'public' },
     summary: 'This description of the JSON API (OpenAPI 3.1)',
-    success: { status: 200, description: 'the document', schema: { $ref: '#/components/schemas/OpenApiDocument' } }, errors: [],
+    success: { status: 200, description: 'the document', schema: { $ref: '#/components/schemas/OpenApiDocument' } },
+    errors: [],
   },
 ];
 

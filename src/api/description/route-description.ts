@@ -3,10 +3,7 @@ import type { ApiErrorCode } from '../../error-codes.js';
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Who may call a route: nobody needs a token, a first-party user token, or a token holding a permission. */
-export type RouteAccess =
-  | { kind: 'public' }
-  | { kind: 'user'; apiKeyTokens?: boolean }
-  | { kind: 'permission'; permission: string };
+export type RouteAccess = { kind: 'public' } | { kind: 'user'; apiKeyTokens?: boolean } | { kind: 'permission'; permission: string };
 
 /** The query string a route reads, as one JSON Schema object whose properties are the parameters. */
 export interface QuerySchema {

@@ -7,7 +7,8 @@ import { formatTable } from '../format-table.js';
 
 export const apikeyCreate: Command = {
   name: 'apikey create',
-  summary: "create a personal API key for a user (printed once; permissions must be the user's; expires after api_keys.default_lifetime_days unless --expires-days)",
+  summary:
+    "create a personal API key for a user (printed once; permissions must be the user's; expires after api_keys.default_lifetime_days unless --expires-days)",
   usage: '--user EMAIL --name N [--permissions a,b] [--expires-days D]',
   options: { user: { type: 'string' }, name: { type: 'string' }, permissions: { type: 'string' }, 'expires-days': { type: 'string' } },
   async run(ctx, options) {
@@ -20,10 +21,25 @@ export const apikeyCreate: Command = {
     }
     const accounts = await ctx.accounts();
     const owner = await resolveUser(accounts, options.user);
-    const permissions = typeof options.permissions === 'string' ? options.permissions.split(',').map((p) => p.trim()).filter(Boolean) : undefined;
-    const { key, row } = await createApiKey(accounts, CLI_CALLER, owner, { name: options.name, permissions, expiresInDays: days === undefined ? undefined : Number(days) });
+    const permissions =
+      typeof options.permissions === 'string'
+        ? options.permissions
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : undefined;
+    const { key, row } = await createApiKey(accounts, CLI_CALLER, owner, {
+      name: options.name,
+      permissions,
+      expiresInDays: days === undefined ? undefined : Number(days),
+    });
     ctx.print(
-      [`api key:     ${key}`, `id:          ${row.id}`, `permissions: ${row.permissions.join(',') || '(none)'}`, '(the key is shown only now; store it safely)'],
+      [
+        `api key:     ${key}`,
+        `id:          ${row.id}`,
+        `permissions: ${row.permissions.join(',') || '(none)'}`,
+        '(the key is shown only now; store it safely)',
+      ],
       { ...publicApiKey(row), key, user: owner.email },
     );
   },
@@ -41,7 +57,10 @@ export const apikeyList: Command = {
     const shown = keys.map((k) => ({ ...publicApiKey(k), user_id: k.user_id }));
     ctx.print(
       shown.length
-        ? formatTable(['ID', 'PREFIX', 'NAME', 'PERMISSIONS', 'STATUS', 'LAST USED', 'EXPIRES'], shown.map((k) => [k.id, k.prefix, k.name, k.permissions.join(','), k.is_active ? 'active' : 'revoked', k.last_used_at, k.expires_at]))
+        ? formatTable(
+            ['ID', 'PREFIX', 'NAME', 'PERMISSIONS', 'STATUS', 'LAST USED', 'EXPIRES'],
+            shown.map((k) => [k.id, k.prefix, k.name, k.permissions.join(','), k.is_active ? 'active' : 'revoked', k.last_used_at, k.expires_at]),
+          )
         : 'no API keys',
       { api_keys: shown },
     );

@@ -10,7 +10,8 @@ const GRANTS: ClientGrant[] = ['client_credentials', 'authorization_code', 'devi
 export const clientCreate: Command = {
   name: 'client create',
   summary: 'register a client; prints its client_id and, once, its secret',
-  usage: '--name N --grant client_credentials|authorization_code|device_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b] [--resource-server]',
+  usage:
+    '--name N --grant client_credentials|authorization_code|device_code [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--public] [--first-party] [--permissions a,b] [--resource-server]',
   options: {
     name: { type: 'string' },
     grant: { type: 'string' },
@@ -24,21 +25,46 @@ export const clientCreate: Command = {
   async run(ctx, options) {
     if (typeof options.name !== 'string') throw new UsageError('--name is required');
     const grant = options.grant as ClientGrant | undefined;
-    if (!grant || !GRANTS.includes(grant)) throw new UsageError(`--grant must be ${GRANTS.join(', ')}${options.grant ? ` (got ${String(options.grant)})` : ''}`);
+    if (!grant || !GRANTS.includes(grant))
+      throw new UsageError(`--grant must be ${GRANTS.join(', ')}${options.grant ? ` (got ${String(options.grant)})` : ''}`);
     const { db } = await ctx.accounts();
-    const { client, secret } = await createClient({ db, roles: ctx.config.roles }, CLI_CALLER, {
-      name: options.name,
-      grant,
-      redirectUris: options['redirect-uri'] as string[] | undefined,
-      postLogoutRedirectUris: options['post-logout-redirect-uri'] as string[] | undefined,
-      public: options.public === true,
-      firstParty: options['first-party'] === true,
-      permissions: typeof options.permissions === 'string' ? options.permissions.split(',').map((p) => p.trim()).filter(Boolean) : undefined,
-      resourceServer: options['resource-server'] === true,
-    }, { via: 'cli' });
+    const { client, secret } = await createClient(
+      { db, roles: ctx.config.roles },
+      CLI_CALLER,
+      {
+        name: options.name,
+        grant,
+        redirectUris: options['redirect-uri'] as string[] | undefined,
+        postLogoutRedirectUris: options['post-logout-redirect-uri'] as string[] | undefined,
+        public: options.public === true,
+        firstParty: options['first-party'] === true,
+        permissions:
+          typeof options.permissions === 'string'
+            ? options.permissions
+                .split(',')
+                .map((p) => p.trim())
+                .filter(Boolean)
+            : undefined,
+        resourceServer: options['resource-server'] === true,
+      },
+      { via: 'cli' },
+    );
     ctx.print(
-      [`client_id:     ${client.client_id}`, ...(secret ? [`client_secret: ${secret}`, '(the secret is shown only now; store it safely)'] : [grant === 'device_code' ? 'public client: no secret' : 'public client: no secret; use PKCE'])],
-      { client_id: client.client_id, client_secret: secret, client_name: client.client_name, grant_types: client.metadata.grant_types, first_party: client.first_party, permissions: client.permissions, resource_server: client.resource_server },
+      [
+        `client_id:     ${client.client_id}`,
+        ...(secret
+          ? [`client_secret: ${secret}`, '(the secret is shown only now; store it safely)']
+          : [grant === 'device_code' ? 'public client: no secret' : 'public client: no secret; use PKCE']),
+      ],
+      {
+        client_id: client.client_id,
+        client_secret: secret,
+        client_name: client.client_name,
+        grant_types: client.metadata.grant_types,
+        first_party: client.first_party,
+        permissions: client.permissions,
+        resource_server: client.resource_server,
+      },
     );
   },
 };
@@ -61,7 +87,18 @@ export const clientList: Command = {
       created_at: c.created_at.toISOString(),
     }));
     ctx.print(
-      shown.length ? formatTable(['CLIENT_ID', 'NAME', 'GRANTS', 'TYPE', 'PERMISSIONS'], shown.map((c) => [c.client_id, c.client_name, c.grant_types.join(','), c.public ? 'public' : c.first_party ? 'first-party' : 'confidential', c.permissions.join(',')])) : 'no clients',
+      shown.length
+        ? formatTable(
+            ['CLIENT_ID', 'NAME', 'GRANTS', 'TYPE', 'PERMISSIONS'],
+            shown.map((c) => [
+              c.client_id,
+              c.client_name,
+              c.grant_types.join(','),
+              c.public ? 'public' : c.first_party ? 'first-party' : 'confidential',
+              c.permissions.join(','),
+            ]),
+          )
+        : 'no clients',
       { clients: shown },
     );
   },

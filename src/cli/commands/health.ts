@@ -33,7 +33,10 @@ export const health: Command = {
     for (const extra of healthChecks) results.push(await extra(ctx));
     results.push(permissions);
     const ok = results.every((r) => r.ok);
-    ctx.print(results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.check}: ${r.detail}`), { ok, checks: results });
+    ctx.print(
+      results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.check}: ${r.detail}`),
+      { ok, checks: results },
+    );
     return ok ? 0 : 1;
   },
 };

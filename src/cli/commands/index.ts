@@ -13,6 +13,26 @@ import { userList } from './user-list.js';
 import { userDisable, userEnable, userSetRole } from './user-update.js';
 
 export const commands: Command[] = [
-  init, migrate, keysGenerate, keysImport, keysList, keysRotate, userCreate, userList, userSetRole, userDisable, userEnable, rolesList,
-  clientCreate, clientList, clientDelete, clientHashSecret, apikeyCreate, apikeyList, apikeyRevoke, tokenVerify, configShow, health,
+  init,
+  migrate,
+  keysGenerate,
+  keysImport,
+  keysList,
+  keysRotate,
+  userCreate,
+  userList,
+  userSetRole,
+  userDisable,
+  userEnable,
+  rolesList,
+  clientCreate,
+  clientList,
+  clientDelete,
+  clientHashSecret,
+  apikeyCreate,
+  apikeyList,
+  apikeyRevoke,
+  tokenVerify,
+  configShow,
+  health,
 ];

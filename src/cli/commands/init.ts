@@ -11,7 +11,12 @@ export const init: Command = {
     const applied = await migrateToLatest(database.knex);
     const notes: string[] = [];
     const say = { info: (message: string) => notes.push(message), warn: (message: string) => notes.push(message) };
-    const { set, generated, importedFrom } = await prepareSigningKeys(await ctx.signingKeys(), ctx.config.runtime.keysDir, { generate: true, actor: CLI_ACTOR, origin: { via: 'cli' }, say });
+    const { set, generated, importedFrom } = await prepareSigningKeys(await ctx.signingKeys(), ctx.config.runtime.keysDir, {
+      generate: true,
+      actor: CLI_ACTOR,
+      origin: { via: 'cli' },
+      say,
+    });
     const keys = importedFrom ? `imported ${set.keys.length} from ${importedFrom}` : generated.length ? `created ${generated.join(' and ')}` : 'present';
     const steps = [
       `database: ${database.description}, ${applied.length ? `applied ${applied.length} migration(s)` : 'up to date'}`,

@@ -1,11 +1,22 @@
 import { CLI_ACTOR, type ChangeOrigin } from '../../audit/actor.js';
-import { generateSigningKeys, importSigningKeyFile, listSigningKeys, rotateSigningKeys, SigningKeysExistError, type KeyDescription } from '../../keys/signing-keys-service.js';
+import {
+  generateSigningKeys,
+  importSigningKeyFile,
+  listSigningKeys,
+  rotateSigningKeys,
+  SigningKeysExistError,
+  type KeyDescription,
+} from '../../keys/signing-keys-service.js';
 import { UsageError, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
 const FROM_CLI: ChangeOrigin = { via: 'cli' };
 
-const table = (keys: KeyDescription[]) => formatTable(['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'], keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at]));
+const table = (keys: KeyDescription[]) =>
+  formatTable(
+    ['KID', 'ALG', 'STATUS', 'SIGNS FROM', 'RETIRES AT'],
+    keys.map((k) => [k.kid, k.alg, k.status, k.sign_from, k.retire_at]),
+  );
 
 export const keysGenerate: Command = {
   name: 'keys generate',
@@ -30,10 +41,13 @@ export const keysImport: Command = {
   async run(ctx) {
     try {
       const { file, imported } = await importSigningKeyFile(await ctx.signingKeys(), ctx.config.runtime.keysDir, CLI_ACTOR, FROM_CLI);
-      ctx.print(`imported ${imported.length} signing key(s) from ${file} into the database (encrypted); servers no longer read that file: keep it offline as a backup or delete it`, {
-        file,
-        imported: imported.map(({ kid, alg }) => ({ kid, alg })),
-      });
+      ctx.print(
+        `imported ${imported.length} signing key(s) from ${file} into the database (encrypted); servers no longer read that file: keep it offline as a backup or delete it`,
+        {
+          file,
+          imported: imported.map(({ kid, alg }) => ({ kid, alg })),
+        },
+      );
     } catch (error) {
       if (error instanceof SigningKeysExistError) throw new UsageError(error.message);
       throw error;
@@ -53,10 +67,14 @@ export const keysList: Command = {
 
 export const keysRotate: Command = {
   name: 'keys rotate',
-  summary: 'add new signing keys, published now and signing after signing_keys.prepublish_seconds; the old ones retire when their tokens have expired. Running servers follow without a restart',
+  summary:
+    'add new signing keys, published now and signing after signing_keys.prepublish_seconds; the old ones retire when their tokens have expired. Running servers follow without a restart',
   async run(ctx) {
     const { keys, added } = await rotateSigningKeys(await ctx.signingKeys(), CLI_ACTOR, FROM_CLI);
     const signFrom = (kid: string) => keys.find((k) => k.kid === kid)?.sign_from;
-    ctx.print([...added.map((k) => `added ${k.alg} key ${k.kid}, signing from ${signFrom(k.kid)}`), ...table(keys)], { added: added.map(({ kid, alg }) => ({ kid, alg })), keys });
+    ctx.print([...added.map((k) => `added ${k.alg} key ${k.kid}, signing from ${signFrom(k.kid)}`), ...table(keys)], {
+      added: added.map(({ kid, alg }) => ({ kid, alg })),
+      keys,
+    });
   },
 };

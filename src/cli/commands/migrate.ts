@@ -7,9 +7,14 @@ export const migrate: Command = {
   async run(ctx) {
     const database = await ctx.database({ migrate: false, create: true });
     const applied = await migrateToLatest(database.knex);
-    ctx.print(applied.length ? [`applied ${applied.length} migration(s) to the ${database.description}:`, ...applied.map((m) => `  ${m}`)] : `the ${database.description} is up to date`, {
-      database: database.description,
-      applied,
-    });
+    ctx.print(
+      applied.length
+        ? [`applied ${applied.length} migration(s) to the ${database.description}:`, ...applied.map((m) => `  ${m}`)]
+        : `the ${database.description} is up to date`,
+      {
+        database: database.description,
+        applied,
+      },
+    );
   },
 };

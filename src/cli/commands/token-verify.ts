@@ -14,7 +14,12 @@ export const tokenVerify: Command = {
     // the public keys in the database: no key-encryption key needed
     const set = await readPublicSigningKeys((await ctx.database()).knex);
     if (!set.keys.length) throw new UsageError("there are no signing keys in the database; point DATABASE_URL or DATA_DIR at the server's database");
-    const verifier = createVerifier({ issuer: runtime.issuer, audience: auth.resources[0]!.identifier, keySet: createLocalJWKSet({ keys: publicKeys(set) }), cacheSize: 0 });
+    const verifier = createVerifier({
+      issuer: runtime.issuer,
+      audience: auth.resources[0]!.identifier,
+      keySet: createLocalJWKSet({ keys: publicKeys(set) }),
+      cacheSize: 0,
+    });
     try {
       const claims = await verifier.verify(token!);
       ctx.print(JSON.stringify(claims.payload, null, 2), { valid: true, claims: claims.payload });

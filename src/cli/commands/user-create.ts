@@ -17,12 +17,7 @@ export const userCreate: Command = {
   async run(ctx, options) {
     if (typeof options.email !== 'string') throw new UsageError('--email is required');
     if (options.password !== undefined && options['password-stdin']) throw new UsageError('give either --password or --password-stdin, not both');
-    const password =
-      typeof options.password === 'string'
-        ? options.password
-        : options['password-stdin']
-          ? await readStdinSecret()
-          : await askTwice();
+    const password = typeof options.password === 'string' ? options.password : options['password-stdin'] ? await readStdinSecret() : await askTwice();
     const accounts = await ctx.accounts();
     const user = await createUserAs(accounts, CLI_CALLER, { email: options.email, password, role: options.role as string | undefined }, { via: 'cli' });
     ctx.print(`created user ${user.email} (${user.role}), id ${user.id}`, publicUser(user));

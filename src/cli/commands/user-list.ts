@@ -10,12 +10,17 @@ export const userList: Command = {
   async run(ctx, options) {
     const limit = count(options.limit, '--limit', 100, 1, 10_000);
     const offset = count(options.offset, '--offset', 0, 0, Number.MAX_SAFE_INTEGER);
-    const { users, total } = await listAccounts(await ctx.accounts(), { search: options.search as string | undefined, role: options.role as string | undefined, limit, offset });
+    const { users, total } = await listAccounts(await ctx.accounts(), {
+      search: options.search as string | undefined,
+      role: options.role as string | undefined,
+      limit,
+      offset,
+    });
     const rows = users.map((u) => [u.email, u.role, u.is_active ? 'active' : 'disabled', u.created_at.toISOString(), u.id]);
-    ctx.print(
-      users.length ? [...formatTable(['EMAIL', 'ROLE', 'STATUS', 'CREATED', 'ID'], rows), `${users.length} of ${total} user(s)`] : 'no users',
-      { total, users: users.map(publicUser) },
-    );
+    ctx.print(users.length ? [...formatTable(['EMAIL', 'ROLE', 'STATUS', 'CREATED', 'ID'], rows), `${users.length} of ${total} user(s)`] : 'no users', {
+      total,
+      users: users.map(publicUser),
+    });
   },
 };
 
