@@ -16,7 +16,7 @@ describe('auth-connect --version and command groups', () => {
     const groups: Record<string, string[]> = {
       user: ['create', 'list', 'set-role', 'disable', 'enable'],
       client: ['create', 'list', 'delete', 'hash-secret'],
-      keys: ['generate', 'list', 'rotate'],
+      keys: ['generate', 'import', 'list', 'rotate'],
       apikey: ['create', 'list', 'revoke'],
     };
     for (const [group, subcommands] of Object.entries(groups)) {
