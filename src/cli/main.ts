@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --liftoff-only
+// --liftoff-only: a CLI command lives a second or two; V8's optimising compiler for the embedded database's
+// WebAssembly would only make the process wait about 2 s at exit for compilations nobody will use.
 import '../runtime/node-check-cli.js';
 import { parseArgs } from 'node:util';
 import { describeFailure } from '../describe-failure.js';

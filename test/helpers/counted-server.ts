@@ -1,3 +1,4 @@
+import { configDirWith } from './config-dir.js';
 import { createAccount } from '../../src/accounts/accounts-service.js';
 import type { UserRow } from '../../src/accounts/users-repository.js';
 import { createClient, type NewClient } from '../../src/clients/clients-service.js';
@@ -56,6 +57,8 @@ export async function startCountedServer(engine: EngineName): Promise<CountedSer
     PORT: String(port),
     ISSUER: issuer,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+    // the periodic read of the signing keys (every check_interval_seconds) is background work, not a grant's cost
+    CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 3600 } } }),
     ...queryCounterEnv(counterPort),
   };
   const server = await startServer(fullEnv);

@@ -10,6 +10,8 @@ export interface RunResult {
 
 const cliPath = path.join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 const serverPath = path.join(packageRoot, 'dist', 'src', 'main.js');
+/** The flags the CLI's `#!` line gives node (see src/cli/main.ts): the tests run the CLI as `npx auth-connect` does. */
+const CLI_NODE_FLAGS = ['--liftoff-only'];
 
 /** Environment for spawned processes: ours wins, and nothing leaks in from the developer's shell. */
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -20,7 +22,7 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 /** Runs `auth-connect ...args` as a user would, from the package root. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: packageRoot, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_NODE_FLAGS, cliPath, ...args], { cwd: packageRoot, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
