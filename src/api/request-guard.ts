@@ -7,13 +7,30 @@ import { InvalidRequestError } from './json-body.js';
 /** Bodies are JSON: their types must be right as sent. */
 const bodies = new Ajv({ allErrors: false, strict: true, coerceTypes: false });
 /**
- * Query strings and path parameters are text: numbers and booleans are read from it, defaults filled in,
- * unknown query parameters ignored (as caches and proxies add some). A parameter given twice is an array
- * and so fails its scalar type.
+ * Query strings and path parameters are text: whole numbers and booleans are read from it by `fromText`
+ * (ajv's own coercion takes 1e309 for a whole number: Infinity), defaults filled in, unknown query parameters
+ * ignored (as caches and proxies add some). A parameter given twice is an array and so fails its scalar type.
  */
-const texts = new Ajv({ allErrors: false, strict: true, coerceTypes: true, useDefaults: true, removeAdditional: 'all' });
+const texts = new Ajv({ allErrors: false, strict: true, coerceTypes: false, useDefaults: true, removeAdditional: 'all' });
 texts.addFormat('uuid', isUuid);
 texts.addFormat('date-time', (value: string) => parseTimestamp(value) !== undefined);
+
+const WHOLE_NUMBER = /^(0|[1-9]\d{0,14})$/;
+
+/** Reads the schema's integer and boolean properties from their text; anything else stays text, for ajv to refuse. */
+function fromText(schema: object | undefined): (values: Record<string, unknown>) => Record<string, unknown> {
+  const properties = Object.entries((schema as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {});
+  return (values) => {
+    const read = { ...values };
+    for (const [name, { type }] of properties) {
+      const value = read[name];
+      if (typeof value !== 'string') continue;
+      if (type === 'integer' && WHOLE_NUMBER.test(value)) read[name] = Number(value);
+      if (type === 'boolean' && (value === 'true' || value === 'false')) read[name] = value === 'true';
+    }
+    return read;
+  };
+}
 
 export interface RequestSchemas<P, Q, B> {
   params?: JSONSchemaType<P>;
@@ -38,9 +55,11 @@ export function guard<P = None, Q = None, B = undefined>(schemas: RequestSchemas
   const params = schemas.params && texts.compile(schemas.params);
   const query = schemas.query && texts.compile(schemas.query);
   const body = schemas.body && bodies.compile(schemas.body);
+  const paramsFromText = fromText(schemas.params);
+  const queryFromText = fromText(schemas.query);
   return (ctx) => ({
-    params: check(params, { ...ctx.params }, 'path parameter') as P,
-    query: check(query, { ...ctx.query }, 'query parameter') as Q,
+    params: check(params, paramsFromText({ ...ctx.params }), 'path parameter') as P,
+    query: check(query, queryFromText({ ...ctx.query }), 'query parameter') as Q,
     body: check(body, (ctx.request as { body?: unknown }).body, 'field') as B,
   });
 }
