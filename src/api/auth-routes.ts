@@ -78,6 +78,14 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const access = { db, roles: config.roles, findClient: deps.findClient };
   const currentUser = managementCaller(access);
   const accountReader = managementCaller(access, { apiKeys: true });
+  /** A user's own account, as registration and /me answer it. */
+  const account = (user: UserRow) => ({
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    permissions: permissionsOfRole(config.roles, user.role),
+    created_at: user.created_at.toISOString(),
+  });
   const audit = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
 
   router.use(async (ctx, next) => {
@@ -92,13 +100,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { body } = registerRequest(ctx);
     const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
     ctx.status = 201;
-    ctx.body = {
-      id: user.id,
-      email: user.email,
-      role: user.role,
-      permissions: permissionsOfRole(config.roles, user.role),
-      created_at: user.created_at.toISOString(),
-    };
+    ctx.body = account(user);
   });
 
   router.post('/login', rateLimit(deps.rateLimiters.perMinute('api_login', config.auth.rate_limit.login_per_minute), tooMany), async (ctx) => {
@@ -145,13 +147,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.get('/me', bearer, accountReader, (ctx) => {
     const { user } = authed(ctx);
-    ctx.body = {
-      id: user.id,
-      email: user.email,
-      role: user.role,
-      permissions: permissionsOfRole(config.roles, user.role),
-      created_at: user.created_at.toISOString(),
-    };
+    ctx.body = account(user);
   });
 
   router.put('/change-password', bearer, currentUser, async (ctx) => {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
+import { listenForNotifications, type ListenerState } from '../db/notification-listener.js';
 
 /** The Postgres channel on which a change to a registered client is announced (payload: its client_id, or '*'). */
 export const CLIENTS_CHANNEL = 'auth_connect_clients';
@@ -20,34 +20,22 @@ export interface ClientCacheOptions {
   ttlMs: number;
   /** How long to wait for our own probe notification before deciding notifications do not work here. */
   probeTimeoutMs: number;
-  /** Backoff between attempts to listen again after the listening connection broke. */
-  retryMinMs: number;
-  retryMaxMs: number;
+  /** Wait before listening again after the listening connection broke (doubling up to 30 s). */
+  retryMs: number;
 }
 
-const DEFAULTS: ClientCacheOptions = { maxEntries: 1_000, ttlMs: 60_000, probeTimeoutMs: 3_000, retryMinMs: 1_000, retryMaxMs: 30_000 };
-
-/** The part of a node-postgres client the cache uses for its listening connection. */
-interface ListeningConnection {
-  query(text: string): Promise<unknown>;
-  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
-  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
-  removeAllListeners(event?: string): unknown;
-  connection?: { stream?: { unref?: () => void } };
-}
-
-type State = 'starting' | 'listening' | 'retrying' | 'off' | 'closed';
+const DEFAULTS: ClientCacheOptions = { maxEntries: 1_000, ttlMs: 60_000, probeTimeoutMs: 3_000, retryMs: 1_000 };
 
 /**
  * Client metadata read from the clients table, kept in memory because oidc-provider asks for it on every
  * token request and it changes rarely. Kept only while this process is LISTENing on CLIENTS_CHANNEL and
- * has proved that notifications reach it (a probe sent through the pool must arrive on the listening
- * connection): then a change made anywhere — this server's admin API, another instance, the CLI — that calls
- * notifyClientChanged drops the entry everywhere at once. Where notifications do not work (the embedded
- * database, which delivers them to the sending connection; a transaction-pooling proxy), nothing is
- * cached and every lookup reads the table, as before. While the listening connection is down, nothing is
- * cached either, and everything is dropped when it comes back (a notification may have been missed).
- * Only found clients are kept: an unknown client_id is read every time.
+ * has proved that notifications reach it (src/db/notification-listener.ts): then a change made anywhere —
+ * this server's admin API, another instance, the CLI — that calls notifyClientChanged drops the entry
+ * everywhere at once. Where notifications do not work (the embedded database, which delivers them to the
+ * sending connection; a transaction-pooling proxy), nothing is cached and every lookup reads the table. While
+ * the listening connection is down, nothing is cached either, and everything is dropped when it breaks and
+ * when it comes back (a notification may have been missed). Only found clients are kept: an unknown
+ * client_id is read every time.
  */
 export class ClientCache {
   readonly #db: Knex;
@@ -56,21 +44,19 @@ export class ClientCache {
   readonly #entries: LRUCache<string, string>;
   /** Bumped by every invalidation; a read started before one must not fill the cache with what it found. */
   #generation = 0;
-  #state: State = 'starting';
-  #listener?: ListeningConnection;
-  #retryMs: number;
-  #retryTimer?: NodeJS.Timeout;
+  #listener?: ReturnType<typeof listenForNotifications>;
+  #closed = false;
 
   constructor(db: Knex, options: Partial<ClientCacheOptions> = {}) {
     this.#db = db;
     this.#options = { ...DEFAULTS, ...options };
     this.#entries = new LRUCache({ max: this.#options.maxEntries, ttl: this.#options.ttlMs });
-    this.#retryMs = this.#options.retryMinMs;
   }
 
   /** 'listening' when entries are kept; anything else means every lookup goes to the database. */
-  get state(): State {
-    return this.#state;
+  get state(): ListenerState {
+    if (this.#closed) return 'closed';
+    return this.#listener?.state() ?? 'starting';
   }
 
   get size(): number {
@@ -79,17 +65,19 @@ export class ClientCache {
 
   /** Starts listening in the background; lookups read the database until notifications are proved to work. */
   start(): void {
-    void this.#listen();
+    if (this.#listener || this.#closed) return;
+    const { probeTimeoutMs, retryMs } = this.#options;
+    this.#listener = listenForNotifications(this.#db, CLIENTS_CHANNEL, (clientId) => this.invalidate(clientId || '*'), { probeTimeoutMs, retryMs });
   }
 
   /** The cached value for `key`, or what `load` reads (kept for next time if notifications work). */
   async get<T extends object>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    if (this.#state !== 'listening') return load();
+    if (this.state !== 'listening') return load();
     const json = this.#entries.get(key);
     if (json !== undefined) return JSON.parse(json) as T;
     const generation = this.#generation;
     const value = await load();
-    if (value !== undefined && generation === this.#generation && this.#state === 'listening') this.#entries.set(key, JSON.stringify(value));
+    if (value !== undefined && generation === this.#generation && this.state === 'listening') this.#entries.set(key, JSON.stringify(value));
     return value;
   }
 
@@ -101,82 +89,9 @@ export class ClientCache {
   }
 
   async close(): Promise<void> {
-    this.#state = 'closed';
-    clearTimeout(this.#retryTimer);
+    this.#closed = true;
     this.invalidate('*');
-    await this.#dropListener();
-  }
-
-  async #listen(): Promise<void> {
-    let connection: ListeningConnection | undefined;
-    try {
-      connection = (await this.#db.client.acquireRawConnection()) as ListeningConnection;
-      if (this.#state === 'closed') {
-        await this.#db.client.destroyRawConnection(connection);
-        return;
-      }
-      this.#listener = connection;
-      connection.connection?.stream?.unref?.(); // never keeps a process alive on its own
-      const probe = `probe:${randomBytes(12).toString('base64url')}`;
-      let probed: () => void = () => {};
-      const arrived = new Promise<void>((resolve) => (probed = resolve));
-      connection.on('notification', (message) => {
-        if (message.channel !== CLIENTS_CHANNEL) return;
-        if (message.payload === probe) probed();
-        else this.invalidate(message.payload || '*');
-      });
-      connection.on('error', () => this.#lost(connection!));
-      connection.on('end', () => this.#lost(connection!));
-      await connection.query(`LISTEN ${CLIENTS_CHANNEL}`);
-      // sent through the pool, i.e. another connection: proves that changes made elsewhere reach us
-      await notifyClientChanged(this.#db, probe);
-      const timer = new Promise<boolean>((resolve) => setTimeout(resolve, this.#options.probeTimeoutMs, false).unref());
-      const works = await Promise.race([arrived.then(() => true), timer]);
-      if (this.#closed() || this.#listener !== connection) return; // closed or lost while waiting
-      if (!works) {
-        this.#state = 'off';
-        await connection.query('UNLISTEN *').catch(() => {});
-        await this.#dropListener();
-        return;
-      }
-      this.invalidate('*');
-      this.#state = 'listening';
-      this.#retryMs = this.#options.retryMinMs;
-    } catch {
-      if (connection && this.#listener === connection) this.#lost(connection);
-      else if (this.#state !== 'closed' && this.#state !== 'off') this.#retryLater();
-    }
-  }
-
-  /** A method, not a comparison inline, so TypeScript does not narrow the state across awaits. */
-  #closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  #lost(connection: ListeningConnection): void {
-    if (this.#listener !== connection || this.#state === 'closed') return;
-    this.invalidate('*');
-    void this.#dropListener();
-    if (this.#state !== 'off') this.#retryLater();
-  }
-
-  #retryLater(): void {
-    this.#state = 'retrying';
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => void this.#listen(), this.#retryMs);
-    this.#retryTimer.unref();
-    this.#retryMs = Math.min(this.#retryMs * 2, this.#options.retryMaxMs);
-  }
-
-  async #dropListener(): Promise<void> {
-    const connection = this.#listener;
-    this.#listener = undefined;
-    if (!connection) return;
-    connection.removeAllListeners('notification');
-    connection.removeAllListeners('end');
-    connection.removeAllListeners('error');
-    connection.on('error', () => {});
-    await this.#db.client.destroyRawConnection(connection).catch(() => {});
+    await this.#listener?.close();
   }
 }
 

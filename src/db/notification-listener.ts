@@ -20,16 +20,16 @@ export interface NotificationListenerOptions {
 export type ListenerState = 'starting' | 'listening' | 'retrying' | 'off' | 'closed';
 
 /**
- * LISTENs on `channel` on a connection of its own and calls `onNotify` for every announcement made
- * elsewhere, once a probe sent through the pool has proved that announcements reach it (a transaction-
+ * LISTENs on `channel` on a connection of its own and calls `onNotify` with the payload of every
+ * announcement made elsewhere, once a probe sent through the pool has proved that announcements reach it (a transaction-
  * pooling proxy such as PgBouncer, or the embedded database, would accept LISTEN and never deliver). When
- * the probe fails it stops for good ('off'); when the connection breaks it calls `onNotify` (something may
- * have been missed) and listens again later. Callers must not depend on it: it only makes them faster.
+ * the probe fails it stops for good ('off'); when the connection breaks it calls `onNotify` without a payload
+ * (something may have been missed) and listens again later. Callers must not depend on it: it only makes them faster.
  */
 export function listenForNotifications(
   db: Knex,
   channel: string,
-  onNotify: () => void,
+  onNotify: (payload?: string) => void,
   options: NotificationListenerOptions = {},
 ): { state: () => ListenerState; close: () => Promise<void> } {
   const probeTimeoutMs = options.probeTimeoutMs ?? 3_000;
@@ -78,7 +78,7 @@ export function listenForNotifications(
       connection.on('notification', (message) => {
         if (message.channel !== channel) return;
         if (message.payload === probe) probed();
-        else if (state === 'listening') onNotify();
+        else if (state === 'listening') onNotify(message.payload);
       });
       connection.on('error', () => lost(connection));
       connection.on('end', () => lost(connection));

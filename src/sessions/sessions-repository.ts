@@ -110,7 +110,11 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
   }
   const { rows } = await db.raw<{ rows: SessionRow[] }>(
     `with ended as (update user_sessions set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning *),
-     grants as (delete from oidc_payloads where grant_id in (select grant_id from ended) or (model = 'Grant' and id in (select grant_id from ended))),
+     grants as (
+       -- = any(array(…)): one index lookup per ended grant; "in (select …)" here made Postgres scan the whole table
+       delete from oidc_payloads
+       where grant_id = any(array(select grant_id from ended)) or (model = 'Grant' and id = any(array(select grant_id from ended)))
+     ),
      audit as (
        insert into audit_events (event, outcome, actor_type, actor_user_id, actor_client_id, user_id, client_id, details)
        select 'session.ended', 'success', ?, ?::uuid, ?, user_id, client_id, jsonb_build_object('session_id', id, 'reason', ?::text) from ended
