@@ -21,6 +21,10 @@ describe('successor seal (a rotated refresh token remembers its successor encryp
     const bytes = Buffer.from(sealed, 'base64url');
     bytes[bytes.length - 1]! ^= 1;
     assert.equal(seal.open('rotated-token', bytes.toString('base64url')), undefined);
+    const [version, iv, ciphertext, tag] = sealed.split('.') as [string, string, string, string];
+    const otherFirst = ciphertext[0] === 'A' ? 'B' : 'A';
+    assert.equal(seal.open('rotated-token', [version, iv, otherFirst + ciphertext.slice(1), tag].join('.')), undefined, 'an altered ciphertext');
+    assert.equal(seal.open('another-rotated-token', sealed), undefined, 'sealed for another row');
     assert.equal(seal.open('rotated-token', sealed.slice(0, 30)), undefined);
     assert.equal(seal.open('rotated-token', ''), undefined);
   });

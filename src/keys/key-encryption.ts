@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ConfigError } from '../errors.js';
+import { openSealedText, sealText } from '../util/sealed-text.js';
 import type { RuntimeSettings } from '../config/types.js';
 
 /** The key that seals the private signing keys in the database, with where it came from (for messages). */
@@ -11,8 +12,6 @@ export interface KeyEncryptionKey {
   source: string;
 }
 
-const VERSION = 'v1';
-const IV_BYTES = 12;
 const KEY_BYTES = 32;
 
 /** KEYS_ENCRYPTION_KEY: 32 random bytes, base64 or base64url (openssl rand -base64 32). Checked when the configuration is read. */
@@ -47,11 +46,7 @@ function withId(key: Buffer, source: string): KeyEncryptionKey {
 
 /** The private JWK sealed for storage; `kid` is bound as additional data, so a sealed key moved to another row does not open. */
 export function sealPrivateJwk(kek: KeyEncryptionKey, kid: string, jwk: JWK): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', kek.key, iv);
-  cipher.setAAD(Buffer.from(kid));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(jwk), 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  return sealText(kek.key, kid, JSON.stringify(jwk));
 }
 
 /** A sealed key that this key-encryption key cannot open: another key sealed it, or it was altered. */
@@ -68,16 +63,11 @@ export function openPrivateJwk(kek: KeyEncryptionKey, kid: string, sealed: strin
       `the signing keys in the database were encrypted with another key-encryption key than this server's (${kek.source}); give every instance and the CLI the same KEYS_ENCRYPTION_KEY, or the same JWT_SECRET when it is unset`,
     );
   }
-  const [version, iv, ciphertext, tag] = sealed.split('.');
-  try {
-    if (version !== VERSION || !iv || !ciphertext || !tag) throw new Error('unknown format');
-    const decipher = createDecipheriv('aes-256-gcm', kek.key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(kid));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return JSON.parse(Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')) as JWK;
-  } catch {
+  const opened = openSealedText(kek.key, kid, sealed);
+  if (opened === undefined) {
     throw new KeyDecryptionError(
       `the signing key ${kid} in the database cannot be decrypted with ${kek.source}: it was altered or damaged; rotate or generate new keys`,
     );
   }
+  return JSON.parse(opened) as JWK;
 }

@@ -1,7 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+import { hkdfSync } from 'node:crypto';
+import { openSealedText, sealText } from '../util/sealed-text.js';
 
 export interface SuccessorSeal {
   seal(rotatedId: string, successor: string): string;
@@ -18,25 +16,8 @@ export interface SuccessorSeal {
 export function successorSeal(serverSecret: string): SuccessorSeal {
   const key = Buffer.from(hkdfSync('sha256', serverSecret, '', 'auth-connect refresh-token successor v1', 32));
   return {
-    seal(rotatedId, successor) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(Buffer.from(rotatedId, 'utf8'));
-      const ciphertext = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
-    },
-    open(rotatedId, sealed) {
-      const bytes = Buffer.from(sealed, 'base64url');
-      if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined;
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-        decipher.setAAD(Buffer.from(rotatedId, 'utf8'));
-        decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      } catch {
-        // sealed under another JWT_SECRET (it was changed): no retry, so reuse detection applies as without a window
-        return undefined;
-      }
-    },
+    seal: (rotatedId, successor) => sealText(key, rotatedId, successor),
+    // undefined also when sealed under another JWT_SECRET (it was changed): no retry, so reuse detection applies as without a window
+    open: (rotatedId, sealed) => openSealedText(key, rotatedId, sealed),
   };
 }
