@@ -21,9 +21,9 @@ import { loadExistingGrant } from './first-party-grant.js';
 import { interactionPolicyWithAccountCheck } from './interaction-policy.js';
 import { KnexAdapter } from './knex-adapter.js';
 import { lifetimes } from './lifetimes.js';
-import { issueChosenSuccessors, RefreshTokenAdapter } from './refresh-retry.js';
+import { issueComputedSuccessors, RefreshTokenAdapter } from './refresh-retry.js';
 import { resourceIndicators } from './resource-servers.js';
-import { successorSeal } from './successor-seal.js';
+import { successorIdFrom } from './successor-id.js';
 import { introspectionAllowed, revocationAllowed } from './token-access-policy.js';
 import { alignJwtScope, tokenClaims } from './token-claims.js';
 
@@ -57,15 +57,20 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   // a retried refresh gets the successor already issued (refresh-retry.ts); at 0, every reuse revokes
-  const graceSeconds = auth.tokens.refresh_token_reuse_grace_seconds;
   const onRetry = (grantId: string | undefined) =>
     log.info({ grantId }, 'a rotated refresh token was presented again within the retry window; answered with the successor already issued');
-  const refreshTokens = graceSeconds > 0 ? new RefreshTokenAdapter(db, { graceSeconds, seal: successorSeal(deps.serverSecret), onReplay, onRetry }) : undefined;
+  const refreshTokens = new RefreshTokenAdapter(db, {
+    graceSeconds: auth.tokens.refresh_token_reuse_grace_seconds,
+    sessionTimeoutMinutes: auth.session.session_timeout_minutes,
+    successorId: successorIdFrom(deps.serverSecret),
+    onReplay,
+    onRetry,
+  });
 
   const configuration: Configuration = {
     adapter: (model: string) => {
       if (model === 'Client') return new ClientAdapter(db);
-      if (model === 'RefreshToken' && refreshTokens) return refreshTokens;
+      if (model === 'RefreshToken') return refreshTokens;
       return new KnexAdapter(db, model, onReplay);
     },
     clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],
@@ -142,7 +147,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
-  if (refreshTokens) issueChosenSuccessors(provider, refreshTokens);
+  issueComputedSuccessors(provider, refreshTokens);
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     await next();
     if (ctx.status === 503) ctx.set('Retry-After', '5');

@@ -8,6 +8,7 @@ import { tokenPermissions } from '../rbac/token-permissions.js';
 import { findUserTouchingSession } from '../sessions/sessions-repository.js';
 import { startSession } from '../sessions/sessions-service.js';
 import { withProviderErrors } from './database-unavailable.js';
+import { takePrefetchedAccount } from './request-prefetch.js';
 
 export interface UserAccount extends Account {
   user: UserRow;
@@ -23,7 +24,7 @@ interface TokenForAccount {
 
 /**
  * oidc-provider's account lookup, which also keeps our sessions: redeeming a code starts one (tied to
- * the grant), refreshing needs an active one and marks it used. A disabled or deleted user, or a session
+ * the grant), refreshing needs an active one and marks it used (at the refresh grant, the rotation does). A disabled or deleted user, or a session
  * that ended or sat idle past session_timeout_minutes, has no account: the refresh fails with invalid_grant.
  */
 export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: RolesConfig }): FindAccount {
@@ -31,7 +32,11 @@ export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: Roles
   return (ctx: KoaContextWithOIDC, sub: string, token?: TokenForAccount) =>
     withProviderErrors(async () => {
       if (token?.kind === 'RefreshToken' && token.grantId) {
-        const row = await findUserTouchingSession(db, sub, token.grantId, timeout);
+        // read with the token at the refresh grant, which marks the session used when it rotates (refresh-retry.ts)
+        const prefetched = takePrefetchedAccount(ctx, sub, token.grantId);
+        const row = prefetched
+          ? prefetched.user && { ...prefetched.user, session_id: prefetched.sessionId }
+          : await findUserTouchingSession(db, sub, token.grantId, timeout);
         if (!row?.is_active || !row.session_id) return undefined;
         return accountOf(row, config.roles, row.session_id, ctx.oidc.client);
       }

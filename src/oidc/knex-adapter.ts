@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { findUnstorableText, isStorableText } from '../input/storable-text.js';
 import { withProviderErrors } from './database-unavailable.js';
 import {
@@ -13,6 +13,7 @@ import {
   upsertPayload,
   type StoredPayload,
 } from './payloads-repository.js';
+import { takePrefetchedGrant } from './request-prefetch.js';
 
 /**
  * oidc-provider's storage for every model except Client, in the oidc_payloads table. Lookups are scoped by
@@ -42,12 +43,21 @@ export class KnexAdapter implements Adapter {
         uid: payload.uid,
         userCode: payload.userCode,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        successorSeed: this.successorSeed(),
       }),
     );
   }
 
+  /** Stored with a new row of this model: refresh tokens compute their successor from it (successor-id.ts). */
+  protected successorSeed(): string | undefined {
+    return undefined;
+  }
+
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined; // no such token, and no failed query
+    // the refresh grant reads the token's grant with the token (refresh-retry.ts)
+    const prefetched = this.#model === 'Grant' && Provider.ctx ? takePrefetchedGrant(Provider.ctx, id) : undefined;
+    if (prefetched) return toPayload(prefetched.row);
     return toPayload(await withProviderErrors(() => findPayload(this.#db, this.#model, id)));
   }
 

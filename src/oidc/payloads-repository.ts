@@ -9,15 +9,16 @@ export interface StoredPayload {
 
 export async function upsertPayload(
   db: Knex,
-  row: { model: string; id: string; payload: object; grantId?: string; uid?: string; userCode?: string; expiresAt: Date | null },
+  row: { model: string; id: string; payload: object; grantId?: string; uid?: string; userCode?: string; expiresAt: Date | null; successorSeed?: string },
 ): Promise<void> {
-  // consumed_at is deliberately not in the update: a re-save must never make a used code or token usable again
+  // consumed_at is deliberately not in the update: a re-save must never make a used code or token usable again;
+  // nor is successor_seed: a token's successor is fixed when it is first saved
   await db.raw(
-    `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
-     values (?, ?, ?, ?, ?, ?, ?)
+    `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, successor_seed)
+     values (?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
        uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
-    [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.uid ?? null, row.userCode ?? null, row.expiresAt],
+    [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.uid ?? null, row.userCode ?? null, row.expiresAt, row.successorSeed ?? null],
   );
 }
 
@@ -53,43 +54,6 @@ export async function consumePayload(db: Knex, model: string, id: string): Promi
     id,
   ]);
   return rowCount === 1;
-}
-
-/** A refresh token, and whether a retry may still be answered for it (src/oidc/refresh-retry.ts). */
-export async function findRefreshToken(db: Knex, id: string, graceSeconds: number): Promise<(StoredPayload & { retryable: boolean }) | undefined> {
-  const { rows } = await db.raw<{ rows: (StoredPayload & { retryable: boolean })[] }>(
-    `select payload, consumed_at,
-       coalesce(consumed_at > now() - make_interval(secs => ?) and sealed_successor is not null, false) as retryable
-     from oidc_payloads where model = 'RefreshToken' and id = ?`,
-    [graceSeconds, id],
-  );
-  return rows[0];
-}
-
-/**
- * consumePayload for a refresh token that also records, in the same statement, the successor it is
- * exchanged for: whoever consumes the token decides the one successor every retry will get.
- */
-export async function consumeRefreshToken(db: Knex, id: string, sealedSuccessor: string): Promise<boolean> {
-  const { rowCount } = await db.raw<{ rowCount: number }>(
-    "update oidc_payloads set consumed_at = now(), sealed_successor = ? where model = 'RefreshToken' and id = ? and consumed_at is null",
-    [sealedSuccessor, id],
-  );
-  return rowCount === 1;
-}
-
-/** The sealed successor of a refresh token consumed within the last `graceSeconds` (by the database's clock). */
-export async function recentSealedSuccessor(db: Knex, id: string, graceSeconds: number): Promise<string | undefined> {
-  const { rows } = await db.raw<{ rows: { sealed_successor: string | null }[] }>(
-    "select sealed_successor from oidc_payloads where model = 'RefreshToken' and id = ? and consumed_at > now() - make_interval(secs => ?)",
-    [id, graceSeconds],
-  );
-  return rows[0]?.sealed_successor ?? undefined;
-}
-
-export async function isConsumed(db: Knex, model: string, id: string): Promise<boolean> {
-  const { rows } = await db.raw<{ rows: unknown[] }>('select 1 from oidc_payloads where model = ? and id = ? and consumed_at is not null', [model, id]);
-  return rows.length > 0;
 }
 
 /** Deletes every row of the grant that `id` belongs to, and the grant itself; returns the grant id. */

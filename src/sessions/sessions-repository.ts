@@ -15,8 +15,12 @@ export interface SessionRow {
   revoked_reason: string | null;
 }
 
-/** SQL condition of a session that may still be used; `?` is the idle timeout in minutes. */
-const ACTIVE = `revoked_at is null and expires_at > now() and last_used_at > now() - make_interval(mins => ?)`;
+/** SQL condition of a session (its columns prefixed with `alias.` when given) that may still be used; `?` is the idle timeout in minutes. */
+export function activeSession(alias?: string): string {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return `${column('revoked_at')} is null and ${column('expires_at')} > now() and ${column('last_used_at')} > now() - make_interval(mins => ?)`;
+}
+const ACTIVE = activeSession();
 
 export async function insertSession(
   db: Knex,
