@@ -103,18 +103,16 @@ for (const engine of testEngines()) {
       await expectRoundTrips('client_credentials', clientRead, clientCredentials);
     });
 
-    it(`authorization_code: ${clientRead + 7}`, async () => {
+    it(`authorization_code: ${clientRead + 3}`, async () => {
       const codes: { code: string; verifier: string }[] = [];
       for (let i = 0; i < REPEAT; i++) codes.push(await newCode());
-      await expectRoundTrips('authorization_code', clientRead + 7, () => redeem(codes.shift()!));
+      await expectRoundTrips('authorization_code', clientRead + 3, () => redeem(codes.shift()!));
       // (embedded only) select clients                                   -- the client
-      // 1. select oidc_payloads (AuthorizationCode)                        -- the code
-      // 2. select oidc_payloads (Grant)                                    -- its grant
-      // 3. update oidc_payloads set consumed_at … where consumed_at is null -- redeem exactly once
-      // 4. select users by id                                              -- findAccount
-      // 5. insert into user_sessions … on conflict (grant_id)              -- the login's session
-      // 6. update user_sessions … beyond max_sessions_per_user             -- end the oldest if over the limit
-      // 7. insert into oidc_payloads (RefreshToken)                        -- the new refresh token
+      // 1. select the code with its grant and its user                     -- everything the checks read
+      // 2. with consumed as (update oidc_payloads … where consumed_at is null),
+      //    started as (insert into user_sessions … where exists (consumed)), ended as (… beyond max_sessions_per_user)
+      //                                                                    -- redeem exactly once; the login's session
+      // 3. insert into oidc_payloads (RefreshToken)                        -- the new refresh token
     });
 
     it('refresh_token with rotation: 2', async () => {
@@ -143,18 +141,17 @@ for (const engine of testEngines()) {
     // The per-address limit of POST /api/auth/login counts in Postgres (one upsert, shared by every
     // instance) and in memory on the embedded database (one process owns it): src/http/rate-limiters.ts.
     const rateLimitCheck = engine === 'postgres' ? 1 : 0;
-    it(`password login (POST /api/auth/login): ${rateLimitCheck + 9}`, async () => {
-      await expectRoundTrips('login', rateLimitCheck + 9, () => login());
+    it(`password login (POST /api/auth/login): ${rateLimitCheck + 8}`, async () => {
+      await expectRoundTrips('login', rateLimitCheck + 8, () => login());
       // (Postgres only) insert into rate_limits … on conflict (key) do update  -- the address's request count this minute
       // 1. select login_throttle_take(…)                                   -- a token from the account's and the address's buckets
       // 2. select users by email                                           -- the account (then one argon2 verify)
       // 3. update users set last_login_at                                  -- the last login
       // 4. update login_throttle_buckets                                   -- a success gives its token back
       // 5. insert into oidc_payloads (Grant)                               -- the grant
-      // 6. insert into user_sessions                                       -- the session
-      // 7. update user_sessions … beyond max_sessions_per_user             -- end the oldest if over the limit
-      // 8. insert into oidc_payloads (RefreshToken)                        -- the refresh token (the access token is a JWT, not stored)
-      // 9. insert into audit_events                                        -- the login, audited
+      // 6. insert into user_sessions …, ending those beyond max_sessions_per_user -- the session, within the limit
+      // 7. insert into oidc_payloads (RefreshToken)                        -- the refresh token (the access token is a JWT, not stored)
+      // 8. insert into audit_events                                        -- the login, audited
     });
   });
 }

@@ -15,6 +15,7 @@ import { endSessions } from '../sessions/sessions-service.js';
 import { accountApiClient } from './account-api-client.js';
 import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
+import { AuthorizationCodeAdapter } from './code-redemption.js';
 import { allowClientOrigin } from './client-cors.js';
 import { accountFinder } from './find-account.js';
 import { loadExistingGrant } from './first-party-grant.js';
@@ -67,10 +68,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     onRetry,
   });
 
+  const authorizationCodes = new AuthorizationCodeAdapter({ db, config }, onReplay);
+
   const configuration: Configuration = {
     adapter: (model: string) => {
       if (model === 'Client') return new ClientAdapter(db);
       if (model === 'RefreshToken') return refreshTokens;
+      if (model === 'AuthorizationCode') return authorizationCodes;
       return new KnexAdapter(db, model, onReplay);
     },
     clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],

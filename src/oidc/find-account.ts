@@ -40,7 +40,11 @@ export function accountFinder(db: Knex, config: { auth: AuthConfig; roles: Roles
         if (!row?.is_active || !row.session_id) return undefined;
         return accountOf(row, config.roles, row.session_id, ctx.oidc.client);
       }
-      const user = await findUserById(db, sub);
+      // redeeming a code: read with the code, and the session started when it was consumed (code-redemption.ts)
+      const prefetched = token?.kind === 'AuthorizationCode' && token.grantId ? takePrefetchedAccount(ctx, sub, token.grantId) : undefined;
+      if (prefetched?.sessionId)
+        return prefetched.user?.is_active ? accountOf(prefetched.user, config.roles, prefetched.sessionId, ctx.oidc.client) : undefined;
+      const user = prefetched ? prefetched.user : await findUserById(db, sub);
       if (!user?.is_active) return undefined;
       // redeeming a code (browser or device) is a login: it starts one of our sessions
       if ((token?.kind === 'AuthorizationCode' || token?.kind === 'DeviceCode') && token.grantId && token.clientId) {

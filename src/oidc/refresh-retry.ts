@@ -3,7 +3,8 @@ import Provider, { errors, type AdapterPayload, type KoaContextWithOIDC } from '
 import { isStorableText } from '../input/storable-text.js';
 import { withProviderErrors } from './database-unavailable.js';
 import { KnexAdapter, toPayload } from './knex-adapter.js';
-import { findRefreshTokenWithContext, mayShareRotation, rotateRefreshToken, touchSessionForRetry } from './refresh-rotation-repository.js';
+import { findRefreshTokenWithContext } from './grant-source-repository.js';
+import { mayShareRotation, rotateRefreshToken, touchSessionForRetry } from './refresh-rotation-repository.js';
 import { prefetchAccount, prefetchGrant } from './request-prefetch.js';
 import { newSuccessorSeed, type SuccessorId } from './successor-id.js';
 

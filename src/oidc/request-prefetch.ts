@@ -6,9 +6,17 @@ import type { StoredPayload } from './payloads-repository.js';
  * the account) cost no round trip. Keyed by the request's context object and taken once: a later lookup in
  * the same request, after a change, reads the database again.
  */
+export interface PrefetchedAccount {
+  userId: string;
+  grantId: string;
+  user: UserRow | undefined;
+  /** the grant's active session (refresh), or the one this request started (code) */
+  sessionId: string | null;
+}
+
 interface Prefetched {
   grants: Map<string, StoredPayload | undefined>;
-  account?: { userId: string; grantId: string; user: UserRow | undefined; sessionId: string | null };
+  account?: PrefetchedAccount;
 }
 
 const byRequest = new WeakMap<object, Prefetched>();
@@ -32,12 +40,12 @@ export function takePrefetchedGrant(request: object, grantId: string): { row: St
   return { row };
 }
 
-export function prefetchAccount(request: object, account: NonNullable<Prefetched['account']>): void {
+export function prefetchAccount(request: object, account: PrefetchedAccount): void {
   of(request).account = account;
 }
 
-/** The user and active session read ahead for this user and grant in this request, if any. */
-export function takePrefetchedAccount(request: object, userId: string, grantId: string): Prefetched['account'] {
+/** The user and session read ahead (or started) for this user and grant in this request, if any. */
+export function takePrefetchedAccount(request: object, userId: string, grantId: string): PrefetchedAccount | undefined {
   const prefetched = byRequest.get(request);
   const account = prefetched?.account;
   if (!account || account.userId !== userId || account.grantId !== grantId) return undefined;

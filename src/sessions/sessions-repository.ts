@@ -22,17 +22,76 @@ export function activeSession(alias?: string): string {
 }
 const ACTIVE = activeSession();
 
-export async function insertSession(
-  db: Knex,
-  row: { userId: string; clientId: string; grantId: string; ip: string | null; userAgent: string | null; expiresAt: Date },
-): Promise<string> {
-  const { rows } = await db.raw<{ rows: { id: string }[] }>(
-    `insert into user_sessions (user_id, client_id, grant_id, ip, user_agent, expires_at) values (?, ?, ?, ?, ?, ?)
-     on conflict (grant_id) do update set last_used_at = now(), ip = excluded.ip, user_agent = excluded.user_agent
-     returning id`,
-    [row.userId, row.clientId, row.grantId, row.ip, row.userAgent?.slice(0, 512) ?? null, row.expiresAt],
-  );
+export interface NewSessionRow {
+  userId: string;
+  clientId: string;
+  grantId: string;
+  ip: string | null;
+  userAgent: string | null;
+  expiresAt: Date;
+}
+
+export interface SessionLimit {
+  /** max_sessions_per_user: the new session and the newest others stay */
+  keep: number;
+  timeoutMinutes: number;
+}
+
+/**
+ * Starts a session (or renews the one of the same grant) and ends the user's oldest sessions beyond the
+ * limit, in one statement. The statement's snapshot does not see the session it inserts, so the sweep
+ * counts the user's other sessions and keeps `keep - 1` of them.
+ */
+export async function startSessionWithinLimit(db: Knex, row: NewSessionRow, limit: SessionLimit): Promise<string> {
+  const start = startingSession(row, limit, 'true');
+  const { rows } = await db.raw<{ rows: { id: string }[] }>(`with ${start.sql} select (select id from started) as id`, start.bindings);
   return rows[0]!.id;
+}
+
+/**
+ * Redeeming a code is a login: marks the code consumed if, and only if, nobody did before, and only then
+ * starts the session (as startSessionWithinLimit), in one statement. `sessionId` is null when the code had
+ * been consumed already (a replay or a lost race).
+ */
+export async function consumeCodeStartingSession(
+  db: Knex,
+  code: { model: string; id: string },
+  row: NewSessionRow,
+  limit: SessionLimit,
+): Promise<{ consumed: boolean; sessionId: string | null }> {
+  const start = startingSession(row, limit, 'exists (select 1 from consumed)');
+  const { rows } = await db.raw<{ rows: { consumed: boolean; session_id: string | null }[] }>(
+    `with consumed as (
+       update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null returning id),
+     ${start.sql}
+     select exists (select 1 from consumed) as consumed, (select id from started) as session_id`,
+    [code.model, code.id, ...start.bindings],
+  );
+  return { consumed: rows[0]!.consumed, sessionId: rows[0]!.session_id };
+}
+
+/** The `started` CTE, inserting the session when `guard` holds, and the CTEs ending the sessions beyond the limit. */
+function startingSession(row: NewSessionRow, limit: SessionLimit, guard: string): { sql: string; bindings: Knex.Value[] } {
+  const beyondLimit = `exists (select 1 from started) and id in (
+         select id from user_sessions where user_id = ? and grant_id <> ? and ${ACTIVE} order by created_at desc offset ?)`;
+  const ending = endingSessions(beyondLimit);
+  return {
+    sql: `started as (
+       insert into user_sessions (user_id, client_id, grant_id, ip, user_agent, expires_at)
+       select ?::uuid, ?, ?, ?, ?, ?::timestamptz where ${guard}
+       on conflict (grant_id) do update set last_used_at = now(), ip = excluded.ip, user_agent = excluded.user_agent
+       returning id),
+     ${ending.sql}`,
+    bindings: [
+      row.userId,
+      row.clientId,
+      row.grantId,
+      row.ip,
+      row.userAgent?.slice(0, 512) ?? null,
+      row.expiresAt,
+      ...ending.bindings('session_limit', [row.userId, row.grantId, limit.timeoutMinutes, Math.max(0, limit.keep - 1)], NO_ACTOR),
+    ],
+  };
 }
 
 /**
@@ -76,7 +135,6 @@ export async function listAllActiveSessions(db: Knex, timeoutMinutes: number, li
 export type SessionSelector =
   | { kind: 'one'; userId?: string; sessionId: string }
   | { kind: 'others'; userId: string; exceptSessionId?: string }
-  | { kind: 'beyond-limit'; userId: string; keep: number; timeoutMinutes: number }
   | { kind: 'grant'; grantId: string };
 
 /** The audit_events columns naming who ended sessions (see actorColumns in src/audit/actor.ts). */
@@ -103,17 +161,28 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
       where = selector.exceptSessionId ? 'user_id = ? and id <> ?' : 'user_id = ?';
       bindings = selector.exceptSessionId ? [selector.userId, selector.exceptSessionId] : [selector.userId];
       break;
-    case 'beyond-limit':
-      where = `id in (select id from user_sessions where user_id = ? and ${ACTIVE} order by created_at desc offset ?)`;
-      bindings = [selector.userId, selector.timeoutMinutes, selector.keep];
-      break;
     case 'grant':
       where = 'grant_id = ?';
       bindings = [selector.grantId];
       break;
   }
-  const { rows } = await db.raw<{ rows: SessionRow[] }>(
-    `with ended as (update user_sessions set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning *),
+  const ending = endingSessions(where);
+  const { rows } = await db.raw<{ rows: SessionRow[] }>(`with ${ending.sql} select * from ended`, ending.bindings(reason, bindings, actor));
+  return rows;
+}
+
+const NO_ACTOR: EndingActor = { actor_type: null, actor_user_id: null, actor_client_id: null };
+
+/**
+ * The CTEs that end the live sessions `where` selects: `ended` marks them revoked, `grants` deletes their
+ * grants (and so every token issued under them), `audit` writes one `session.ended` row per session.
+ */
+function endingSessions(where: string): {
+  sql: string;
+  bindings(reason: string, whereBindings: Knex.Value[], actor: EndingActor): Knex.Value[];
+} {
+  return {
+    sql: `ended as (update user_sessions set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning *),
      grants as (
        -- = any(array(…)): one index lookup per ended grant; "in (select …)" here made Postgres scan the whole table
        delete from oidc_payloads
@@ -122,11 +191,9 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
      audit as (
        insert into audit_events (event, outcome, actor_type, actor_user_id, actor_client_id, user_id, client_id, details)
        select 'session.ended', 'success', ?, ?::uuid, ?, user_id, client_id, jsonb_build_object('session_id', id, 'reason', ?::text) from ended
-     )
-     select * from ended`,
-    [reason, ...bindings, actor.actor_type, actor.actor_user_id, actor.actor_client_id, reason],
-  );
-  return rows;
+     )`,
+    bindings: (reason, whereBindings, actor) => [reason, ...whereBindings, actor.actor_type, actor.actor_user_id, actor.actor_client_id, reason],
+  };
 }
 
 export async function findGrantOfSession(db: Knex, sessionId: string): Promise<string | undefined> {

@@ -5,8 +5,11 @@ import type { AuthConfig } from '../config/types.js';
 import { isUuid } from '../input/uuid.js';
 import { deleteBrowserSessionsHoldingGrants, deleteBrowserSessionsOfAccount } from '../oidc/payloads-repository.js';
 import {
+  consumeCodeStartingSession,
   findGrantOfSession,
-  insertSession,
+  type NewSessionRow,
+  type SessionLimit,
+  startSessionWithinLimit,
   listActiveSessions,
   listAllActiveSessions,
   revokeSessions,
@@ -32,22 +35,38 @@ export interface NewSession {
 const DAY_MS = 86_400_000;
 
 /**
- * Records a login. Beyond max_sessions_per_user the oldest sessions end, and with them their refresh tokens.
+ * Records a login. Beyond max_sessions_per_user the oldest sessions end, and with them their refresh tokens:
+ * one statement (sessions-repository.ts).
  */
 export async function startSession(ctx: SessionsContext, session: NewSession): Promise<string> {
-  const { session: limits, jwt } = ctx.config.auth;
-  const id = await insertSession(ctx.db, {
+  return startSessionWithinLimit(ctx.db, newSessionRow(ctx, session), sessionLimit(ctx));
+}
+
+/**
+ * Redeeming an authorization code is a login: the code is consumed exactly once and, only by the request
+ * that consumed it, the session starts (as startSession), in one statement. `consumed` false: the code had
+ * been used (a replay, or a concurrent redemption that won).
+ */
+export function redeemCodeStartingSession(
+  ctx: SessionsContext,
+  code: { model: string; id: string },
+  session: NewSession,
+): Promise<{ consumed: boolean; sessionId: string | null }> {
+  return consumeCodeStartingSession(ctx.db, code, newSessionRow(ctx, session), sessionLimit(ctx));
+}
+
+function newSessionRow(ctx: SessionsContext, session: NewSession): NewSessionRow {
+  return {
     ...session,
     ip: session.ip ?? null,
     userAgent: session.userAgent ?? null,
-    expiresAt: new Date(Date.now() + jwt.refresh_token_expire_days * DAY_MS),
-  });
-  await endSessions(
-    ctx,
-    { kind: 'beyond-limit', userId: session.userId, keep: limits.max_sessions_per_user, timeoutMinutes: limits.session_timeout_minutes },
-    'session_limit',
-  );
-  return id;
+    expiresAt: new Date(Date.now() + ctx.config.auth.jwt.refresh_token_expire_days * DAY_MS),
+  };
+}
+
+function sessionLimit(ctx: SessionsContext): SessionLimit {
+  const { max_sessions_per_user: keep, session_timeout_minutes: timeoutMinutes } = ctx.config.auth.session;
+  return { keep, timeoutMinutes };
 }
 
 /**
@@ -55,12 +74,12 @@ export async function startSession(ctx: SessionsContext, session: NewSession): P
  * ('one') or all of a user's ('others') also ends the matching browser sign-ins (oidc-provider's Session
  * behind the `_session` cookie), so the next /auth asks for the password: with 'others' every browser
  * sign-in of the user except the one carrying exceptSessionId's grant, with 'one' the one carrying its grant.
- * Token replays, revocations and the session limit ('grant', 'beyond-limit') end only the session itself.
+ * Token replays and revocations ('grant') end only the session itself.
  */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
   if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
   // sessions, grants and their audit rows go in one statement; ending browser sign-ins too needs a transaction
-  if (selector.kind === 'grant' || selector.kind === 'beyond-limit') return revokeSessions(ctx.db, selector, reason, actorColumns(actor));
+  if (selector.kind === 'grant') return revokeSessions(ctx.db, selector, reason, actorColumns(actor));
   return ctx.db.transaction(async (db) => {
     const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(db, selector.exceptSessionId) : undefined;
     const ended = await revokeSessions(db, selector, reason, actorColumns(actor));
