@@ -43,16 +43,21 @@ export function evaluateTargets(r: Results): Target[] {
   const distinct = r.kit.protectedDistinct.rps / r.kit.jwtVerifyDistinct.rps;
   const repeated = r.kit.protectedRepeated.rps / r.kit.unprotected.rps;
   const restart = median(r.startup.restartMs);
+  const codes = r.codes.ours.rps / r.codes.bare.rps;
+  const refreshAlone = r.refresh.ours.rps / r.postgresAlone.refresh.rps;
+  const rssLimit = Math.min(200, r.memory.bareUnderLoadMb);
   return [
-    { name: 'client_credentials vs bare engine', goal: '≥ 0.80×', measured: `${cc.toFixed(3)}×`, met: cc >= 0.8 },
+    { name: 'client_credentials vs bare engine', goal: '≥ 0.90×', measured: `${cc.toFixed(3)}×`, met: cc >= 0.9 },
     {
       name: 'client_credentials p99 at 16 connections',
       goal: '≤ 20 ms',
       measured: `${ms(r.clientCredentials.ours.p99)} ms`,
       met: r.clientCredentials.ours.p99 <= 20,
     },
-    { name: 'refresh (rotation, Postgres) vs bare engine (memory)', goal: '≥ 0.60×', measured: `${refresh.toFixed(3)}×`, met: refresh >= 0.6 },
-    { name: 'password login vs argon2id verify alone', goal: '≥ 0.80×', measured: `${login.toFixed(3)}×`, met: login >= 0.8 },
+    { name: 'refresh (rotation, Postgres) vs bare engine (memory)', goal: '≥ 0.50×', measured: `${refresh.toFixed(3)}×`, met: refresh >= 0.5 },
+    { name: 'refresh (rotation) vs its statements on Postgres alone', goal: '≥ 0.70×', measured: `${refreshAlone.toFixed(3)}×`, met: refreshAlone >= 0.7 },
+    { name: 'code redemption vs bare engine (memory)', goal: '≥ 0.50×', measured: `${codes.toFixed(3)}×`, met: codes >= 0.5 },
+    { name: 'password login vs argon2id verify alone', goal: '≥ 0.90×', measured: `${login.toFixed(3)}×`, met: login >= 0.9 },
     {
       name: `overload (${r.login.overloadConnections} concurrent logins)`,
       goal: 'every 503 with Retry-After; 503 p99 < admitted p50; every answer ≤ 10 s; no timeouts',
@@ -63,8 +68,13 @@ export function evaluateTargets(r: Results): Target[] {
     },
     { name: 'kit, distinct tokens vs jwtVerify alone', goal: '≥ 0.90×', measured: `${distinct.toFixed(3)}×`, met: distinct >= 0.9 },
     { name: 'kit, repeated token vs unprotected route', goal: '≥ 0.70×', measured: `${repeated.toFixed(3)}×`, met: repeated >= 0.7 },
-    { name: 'RSS under load (Postgres)', goal: '≤ 150 MB', measured: `${r.memory.underLoadMb.toFixed(0)} MB`, met: r.memory.underLoadMb <= 150 },
-    { name: 'start to ready (Postgres, migrated)', goal: '≤ 1.5 s', measured: `${int(restart)} ms`, met: restart <= 1500 },
+    {
+      name: 'RSS under load (Postgres)',
+      goal: `≤ the bare engine's under load and ≤ 200 MB (here ≤ ${rssLimit.toFixed(0)} MB)`,
+      measured: `${r.memory.underLoadMb.toFixed(0)} MB`,
+      met: r.memory.underLoadMb <= rssLimit,
+    },
+    { name: 'start to ready (Postgres, migrated)', goal: '≤ 1 s', measured: `${int(restart)} ms`, met: restart <= 1000 },
   ];
 }
 
@@ -88,6 +98,13 @@ export function renderResults(r: Results): string {
   );
   lines.push(
     `| authorization_code redemption, 16 conn | ${rate(r.codes.ours, 'codes')} (${int(r.codes.ours.ok)} codes) | bare oidc-provider: ${rate(r.codes.bare, 'codes')} | ${ratio(r.codes.ours.rps, r.codes.bare.rps)} |`,
+  );
+  const alone = r.postgresAlone;
+  lines.push(
+    `| refresh_token + rotation: its statements alone | ${int(alone.refresh.rps)} grants/s through pg, no HTTP (${int(alone.refresh.ok)} in ${alone.refresh.seconds.toFixed(0)} s) | auth-connect's refresh row above | **${ratio(r.refresh.ours.rps, alone.refresh.rps)}** |`,
+  );
+  lines.push(
+    `| authorization_code: its statements alone | ${int(alone.codes.rps)} codes/s through pg, no HTTP (${int(alone.codes.ok)} in ${alone.codes.seconds.toFixed(0)} s) | auth-connect's code row above | ${ratio(r.codes.ours.rps, alone.codes.rps)} |`,
   );
   lines.push(
     `| password login (POST /api/auth/login), 16 conn | ${rate(r.login.ours, 'logins')} | argon2id verify alone (m=19456, t=2, p=1; 16 in flight): ${int(r.login.argon2.perSecond)} verifies/s · p50 ${ms(r.login.argon2.p50)} ms · p99 ${ms(r.login.argon2.p99)} ms | **${ratio(r.login.ours.rps, r.login.argon2.perSecond)}** |`,

@@ -1,5 +1,6 @@
 import type { Argon2Result } from './argon2-alone.js';
 import type { LoadResult } from './load/spec.js';
+import type { AloneResult } from './scenarios/postgres-alone.js';
 
 export interface RoundTrips {
   grant: string;
@@ -18,6 +19,8 @@ export interface Results {
   clientCredentials: { ours: LoadResult; bare: LoadResult };
   refresh: { ours: LoadResult; bare: LoadResult; pool: number };
   codes: { ours: LoadResult; bare: LoadResult; minted: number; mintSeconds: number };
+  /** The database statements of a refresh and a code redemption, through pg alone (no HTTP, no provider). */
+  postgresAlone: { refresh: AloneResult; codes: AloneResult };
   login: { ours: LoadResult; argon2: Argon2Result; overload: LoadResult; concurrency: number; overloadConnections: number };
   kit: { unprotected: LoadResult; protectedRepeated: LoadResult; protectedDistinct: LoadResult; jwtVerifyDistinct: LoadResult; jwtVerifyRepeated: LoadResult };
   scaleOut: { one: LoadResult; two: LoadResult[] };

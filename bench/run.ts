@@ -10,6 +10,7 @@ import type { Results } from './results.js';
 import type { BenchContext } from './scenarios/context.js';
 import { kit } from './scenarios/kit.js';
 import { login } from './scenarios/login.js';
+import { postgresAlone } from './scenarios/postgres-alone.js';
 import { roundTrips } from './scenarios/round-trips.js';
 import { scaleOut } from './scenarios/scale-out.js';
 import { startup } from './scenarios/startup.js';
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
       ours,
       bare,
       seeded,
+      databaseUrl: database.url,
+      configDir: dirs.configDir,
       counterPort,
       log,
       async underLoad(during) {
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
       : undefined;
     const refreshResult = want('refresh') ? await refresh(ctx) : undefined;
     const codeResult = want('codes') ? await codes(ctx) : undefined;
+    const aloneResult = want('alone') ? await postgresAlone(ctx) : undefined;
     const loginResult = want('login') ? await login(ctx) : undefined;
     const scale = want('scale') && cc ? await scaleOut(ctx, cc.ours) : undefined;
     const workersResult = want('workers') ? await workers(ctx) : undefined;
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
       clientCredentials: cc,
       refresh: refreshResult,
       codes: codeResult,
+      postgresAlone: aloneResult,
       login: loginResult,
       kit: kitResult,
       scaleOut: scale,

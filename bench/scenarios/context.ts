@@ -7,6 +7,9 @@ export interface BenchContext {
   /** Bare oidc-provider with the Map adapter. */
   bare: BenchProcess;
   seeded: Seeded;
+  /** The bench database (Postgres) and configuration the servers use. */
+  databaseUrl: string;
+  configDir: string;
   counterPort: number;
   /** Runs `during` while sampling the RSS of auth-connect (kept as the under-load maximum). */
   underLoad<T>(during: () => Promise<T>): Promise<T>;
