@@ -7,6 +7,7 @@ import { benchDatabase, benchDirs, seed } from './environment.js';
 import { freePort, sampleRss, SERVER_ENTRY, startProcess, startScript, type BenchProcess } from './processes.js';
 import { renderResults, writeBenchmarksFile } from './report.js';
 import type { Results } from './results.js';
+import type { LoadResult } from './load/spec.js';
 import type { BenchContext } from './scenarios/context.js';
 import { kit } from './scenarios/kit.js';
 import { login } from './scenarios/login.js';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
       return startProcess(`auth-connect ${name}`, SERVER_ENTRY, p, { ...shipped.env, ...ourEnv(name, p), ...extra }, '/readyz', shipped.nodeArgs);
     };
 
-    const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : undefined;
+    const rows = process.env.BENCH_ONLY ?? (settings.smoke ? SMOKE_ROWS : undefined);
+    const only = rows ? new Set(rows.split(',').map((x) => x.trim())) : undefined;
     const want = (row: string) => !only || only.has(row);
     // BENCH_PROFILE=<dir>: CPU profiles of the auth-connect and kit processes (node --cpu-prof), for the analysis
     const profile = process.env.BENCH_PROFILE ? { NODE_CPU_PROF: process.env.BENCH_PROFILE } : {};
@@ -155,6 +157,12 @@ async function main(): Promise<void> {
       memory: { idleMb, underLoadMb, afterLoadMb, peakMb, bareUnderLoadMb, heapAtPeak },
       roundTrips: trips,
     };
+    if (settings.smoke) {
+      const failures = smokeFailures(partial);
+      log(failures.length ? `smoke run failed:\n  ${failures.join('\n  ')}` : 'smoke run: every row answered without errors');
+      if (failures.length) process.exitCode = 1;
+      return;
+    }
     if (Object.values(partial).some((value) => value === undefined)) {
       // a partial run (BENCH_ONLY): the raw numbers, no table
       process.stdout.write(
@@ -183,6 +191,31 @@ async function main(): Promise<void> {
     await database.drop().catch((error: Error) => log(`could not drop the bench database: ${error.message}`));
     dirs.remove();
   }
+}
+
+/** What CI's smoke run exercises: every token grant against both servers, the Postgres-alone row and the round-trip count. */
+const SMOKE_ROWS = 'cc,refresh,codes,alone,trips';
+
+/** Rows of a smoke run that met errors: connection errors, timeouts, answers other than 2xx, or a feed that ran dry. */
+function smokeFailures(partial: Record<string, unknown>): string[] {
+  const failures: string[] = [];
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== 'object') return;
+    const load = value as Partial<LoadResult>;
+    if (typeof load.label === 'string' && typeof load.total === 'number' && typeof load.ok === 'number') {
+      const problems = [
+        load.ok === 0 && 'nothing answered 2xx',
+        load.total - load.ok > 0 && `${load.total - load.ok} answers not 2xx (${Object.keys(load.byStatus ?? {}).join(', ')})`,
+        (load.errors ?? 0) + (load.timeouts ?? 0) > 0 && `${load.errors} errors, ${load.timeouts} timeouts`,
+        (load.feedExhausted ?? 0) > 0 && `the feed ran dry ${load.feedExhausted}×`,
+      ].filter(Boolean);
+      if (problems.length) failures.push(`${load.label}: ${problems.join('; ')}`);
+      return;
+    }
+    for (const inner of Object.values(value)) visit(inner);
+  };
+  visit(partial);
+  return failures;
 }
 
 /** NODE_OPTIONS for a child, with --cpu-prof into BENCH_PROFILE's directory when asked. */

@@ -2,26 +2,29 @@
  * What every bench row shares. Fixed so that runs compare; BENCH_QUICK=1 shortens everything for a smoke run
  * (its numbers are not worth recording).
  */
-const quick = process.env.BENCH_QUICK === '1';
+const smoke = process.env.BENCH_SMOKE === '1';
+const quick = smoke || process.env.BENCH_QUICK === '1';
 
 export const settings = {
   quick,
+  /** BENCH_SMOKE=1 (CI): the token rows and the Postgres-alone row, briefly, failing only on errors, never on speed. */
+  smoke,
   /** Seconds of load before each measurement, thrown away (JIT, pools, caches). */
-  warmupSeconds: quick ? 1 : 3,
+  warmupSeconds: smoke ? 0.5 : quick ? 1 : 3,
   /** Seconds each row is measured. */
-  durationSeconds: quick ? 2 : 8,
+  durationSeconds: smoke ? 1 : quick ? 2 : 8,
   /** Shorter rows for the resource-server kit, which has five of them and no database. */
   kitWarmupSeconds: quick ? 1 : 2,
   kitDurationSeconds: quick ? 2 : 6,
   /** Rows that compare loads measure them in this many alternating slices (A B A B …), so background noise hits both. */
-  rounds: quick ? 2 : 4,
+  rounds: smoke ? 1 : quick ? 2 : 4,
   /** Connections of the load generator (keep-alive, one request in flight each). */
   connections: 16,
   /** Concurrent logins for the overload row: far beyond the server's bound on argon2 work. */
   overloadConnections: 256,
   overloadSeconds: quick ? 2 : 5,
   /** Seconds spent creating authorization codes for the code-redemption row (codes live 60 s). */
-  codeMintSeconds: quick ? 2 : 6,
+  codeMintSeconds: smoke ? 1 : quick ? 2 : 6,
   /** argon2id parameters of the default configuration (OWASP's minimum). */
   argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
   /** Requests per grant when counting database round trips. */
