@@ -1,20 +1,38 @@
 import assert from 'node:assert/strict';
+import { cliInProcess, sharedDatabase, type SharedDatabase } from './helpers/in-process-cli.js';
 import { runCli, startServer } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+
+// Most command lines run in-process on one kept-open database (cli). Some run as a real `auth-connect`
+// process (spawned): the first command on a fresh database and keys list on each engine; on the embedded
+// database also stdin through a pipe, a config error, a mistyped command, apikey list, token verify, and the
+// CLI beside a running server (asProcess). A spawned command costs ~2 s on the embedded database when it
+// opens PGlite itself, an in-process one milliseconds.
 
 for (const engine of testEngines()) {
   describe(`auth-connect CLI on ${engine}`, () => {
     let db: TestDatabase;
+    let shared: SharedDatabase;
     before(async () => {
       db = await createTestDatabase(engine);
+      shared = sharedDatabase(db);
     });
-    after(() => db?.drop());
-    const cli = (args: string[], stdin?: string) => runCli(args, db.env, stdin);
+    after(async () => {
+      await shared?.close();
+      await db?.drop();
+    });
+    const cli = (args: string[], stdin?: string, env: Record<string, string> = {}) => cliInProcess(args, { ...db.env, ...env }, stdin, shared);
+    const spawned = (args: string[], stdin?: string, env: Record<string, string> = {}) => runCli(args, { ...db.env, ...env }, stdin);
+    /**
+     * How a real process reads its stdin, prints and exits does not depend on the engine: checked spawned on
+     * the embedded database (where the process also reaches the database through this one's socket), in-process on Postgres.
+     */
+    const asProcess = engine === 'embedded' ? spawned : cli;
     /** How commands name this database (open-database.ts's description). */
     const databaseLine = () => `database: ${engine === 'embedded' ? `embedded database in ${db.runtime.dataDir}` : `Postgres at ${db.env.DATABASE_URL}`}\n`;
 
-    it('init migrates and prints the next steps', async () => {
-      const r = await cli(['init']);
+    it('init migrates and prints the next steps (a real process, the first to open the database)', async () => {
+      const r = await spawned(['init']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /applied \d+ migration/);
       assert.match(r.stdout, /Next steps:/);
@@ -32,7 +50,8 @@ for (const engine of testEngines()) {
       assert.equal(a.code, 0, a.stderr);
       assert.match(a.stdout, /^created user admin@example\.com \(admin\), id [0-9a-f-]{36}\n/);
       assert.ok(a.stdout.endsWith(databaseLine()), a.stdout);
-      const b = await cli(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
+      // as a process: the password comes through a pipe on its stdin
+      const b = await asProcess(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
       assert.equal(b.code, 0, b.stderr);
       const created = JSON.parse(b.stdout);
       assert.equal(created.email, 'student@example.com');
@@ -53,9 +72,12 @@ for (const engine of testEngines()) {
     });
 
     it('user create without a password and without a terminal says how to give one', async () => {
-      const r = await cli(['user', 'create', '--email', 'x@example.com']);
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
+      // as a process, whose stdin is a pipe, and in-process, on a stream: neither is a terminal
+      for (const run of new Set([asProcess, cli])) {
+        const r = await run(['user', 'create', '--email', 'x@example.com']);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
+      }
     });
 
     it('user list shows users, filters, and pages', async () => {
@@ -92,21 +114,23 @@ for (const engine of testEngines()) {
     });
 
     it('config show validates and redacts secrets', async () => {
-      const r = await runCli(['config', 'show', '--json'], { ...db.env, JWT_SECRET: 'a-very-secret-value-of-enough-length-1234' });
+      const r = await cli(['config', 'show', '--json'], undefined, { JWT_SECRET: 'a-very-secret-value-of-enough-length-1234' });
       assert.equal(r.code, 0, r.stderr);
       const shown = JSON.parse(r.stdout);
       assert.equal(shown.auth.jwt.algorithm, 'ES256');
       assert.equal(shown.runtime.jwtSecret, '[set]');
       assert.doesNotMatch(r.stdout, /a-very-secret-value/);
       if (engine === 'postgres') assert.doesNotMatch(shown.runtime.databaseUrl, /:[^:@/]+@/, 'no password in the URL');
-      const bad = await runCli(['config', 'show'], { ...db.env, JWT_ALGORITHM: 'HS256' });
+      // as a process: what it prints on a configuration error, and its exit code
+      const bad = await asProcess(['config', 'show'], undefined, { JWT_ALGORITHM: 'HS256' });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /^auth-connect: JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS[^\n]*\n$/);
+      assert.equal(bad.stdout, '');
     });
 
     it('health fails with exit 1 when the keys are missing', async () => {
       // the database holds ES256 and RS256 keys (init made them); a configuration asking for PS256 lacks one
-      const r = await runCli(['health'], { ...db.env, JWT_ALGORITHM: 'PS256' });
+      const r = await cli(['health'], undefined, { JWT_ALGORITHM: 'PS256' });
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^FAIL\s+keys: no PS256 key in the database; run auth-connect keys generate/m);
     });
@@ -121,7 +145,7 @@ for (const engine of testEngines()) {
     });
 
     it('keys list shows the keys init created; keys generate refuses to overwrite them without --force', async () => {
-      const { keys: list } = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
+      const { keys: list } = JSON.parse((await spawned(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
       assert.deepEqual(list.map((k) => k.alg).sort(), ['ES256', 'RS256']);
       const again = await cli(['keys', 'generate']);
       assert.equal(again.code, 2);
@@ -177,7 +201,8 @@ for (const engine of testEngines()) {
     });
 
     it('client hash-secret prints the hash clients.json takes', async () => {
-      const r = await cli(['client', 'hash-secret'], 'a-client-secret-of-at-least-32-characters\n');
+      // as a process: the secret comes through a pipe on its stdin
+      const r = await asProcess(['client', 'hash-secret'], 'a-client-secret-of-at-least-32-characters\n');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^sha256:[A-Za-z0-9_-]{43}\n$/);
       assert.equal((await cli(['client', 'hash-secret'], 'short')).code, 2);
@@ -201,7 +226,7 @@ for (const engine of testEngines()) {
       const key = JSON.parse(created.stdout);
       assert.match(key.key, /^ack_[0-9a-f]{16}_/);
       assert.deepEqual(key.permissions, ['read', 'write']);
-      const list = await cli(['apikey', 'list']);
+      const list = await asProcess(['apikey', 'list']);
       assert.match(list.stdout, /ack_[0-9a-f]{16}\s+deploy\s+read,write\s+active/);
       assert.ok(!list.stdout.includes(key.key));
       const beyond = await cli(['apikey', 'create', '--user', 'student@example.com', '--name', 'x', '--permissions', 'delete']);
@@ -212,7 +237,7 @@ for (const engine of testEngines()) {
       const days = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'x', '--expires-days', 'soon']);
       assert.equal(days.code, 2);
 
-      const verify = await cli(['token', 'verify', 'not-a-token']);
+      const verify = await asProcess(['token', 'verify', 'not-a-token']);
       assert.deepEqual([verify.code, verify.stdout.split(':')[0]], [1, 'INVALID_TOKEN']);
     });
 
@@ -221,7 +246,7 @@ for (const engine of testEngines()) {
       assert.equal(flag.code, 2);
       assert.match(flag.stderr, /^auth-connect: unknown option --emial \(did you mean --email\?\); usage: auth-connect user create --email E/);
       assert.equal(flag.stderr.trim().split('\n').length, 1);
-      const command = await cli(['usr', 'list']);
+      const command = await asProcess(['usr', 'list']);
       assert.deepEqual([command.code, command.stderr], [2, 'auth-connect: unknown command "usr list" (did you mean "user list"?); run auth-connect --help\n']);
       const missing = await cli(['user', 'set-role', '--email']);
       assert.equal(missing.code, 2);
@@ -235,17 +260,17 @@ for (const engine of testEngines()) {
 
     if (engine === 'embedded') {
       it('works beside a running server on the same embedded database, and a second server is refused', async () => {
+        await shared.close(); // the server must own the embedded database; the CLI talks to it through its socket
         const server = await startServer(db.env);
         try {
-          const created = await cli(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
+          const created = await spawned(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
           assert.equal(created.code, 0, created.stderr);
-          assert.match((await cli(['user', 'list'])).stdout, /beside@example\.com/);
-          const second = await runCli([], {})
-            .then(() => startServer(db.env, 15_000))
-            .then(
-              () => assert.fail('a second server started'),
-              (error: Error) => error.message,
-            );
+          // in-process and not kept open: it opens the database as the CLI does, finding the server's socket
+          assert.match((await cliInProcess(['user', 'list'], db.env)).stdout, /beside@example\.com/);
+          const second = await startServer(db.env, 15_000).then(
+            () => assert.fail('a second server started'),
+            (error: Error) => error.message,
+          );
           assert.match(
             second,
             /the embedded database in \S+ is already used by another auth-connect server \(pid \d+\); stop it, give this one its own DATA_DIR, or use Postgres/,
