@@ -2,32 +2,32 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliInProcess, sharedDatabase, type SharedDatabase } from './helpers/in-process-cli.js';
+import { cliInProcess, createdFromTemplate, sharedDatabase, type SharedDatabase } from './helpers/in-process-cli.js';
 import { runCli } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 
 // A CLI run without the server's DATA_DIR used to create a fresh ./data and report success into a database
 // the server never reads. Now every data command names its database, and only init, migrate and --create
 // make a new embedded one.
-// Command lines run in-process (cliInProcess, on one kept-open database where they share one); the first
-// migrate and the refusal to create a database run as real processes (runCli).
+// Command lines run in-process (cliInProcess, on one kept-open database where they share one); the refusal
+// to create a database runs as a real process (runCli). test/cli.test.ts has a real process open a new database.
 
 for (const engine of testEngines()) {
   describe(`auth-connect names the database it used, on ${engine}`, () => {
     let db: TestDatabase;
     let shared: SharedDatabase;
     let description: string;
+    const cli = (args: string[]) => cliInProcess(args, db.env, undefined, shared);
     before(async () => {
       db = await createTestDatabase(engine);
       shared = sharedDatabase(db);
       description = engine === 'embedded' ? `embedded database in ${db.runtime.dataDir}` : `Postgres at ${db.env.DATABASE_URL}`;
-      assert.equal((await runCli(['migrate'], db.env)).code, 0);
+      assert.equal((await cli(['migrate'])).code, 0);
     });
     after(async () => {
       await shared?.close();
       await db?.drop();
     });
-    const cli = (args: string[]) => cliInProcess(args, db.env, undefined, shared);
 
     it('in the human output of data commands, and not in commands that use no database', async () => {
       for (const args of [
@@ -111,7 +111,13 @@ describe('auth-connect and a DATA_DIR without an embedded database', () => {
 
   it('--create makes one, and later commands use it without --create', async () => {
     const { dir, env } = emptyDataDir();
-    const created = await cliInProcess(['user', 'create', '--email', 'first@example.com', '--password', 'Secret123', '--create'], env);
+    // the command may create one; the copy of an empty database stands in for PGlite's initdb (the test of init runs that)
+    const created = await cliInProcess(
+      ['user', 'create', '--email', 'first@example.com', '--password', 'Secret123', '--create'],
+      env,
+      undefined,
+      createdFromTemplate,
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, new RegExp(`database: embedded database in ${dir}\n$`));
     const list = await cliInProcess(['user', 'list'], env);

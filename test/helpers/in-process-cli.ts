@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { runCommandLine } from '../../src/cli/command-line.js';
+import { embeddedDatabaseExists } from '../../src/db/embedded-database.js';
 import { openDatabase, type Database } from '../../src/db/open-database.js';
 import { packageRoot } from '../../src/paths.js';
 import { childEnv, type RunResult } from './processes.js';
-import type { TestDatabase } from './test-database.js';
+import { copyEmbeddedTemplate, type TestDatabase } from './test-database.js';
 
 /**
  * Runs `auth-connect ...args` in this process through the bin's own entry (runCommandLine): the same parsing,
@@ -14,7 +15,7 @@ export async function cliInProcess(
   args: string[],
   env: Record<string, string | undefined> = {},
   stdin?: string,
-  database?: SharedDatabase,
+  databases?: DatabaseOpener,
 ): Promise<RunResult> {
   // CONFIG_DIR defaults to ./config of the working directory: runCli starts the CLI in the package root
   if (process.cwd() !== packageRoot) throw new Error(`in-process CLI runs need the package root as working directory, not ${process.cwd()}`);
@@ -25,13 +26,29 @@ export async function cliInProcess(
     stderr: { write: (text: string) => (stderr += text) },
     stdin: Readable.from(stdin ? [Buffer.from(stdin)] : []),
     env: childEnv(env),
-    openDatabase: database?.open,
+    openDatabase: databases?.open,
   });
   return { code, stdout, stderr };
 }
 
-export interface SharedDatabase {
+/** How the command lines of cliInProcess open their database (default: as the CLI does). */
+export interface DatabaseOpener {
   open: typeof openDatabase;
+}
+
+/**
+ * Opens as the CLI does, except that a missing embedded database is copied from the tests' template instead
+ * of being created by PGlite's initdb (~3 s of CPU, 8-10 s on a loaded machine): for tests of when the CLI
+ * may create a database, not of PGlite creating one (the test of init creates one for real).
+ */
+export const createdFromTemplate: DatabaseOpener = {
+  open: async (runtime, options) => {
+    if (!runtime.databaseUrl && !embeddedDatabaseExists(runtime.dataDir)) await copyEmbeddedTemplate(runtime.dataDir);
+    return openDatabase(runtime, options);
+  },
+};
+
+export interface SharedDatabase extends DatabaseOpener {
   /** Closes the kept database (before a spawned server takes the embedded one over); the next command opens it again. */
   close(): Promise<void>;
 }
