@@ -5,6 +5,8 @@ import '../runtime/node-check-cli.js';
 import { runCommandLine } from './command-line.js';
 
 // the bin is the only place that touches the process as a whole: the command line gets its streams and
-// environment, and the exit code it answers ends the process (also when a database pool would keep it alive)
-const code = await runCommandLine(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
-process.exit(code);
+// environment, and the exit code it answers ends the process (also when a database pool would keep it alive).
+// Not a top-level await: a command waiting on nothing that keeps the event loop alive would end with exit 13.
+runCommandLine(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then((code) =>
+  process.exit(code),
+);
