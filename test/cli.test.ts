@@ -4,10 +4,10 @@ import { runCli, startServer } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 
 // Most command lines run in-process on one kept-open database (cli). Some run as a real `auth-connect`
-// process (spawned): the first command on a fresh database and keys list on each engine; on the embedded
-// database also stdin through a pipe, a config error, a mistyped command, apikey list, token verify, and the
-// CLI beside a running server (asProcess). A spawned command costs ~2 s on the embedded database when it
-// opens PGlite itself, an in-process one milliseconds.
+// process (spawned): the first command on a fresh database (init) on each engine; on the embedded database
+// also stdin through a pipe, a config error, a mistyped command, keys list, apikey list, token verify
+// (asProcess), and the CLI beside a running server. A spawned command costs ~2 s on the embedded database
+// when it opens PGlite itself, an in-process one milliseconds.
 
 for (const engine of testEngines()) {
   describe(`auth-connect CLI on ${engine}`, () => {
@@ -145,7 +145,7 @@ for (const engine of testEngines()) {
     });
 
     it('keys list shows the keys init created; keys generate refuses to overwrite them without --force', async () => {
-      const { keys: list } = JSON.parse((await spawned(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
+      const { keys: list } = JSON.parse((await asProcess(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
       assert.deepEqual(list.map((k) => k.alg).sort(), ['ES256', 'RS256']);
       const again = await cli(['keys', 'generate']);
       assert.equal(again.code, 2);
