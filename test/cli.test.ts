@@ -3,11 +3,14 @@ import { cliInProcess, sharedDatabase, type SharedDatabase } from './helpers/in-
 import { runCli, startServer } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 
-// Most command lines run in-process on one kept-open database (cli). Some run as a real `auth-connect`
-// process (spawned): the first command on a fresh database (init) on each engine; on the embedded database
-// also stdin through a pipe, a config error, a mistyped command, keys list, apikey list, token verify
-// (asProcess), and the CLI beside a running server. A spawned command costs ~2 s on the embedded database
-// when it opens PGlite itself, an in-process one milliseconds.
+// Most command lines run in-process on one kept-open database (cli), through the bin's own runCommandLine.
+// A few run as a real `auth-connect` process (spawned), one for each thing only a process shows: the first
+// command on a fresh database (init) on each engine; on the embedded database also a password through a pipe
+// on stdin, a config error (exit 1, one line, nothing on stdout), an exit code a command answers (token
+// verify), and the CLI beside a running server. A spawned command costs 0.5-2 s alone and several seconds in
+// the full parallel run (~2 s more when it opens PGlite itself); an in-process one milliseconds.
+// test/cli-version-and-groups.test.ts runs the #! line and a group listing as processes,
+// test/cli-database-choice.test.ts the refusal to create a database.
 
 for (const engine of testEngines()) {
   describe(`auth-connect CLI on ${engine}`, () => {
@@ -72,12 +75,10 @@ for (const engine of testEngines()) {
     });
 
     it('user create without a password and without a terminal says how to give one', async () => {
-      // as a process, whose stdin is a pipe, and in-process, on a stream: neither is a terminal
-      for (const run of new Set([asProcess, cli])) {
-        const r = await run(['user', 'create', '--email', 'x@example.com']);
-        assert.equal(r.code, 2);
-        assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
-      }
+      // stdin is a stream that is no terminal, as a pipe is for a real process (the bin hands over process.stdin)
+      const r = await cli(['user', 'create', '--email', 'x@example.com']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
     });
 
     it('user list shows users, filters, and pages', async () => {
@@ -145,7 +146,7 @@ for (const engine of testEngines()) {
     });
 
     it('keys list shows the keys init created; keys generate refuses to overwrite them without --force', async () => {
-      const { keys: list } = JSON.parse((await asProcess(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
+      const { keys: list } = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { keys: { alg: string; kid: string }[] };
       assert.deepEqual(list.map((k) => k.alg).sort(), ['ES256', 'RS256']);
       const again = await cli(['keys', 'generate']);
       assert.equal(again.code, 2);
@@ -201,8 +202,7 @@ for (const engine of testEngines()) {
     });
 
     it('client hash-secret prints the hash clients.json takes', async () => {
-      // as a process: the secret comes through a pipe on its stdin
-      const r = await asProcess(['client', 'hash-secret'], 'a-client-secret-of-at-least-32-characters\n');
+      const r = await cli(['client', 'hash-secret'], 'a-client-secret-of-at-least-32-characters\n');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^sha256:[A-Za-z0-9_-]{43}\n$/);
       assert.equal((await cli(['client', 'hash-secret'], 'short')).code, 2);
@@ -226,7 +226,7 @@ for (const engine of testEngines()) {
       const key = JSON.parse(created.stdout);
       assert.match(key.key, /^ack_[0-9a-f]{16}_/);
       assert.deepEqual(key.permissions, ['read', 'write']);
-      const list = await asProcess(['apikey', 'list']);
+      const list = await cli(['apikey', 'list']);
       assert.match(list.stdout, /ack_[0-9a-f]{16}\s+deploy\s+read,write\s+active/);
       assert.ok(!list.stdout.includes(key.key));
       const beyond = await cli(['apikey', 'create', '--user', 'student@example.com', '--name', 'x', '--permissions', 'delete']);
@@ -237,6 +237,7 @@ for (const engine of testEngines()) {
       const days = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'x', '--expires-days', 'soon']);
       assert.equal(days.code, 2);
 
+      // as a process: an exit code a command answers (not a thrown error) ends the process with it
       const verify = await asProcess(['token', 'verify', 'not-a-token']);
       assert.deepEqual([verify.code, verify.stdout.split(':')[0]], [1, 'INVALID_TOKEN']);
     });
@@ -246,7 +247,7 @@ for (const engine of testEngines()) {
       assert.equal(flag.code, 2);
       assert.match(flag.stderr, /^auth-connect: unknown option --emial \(did you mean --email\?\); usage: auth-connect user create --email E/);
       assert.equal(flag.stderr.trim().split('\n').length, 1);
-      const command = await asProcess(['usr', 'list']);
+      const command = await cli(['usr', 'list']);
       assert.deepEqual([command.code, command.stderr], [2, 'auth-connect: unknown command "usr list" (did you mean "user list"?); run auth-connect --help\n']);
       const missing = await cli(['user', 'set-role', '--email']);
       assert.equal(missing.code, 2);
