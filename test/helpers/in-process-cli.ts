@@ -9,7 +9,7 @@ import { copyEmbeddedTemplate, type TestDatabase } from './test-database.js';
 /**
  * Runs `auth-connect ...args` in this process through the bin's own entry (runCommandLine): the same parsing,
  * output, exit codes and one-line errors as runCli, in milliseconds instead of a new Node process (and, for
- * the embedded database, a new PGlite) per command line. stdin is a pipe holding `stdin`, never a terminal.
+ * the embedded database, a new PGlite) per command line. stdin is a stream holding `stdin`, never a terminal.
  */
 export async function cliInProcess(
   args: string[],
