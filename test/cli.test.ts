@@ -1,20 +1,41 @@
 import assert from 'node:assert/strict';
+import { cliInProcess, sharedDatabase, type SharedDatabase } from './helpers/in-process-cli.js';
 import { runCli, startServer } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+
+// Most command lines run in-process on one kept-open database (cli), through the bin's own runCommandLine.
+// A few run as a real `auth-connect` process (spawned), one for each thing only a process shows: the first
+// command on a fresh database (init) on each engine; on the embedded database also a password through a pipe
+// on stdin, a config error (exit 1, one line, nothing on stdout), an exit code a command answers (token
+// verify), and the CLI beside a running server. A spawned command costs 0.5-2 s alone and several seconds in
+// the full parallel run (~2 s more when it opens PGlite itself); an in-process one milliseconds.
+// test/cli-version-and-groups.test.ts runs the #! line and a group listing as processes,
+// test/cli-database-choice.test.ts the refusal to create a database.
 
 for (const engine of testEngines()) {
   describe(`auth-connect CLI on ${engine}`, () => {
     let db: TestDatabase;
+    let shared: SharedDatabase;
     before(async () => {
       db = await createTestDatabase(engine);
+      shared = sharedDatabase(db);
     });
-    after(() => db?.drop());
-    const cli = (args: string[], stdin?: string) => runCli(args, db.env, stdin);
+    after(async () => {
+      await shared?.close();
+      await db?.drop();
+    });
+    const cli = (args: string[], stdin?: string, env: Record<string, string> = {}) => cliInProcess(args, { ...db.env, ...env }, stdin, shared);
+    const spawned = (args: string[], stdin?: string, env: Record<string, string> = {}) => runCli(args, { ...db.env, ...env }, stdin);
+    /**
+     * How a real process reads its stdin, prints and exits does not depend on the engine: checked spawned on
+     * the embedded database (where the process also reaches the database through this one's socket), in-process on Postgres.
+     */
+    const asProcess = engine === 'embedded' ? spawned : cli;
     /** How commands name this database (open-database.ts's description). */
     const databaseLine = () => `database: ${engine === 'embedded' ? `embedded database in ${db.runtime.dataDir}` : `Postgres at ${db.env.DATABASE_URL}`}\n`;
 
-    it('init migrates and prints the next steps', async () => {
-      const r = await cli(['init']);
+    it('init migrates and prints the next steps (a real process, the first to open the database)', async () => {
+      const r = await spawned(['init']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /applied \d+ migration/);
       assert.match(r.stdout, /Next steps:/);
@@ -32,7 +53,8 @@ for (const engine of testEngines()) {
       assert.equal(a.code, 0, a.stderr);
       assert.match(a.stdout, /^created user admin@example\.com \(admin\), id [0-9a-f-]{36}\n/);
       assert.ok(a.stdout.endsWith(databaseLine()), a.stdout);
-      const b = await cli(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
+      // as a process: the password comes through a pipe on its stdin
+      const b = await asProcess(['user', 'create', '--email', 'student@example.com', '--password-stdin', '--json'], 'Secret123\n');
       assert.equal(b.code, 0, b.stderr);
       const created = JSON.parse(b.stdout);
       assert.equal(created.email, 'student@example.com');
@@ -53,6 +75,7 @@ for (const engine of testEngines()) {
     });
 
     it('user create without a password and without a terminal says how to give one', async () => {
+      // stdin is a stream that is no terminal, as a pipe is for a real process (the bin hands over process.stdin)
       const r = await cli(['user', 'create', '--email', 'x@example.com']);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^auth-connect: no password given: use --password-stdin/);
@@ -92,21 +115,23 @@ for (const engine of testEngines()) {
     });
 
     it('config show validates and redacts secrets', async () => {
-      const r = await runCli(['config', 'show', '--json'], { ...db.env, JWT_SECRET: 'a-very-secret-value-of-enough-length-1234' });
+      const r = await cli(['config', 'show', '--json'], undefined, { JWT_SECRET: 'a-very-secret-value-of-enough-length-1234' });
       assert.equal(r.code, 0, r.stderr);
       const shown = JSON.parse(r.stdout);
       assert.equal(shown.auth.jwt.algorithm, 'ES256');
       assert.equal(shown.runtime.jwtSecret, '[set]');
       assert.doesNotMatch(r.stdout, /a-very-secret-value/);
       if (engine === 'postgres') assert.doesNotMatch(shown.runtime.databaseUrl, /:[^:@/]+@/, 'no password in the URL');
-      const bad = await runCli(['config', 'show'], { ...db.env, JWT_ALGORITHM: 'HS256' });
+      // as a process: what it prints on a configuration error, and its exit code
+      const bad = await asProcess(['config', 'show'], undefined, { JWT_ALGORITHM: 'HS256' });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /^auth-connect: JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS[^\n]*\n$/);
+      assert.equal(bad.stdout, '');
     });
 
     it('health fails with exit 1 when the keys are missing', async () => {
       // the database holds ES256 and RS256 keys (init made them); a configuration asking for PS256 lacks one
-      const r = await runCli(['health'], { ...db.env, JWT_ALGORITHM: 'PS256' });
+      const r = await cli(['health'], undefined, { JWT_ALGORITHM: 'PS256' });
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^FAIL\s+keys: no PS256 key in the database; run auth-connect keys generate/m);
     });
@@ -212,7 +237,8 @@ for (const engine of testEngines()) {
       const days = await cli(['apikey', 'create', '--user', 'admin@example.com', '--name', 'x', '--expires-days', 'soon']);
       assert.equal(days.code, 2);
 
-      const verify = await cli(['token', 'verify', 'not-a-token']);
+      // as a process: an exit code a command answers (not a thrown error) ends the process with it
+      const verify = await asProcess(['token', 'verify', 'not-a-token']);
       assert.deepEqual([verify.code, verify.stdout.split(':')[0]], [1, 'INVALID_TOKEN']);
     });
 
@@ -235,17 +261,17 @@ for (const engine of testEngines()) {
 
     if (engine === 'embedded') {
       it('works beside a running server on the same embedded database, and a second server is refused', async () => {
+        await shared.close(); // the server must own the embedded database; the CLI talks to it through its socket
         const server = await startServer(db.env);
         try {
-          const created = await cli(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
+          const created = await spawned(['user', 'create', '--email', 'beside@example.com', '--password', 'Secret123']);
           assert.equal(created.code, 0, created.stderr);
-          assert.match((await cli(['user', 'list'])).stdout, /beside@example\.com/);
-          const second = await runCli([], {})
-            .then(() => startServer(db.env, 15_000))
-            .then(
-              () => assert.fail('a second server started'),
-              (error: Error) => error.message,
-            );
+          // in-process and not kept open: it opens the database as the CLI does, finding the server's socket
+          assert.match((await cliInProcess(['user', 'list'], db.env)).stdout, /beside@example\.com/);
+          const second = await startServer(db.env, 15_000).then(
+            () => assert.fail('a second server started'),
+            (error: Error) => error.message,
+          );
           assert.match(
             second,
             /the embedded database in \S+ is already used by another auth-connect server \(pid \d+\); stop it, give this one its own DATA_DIR, or use Postgres/,

@@ -8,6 +8,7 @@ import type { AccountsContext } from '../accounts/accounts-service.js';
 import { existingServerSecret, resolveServerSecret } from '../config/server-secret.js';
 import { resolveKeyEncryptionKey } from '../keys/key-encryption.js';
 import type { SigningKeysContext } from '../keys/signing-keys-service.js';
+import type { CliIo } from './cli-io.js';
 
 export interface CliOptions {
   json: boolean;
@@ -33,16 +34,17 @@ export class CliContext {
   readonly #create: boolean;
   #config?: Config;
   #database?: Database;
-  readonly #out: NodeJS.WritableStream;
+  /** The streams and environment of this command line (the process's, or a test's). */
+  readonly io: CliIo;
 
-  constructor(options: CliOptions, out: NodeJS.WritableStream = process.stdout) {
+  constructor(options: CliOptions, io: CliIo) {
     this.json = options.json;
     this.#create = options.create === true;
-    this.#out = out;
+    this.io = io;
   }
 
   get config(): Config {
-    this.#config ??= loadConfig();
+    this.#config ??= loadConfig(this.io.env);
     return this.#config;
   }
 
@@ -57,7 +59,7 @@ export class CliContext {
       if (!runtime.databaseUrl && !this.#create && !options.create && !embeddedDatabaseExists(runtime.dataDir)) {
         throw new NoDatabaseError(runtime.dataDir);
       }
-      this.#database = await openDatabase(runtime, { role: 'cli', poolSize: 2 });
+      this.#database = await (this.io.openDatabase ?? openDatabase)(runtime, { role: 'cli', poolSize: 2 });
       if (options.migrate !== false) await migrateToLatest(this.#database.knex);
     }
     return this.#database;
@@ -66,7 +68,7 @@ export class CliContext {
   /** What the keys commands need: the database and the key-encryption key the server uses (the same environment gives the same key). */
   async signingKeys(): Promise<SigningKeysContext> {
     const { runtime, auth } = this.config;
-    const kek = resolveKeyEncryptionKey(runtime, () => resolveServerSecret(runtime, (message) => process.stderr.write(`auth-connect: ${message}\n`)));
+    const kek = resolveKeyEncryptionKey(runtime, () => resolveServerSecret(runtime, (message) => this.io.stderr.write(`auth-connect: ${message}\n`)));
     return { db: (await this.database()).knex, auth, kek };
   }
 
@@ -88,13 +90,13 @@ export class CliContext {
   print(human: string | string[], data: Record<string, unknown>): void {
     const database = this.#database?.description;
     if (this.json) {
-      this.#out.write(`${JSON.stringify(database ? { ...data, database } : data, null, 2)}\n`);
+      this.io.stdout.write(`${JSON.stringify(database ? { ...data, database } : data, null, 2)}\n`);
       return;
     }
     const lines = Array.isArray(human) ? human : [human];
     // init, migrate and health name the database in their own words; no need to say it twice
     const named = !database || lines.some((line) => line.includes(database));
-    this.#out.write(`${[...lines, ...(named ? [] : [`database: ${database}`])].join('\n')}\n`);
+    this.io.stdout.write(`${[...lines, ...(named ? [] : [`database: ${database}`])].join('\n')}\n`);
   }
 
   async close(): Promise<void> {

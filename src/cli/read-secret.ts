@@ -1,20 +1,22 @@
+import type { CliIo } from './cli-io.js';
 import { UsageError } from './command.js';
 
 /** Reads all of standard input, without its final line break (as `echo pw | … --password-stdin` sends it). */
-export async function readStdinSecret(): Promise<string> {
+export async function readStdinSecret({ stdin }: Pick<CliIo, 'stdin'>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
 }
 
 /** Asks on the terminal without echoing what is typed. */
-export async function promptSecret(question: string): Promise<string> {
-  const { stdin, stderr } = process;
-  if (!stdin.isTTY) throw new UsageError('no password given: use --password-stdin (or --password P), or run in a terminal to be asked');
+export async function promptSecret({ stdin, stderr }: Pick<CliIo, 'stdin' | 'stderr'>, question: string): Promise<string> {
+  const { setRawMode } = stdin;
+  if (!stdin.isTTY || !setRawMode) throw new UsageError('no password given: use --password-stdin (or --password P), or run in a terminal to be asked');
+  const raw = (on: boolean) => setRawMode.call(stdin, on);
   stderr.write(question);
-  stdin.setRawMode(true);
+  raw(true);
   stdin.resume();
   stdin.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -36,7 +38,7 @@ export async function promptSecret(question: string): Promise<string> {
     };
     const done = () => {
       stdin.off('data', onData);
-      stdin.setRawMode(false);
+      raw(false);
       stdin.pause();
       stderr.write('\n');
     };

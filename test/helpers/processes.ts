@@ -13,8 +13,8 @@ const serverPath = path.join(packageRoot, 'dist', 'src', 'main.js');
 /** The flags the CLI's `#!` line gives node (see src/cli/main.ts): the tests run the CLI as `npx auth-connect` does. */
 const CLI_NODE_FLAGS = ['--liftoff-only'];
 
-/** Environment for spawned processes: ours wins, and nothing leaks in from the developer's shell. */
-function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+/** Environment for spawned processes (and in-process CLI runs): ours wins, and nothing leaks in from the developer's shell. */
+export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' };
   return { ...base, ...env };
 }

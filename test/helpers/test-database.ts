@@ -88,11 +88,15 @@ function adminKnex(base: URL): Knex {
 
 let template: Promise<string> | undefined;
 
-async function createEmbeddedDatabase(): Promise<TestDatabase> {
+/** Puts an initialised, empty embedded database into `dataDir`, as opening it there would create one, in milliseconds. */
+export async function copyEmbeddedTemplate(dataDir: string): Promise<void> {
   template ??= embeddedTemplate();
-  const source = await template;
+  cpSync(await template, path.join(dataDir, 'pgdata'), { recursive: true });
+}
+
+async function createEmbeddedDatabase(): Promise<TestDatabase> {
   const runtime = runtimeFor({});
-  cpSync(source, path.join(runtime.dataDir, 'pgdata'), { recursive: true });
+  await copyEmbeddedTemplate(runtime.dataDir);
   makeOwnerOnly('DATA_DIR', runtime.dataDir); // as auth-connect leaves a database it created
   return {
     engine: 'embedded',

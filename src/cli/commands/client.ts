@@ -120,7 +120,7 @@ export const clientHashSecret: Command = {
   name: 'client hash-secret',
   summary: 'print the client_secret_hash of a secret read from standard input, for clients.json',
   async run(ctx) {
-    const secret = await readStdinSecret();
+    const secret = await readStdinSecret(ctx.io);
     if (secret.length < 32) throw new UsageError('a client secret must be at least 32 characters; generate one with: openssl rand -base64 32');
     const hash = hashClientSecret(secret);
     ctx.print(hash, { client_secret_hash: hash });
