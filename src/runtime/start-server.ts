@@ -60,6 +60,7 @@ export async function startServer({ config, env, logDestination, exit, startedAt
   const shutdownSettings = readShutdownSettings(env);
   const draining = new Draining();
   const log = createLogger(config.runtime.logLevel, logDestination);
+  if (config.runtime.testPasswordHashing) log.warn('UNSAFE_TEST_PASSWORD_HASHING is on: passwords are hashed at a test-only argon2 cost, cheap to guess');
   securePrivateDirectories(config.runtime);
   const serverSecret = resolveServerSecret(config.runtime, (message) => log.warn(message));
 

@@ -65,7 +65,16 @@ export async function startAuthServer(engine: EngineName, env: Record<string, st
   const testDb = await createTestDatabase(engine, { migrated: true });
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const fullEnv = { ...testDb.env, PORT: String(port), ISSUER: issuer, JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect', ...env };
+  const fullEnv = {
+    ...testDb.env,
+    PORT: String(port),
+    ISSUER: issuer,
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+    // argon2 at full cost is most of the time of suites about throttling, flows and input; hashing itself is
+    // tested at full cost in accounts.test.ts, database.test.ts and by every spawned server
+    UNSAFE_TEST_PASSWORD_HASHING: 'true',
+    ...env,
+  };
   const server = mode === 'spawned' ? await startServer(fullEnv) : await startServerInProcess(fullEnv);
   const db = await testDb.openBeside();
   const config = loadConfig({ ...fullEnv });
