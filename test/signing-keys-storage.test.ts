@@ -29,7 +29,8 @@ for (const engine of testEngines()) {
       for (const db of databases) await db.drop();
     });
     const fresh = async () => {
-      const db = await createTestDatabase(engine);
+      // migrated: the key import is the subject, and the CLI's migrations alone take seconds on the embedded engine
+      const db = await createTestDatabase(engine, { migrated: true });
       databases.push(db);
       return { db, env: { ...db.env, JWT_SECRET } };
     };
