@@ -54,6 +54,9 @@ export async function freePort(): Promise<number> {
  */
 export type ServerMode = 'in-process' | 'spawned';
 
+/** TEST_SERVERS=spawned runs every suite's server as its own process again, to rule out a difference between the two. */
+const defaultMode = (): ServerMode => (process.env.TEST_SERVERS === 'spawned' ? 'spawned' : 'in-process');
+
 /**
  * A real auth-connect server on a fresh database whose schema is up to date (the migrations are tested where
  * they are the subject: startup, database and CLI suites), plus a connection beside it that tests use to
@@ -61,21 +64,42 @@ export type ServerMode = 'in-process' | 'spawned';
  */
 export function startAuthServer(engine: EngineName, env?: Record<string, string>, mode?: 'in-process'): Promise<TestAuthServer>;
 export function startAuthServer(engine: EngineName, env: Record<string, string>, mode: 'spawned'): Promise<TestAuthServer<RunningServer>>;
-export async function startAuthServer(engine: EngineName, env: Record<string, string> = {}, mode: ServerMode = 'in-process'): Promise<TestAuthServer> {
+export async function startAuthServer(engine: EngineName, env: Record<string, string> = {}, mode: ServerMode = defaultMode()): Promise<TestAuthServer> {
   const testDb = await createTestDatabase(engine, { migrated: true });
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const fullEnv = {
-    ...testDb.env,
-    PORT: String(port),
-    ISSUER: issuer,
-    JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
-    // argon2 at full cost is most of the time of suites about throttling, flows and input; hashing itself is
-    // tested at full cost in accounts.test.ts, database.test.ts and by every spawned server
-    UNSAFE_TEST_PASSWORD_HASHING: 'true',
-    ...env,
-  };
-  const server = mode === 'spawned' ? await startServer(fullEnv) : await startServerInProcess(fullEnv);
+  // the issuer names the port, so it is chosen before the start; another process may take it meanwhile
+  // (the suites run in parallel, beside other programs): then the start is tried again on another port
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const fullEnv = {
+      ...testDb.env,
+      PORT: String(port),
+      ISSUER: issuer,
+      JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+      // argon2 at full cost is most of the time of suites about throttling, flows and input; hashing itself is
+      // tested at full cost in accounts.test.ts, database.test.ts and by every spawned server
+      UNSAFE_TEST_PASSWORD_HASHING: 'true',
+      ...env,
+    };
+    let server: ServerHandle;
+    try {
+      server = mode === 'spawned' ? await startServer(fullEnv) : await startServerInProcess(fullEnv);
+    } catch (error) {
+      if (attempt < 3 && /port \d+ is already in use/.test(String(error))) continue;
+      await testDb.drop();
+      throw error;
+    }
+    return beside(testDb, server, issuer, fullEnv);
+  }
+}
+
+/** The connection beside a started server, and the test's handle on both. */
+async function beside<Server extends ServerHandle>(
+  testDb: TestDatabase,
+  server: Server,
+  issuer: string,
+  fullEnv: Record<string, string>,
+): Promise<TestAuthServer<Server>> {
   const db = await testDb.openBeside();
   const config = loadConfig({ ...fullEnv });
   return {
