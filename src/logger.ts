@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { RuntimeSettings } from './config/types.js';
 
 export type { Logger };
+/** Where log lines go instead of stdout (a test keeps them in memory). */
+export type LogDestination = DestinationStream;
 
 /** Structured JSON logs; fields that could hold secrets are censored wherever they appear. */
-export function createLogger(level: RuntimeSettings['logLevel']): Logger {
-  return pino({
+export function createLogger(level: RuntimeSettings['logLevel'], destination?: LogDestination): Logger {
+  const options = {
     level,
     // under WORKERS every worker prints the same start-up lines: these fields tell them apart
     base: { service: 'auth-connect', ...(cluster.isWorker ? { worker: cluster.worker?.id, pid: process.pid } : {}) },
@@ -30,5 +32,6 @@ export function createLogger(level: RuntimeSettings['logLevel']): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -73,6 +73,15 @@ describe('configuration', () => {
     assert.equal(load({ WORKERS: 'auto' }).runtime.workers, availableParallelism());
   });
 
+  it('reads UNSAFE_TEST_PASSWORD_HASHING: unset keeps password.argon2, true puts the test cost in its place', () => {
+    assert.deepEqual(load().auth.password.argon2, { memory_kib: 19456, iterations: 2, parallelism: 1 });
+    assert.equal(load().runtime.testPasswordHashing, undefined);
+    const cheap = load({ UNSAFE_TEST_PASSWORD_HASHING: 'true' });
+    assert.deepEqual(cheap.auth.password.argon2, { memory_kib: 1024, iterations: 1, parallelism: 1 });
+    assert.equal(cheap.runtime.testPasswordHashing, true);
+    assert.deepEqual(load({ UNSAFE_TEST_PASSWORD_HASHING: 'false' }).auth.password.argon2.memory_kib, 19456);
+  });
+
   describe('refuses, naming the variable', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ JWT_ALGORITHM: 'HS256' }, /^JWT_ALGORITHM=HS256 is refused: APIs verify tokens through the JWKS.*ES256 \(default\), RS256, PS256 or EdDSA$/],
@@ -90,6 +99,11 @@ describe('configuration', () => {
       [{ WORKERS: 'many' }, /^WORKERS=many: must be a number of server processes from 1 to 256, or auto \(one per core: \d+ here\)$/],
       [{ WORKERS: '0' }, /^WORKERS=0: must be a number of server processes/],
       [{ WORKERS: '1.5' }, /^WORKERS=1\.5: must be a number of server processes/],
+      [{ UNSAFE_TEST_PASSWORD_HASHING: 'maybe' }, /^UNSAFE_TEST_PASSWORD_HASHING=maybe: must be true or false$/],
+      [
+        { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), UNSAFE_TEST_PASSWORD_HASHING: 'true' },
+        /^UNSAFE_TEST_PASSWORD_HASHING is refused when NODE_ENV=production/,
+      ],
       [{ NODE_ENV: 'production', ISSUER: 'http://id.example.com' }, /^ISSUER=http:\/\/id\.example\.com: must be an https:\/\/ URL when NODE_ENV=production/],
     ];
     for (const [env, expected] of cases) {

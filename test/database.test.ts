@@ -150,3 +150,24 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe('the embedded database opened twice in one process', () => {
+  // a server run inside another program (as the test suites run theirs) holds the lock with that process's pid
+  it('refuses a second server and serves a CLI-style open through the first one, instead of taking the lock as stale', async () => {
+    const testDb = await createTestDatabase('embedded', { migrated: true });
+    const server = await testDb.open();
+    try {
+      await assert.rejects(testDb.open(), /already used by another auth-connect server \(pid \d+\)/);
+      const beside = await testDb.openBeside();
+      try {
+        await beside.knex('users').insert({ email: 'beside@example.com', password_hash: 'x', role: 'student' });
+        assert.equal((await server.knex('users').where({ email: 'beside@example.com' })).length, 1, 'one database: the server sees the write');
+      } finally {
+        await beside.close();
+      }
+    } finally {
+      await server.close();
+      await testDb.drop();
+    }
+  });
+});

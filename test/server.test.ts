@@ -7,6 +7,7 @@ import { createClient } from '../src/clients/clients-service.js';
 import { CLI_CALLER } from '../src/rbac/caller.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { configDirWith } from './helpers/config-dir.js';
+import { startServerInProcess } from './helpers/in-process-server.js';
 import { startServer } from './helpers/processes.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -152,7 +153,8 @@ describe('server shell', () => {
 
     it('keeps limiting logins while the database is away, per instance: the sign-in answers 503 until the limit, then 429; never 500', async () => {
       const perMinute = 3;
-      const server = await startServer({
+      // in this process: the outage's answers are the subject; that the process lives through it, the test above
+      const server = await startServerInProcess({
         ...db.env,
         DATABASE_URL: viaProxy(),
         CONFIG_DIR: configDirWith({ auth_config: { rate_limit: { login_per_minute: perMinute, register_per_minute: 10, user_code_per_minute: 10 } } }),

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey } from '../src/keys/generate-signing-key.js';
 import type { PrivateKeySet } from '../src/keys/key-set-file.js';
+import { startServerInProcess } from './helpers/in-process-server.js';
 import { runCli, startServer } from './helpers/processes.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 
@@ -28,7 +29,8 @@ for (const engine of testEngines()) {
       for (const db of databases) await db.drop();
     });
     const fresh = async () => {
-      const db = await createTestDatabase(engine);
+      // migrated: the key import is the subject, and the CLI's migrations alone take seconds on the embedded engine
+      const db = await createTestDatabase(engine, { migrated: true });
       databases.push(db);
       return { db, env: { ...db.env, JWT_SECRET } };
     };
@@ -36,7 +38,8 @@ for (const engine of testEngines()) {
     it('imports a KEYS_DIR key file at the first start on an empty table, once, and says so; keys import then refuses', async () => {
       const { db, env } = await fresh();
       const file = await writeKeyFile(db.runtime.keysDir);
-      const first = await startServer(env);
+      // in this process: what is under test is what the start logs and serves (the refusal below is a real process's)
+      const first = await startServerInProcess(env);
       try {
         assert.match(
           first.output(),
@@ -49,7 +52,7 @@ for (const engine of testEngines()) {
       } finally {
         await first.stop();
       }
-      const second = await startServer(env);
+      const second = await startServerInProcess(env);
       try {
         assert.doesNotMatch(second.output(), /imported/);
         assert.deepEqual(kidsOf(await jwks(second.url)), kidsOf(file));

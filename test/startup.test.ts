@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startServerInProcess } from './helpers/in-process-server.js';
 import { runCli, startServer } from './helpers/processes.js';
+import { createTestDatabase } from './helpers/test-database.js';
 
 const messages = (output: string) =>
   output
@@ -44,7 +46,8 @@ describe('start-up', function () {
     ]);
     for (const m of messages(first.output()).filter((m) => / in \d/.test(m.msg) && !/listening/.test(m.msg))) assert.equal(typeof m.ms, 'number', m.msg);
 
-    const second = await startServer(env);
+    // the first start above is `npm start`'s process; the lines of a later start are the same in this one
+    const second = await startServerInProcess(env);
     await second.stop();
     assertInOrder(second.output(), [
       /^opening the embedded database in \S+…$/,
@@ -89,17 +92,26 @@ describe('start-up', function () {
 
     // signing keys live in the database, which config show does not open: only the server refuses without them (server.test.ts)
     it('both accept a complete production setup, also with an http://localhost issuer', async () => {
-      const keys = await runCli(['init'], base);
-      assert.equal(keys.code, 0, keys.stderr);
-      for (const issuer of ['https://id.example.com', 'http://localhost:3000', 'http://127.0.0.1:3000']) {
-        const env = { ...base, ISSUER: issuer };
-        const shown = await runCli(['config', 'show', '--json'], env);
-        assert.equal(shown.code, 0, shown.stderr);
-        assert.equal(JSON.parse(shown.stdout).runtime.issuer, issuer);
-        // no load balancer to drain from here: stop at once rather than after production's 5 s
-        const server = await startServer({ ...env, SHUTDOWN_DRAIN_SECONDS: '0' }, FIRST_START_MS);
-        assert.match(server.output(), new RegExp(`listening on ${issuer.replace(/[.]/g, '\\.')}`));
-        await server.stop();
+      // an initialised empty database (copied, not created: initdb is not the subject here) for init to fill
+      const db = await createTestDatabase('embedded');
+      const withData = { ...base, DATA_DIR: db.runtime.dataDir };
+      try {
+        const keys = await runCli(['init'], withData);
+        assert.equal(keys.code, 0, keys.stderr);
+        for (const [i, issuer] of ['https://id.example.com', 'http://localhost:3000', 'http://127.0.0.1:3000'].entries()) {
+          const env = { ...withData, ISSUER: issuer };
+          const shown = await runCli(['config', 'show', '--json'], env);
+          assert.equal(shown.code, 0, shown.stderr);
+          assert.equal(JSON.parse(shown.stdout).runtime.issuer, issuer);
+          // no load balancer to drain from here: stop at once rather than after production's 5 s; the first
+          // start is `npm start`'s process, the other issuers only need the same start in this process
+          const serverEnv = { ...env, SHUTDOWN_DRAIN_SECONDS: '0' };
+          const server = i === 0 ? await startServer(serverEnv, FIRST_START_MS) : await startServerInProcess(serverEnv);
+          assert.match(server.output(), new RegExp(`listening on ${issuer.replace(/[.]/g, '\\.')}`));
+          await server.stop();
+        }
+      } finally {
+        await db.drop();
       }
     });
   });

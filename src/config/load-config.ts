@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { applyEnvironmentOverrides } from './environment-overrides.js';
 import { checkConsistency } from './check-consistency.js';
 import { readRuntimeSettings } from './runtime-settings.js';
+import { readTestPasswordHashing, TEST_ARGON2 } from './test-password-hashing.js';
 import { validateDocument } from './validate-document.js';
 import type { AuthConfig, Config, RolesConfig, StaticClientConfig } from './types.js';
 
@@ -33,6 +34,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const clients = validateDocument<{ clients: StaticClientConfig[] }>('clients', readJsonFile(clientsFile, {}), () => display(clientsFile)).clients;
 
   const runtime = readRuntimeSettings(env, auth, configDir);
+  if (readTestPasswordHashing(env, runtime.production)) {
+    auth.password.argon2 = { ...TEST_ARGON2 };
+    runtime.testPasswordHashing = true;
+  }
   const config: Config = { auth, roles, clients, runtime };
   checkConsistency(config, { auth: display(authFile), clients: display(clientsFile) });
   return config;

@@ -37,6 +37,8 @@ export interface RuntimeSettings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Server processes to run (WORKERS; `auto` resolved to the core count); more than 1 only on Postgres. */
   workers: number;
+  /** UNSAFE_TEST_PASSWORD_HASHING: password.argon2 was replaced by a test-only cost (src/config/test-password-hashing.ts). */
+  testPasswordHashing?: boolean;
 }
 
 export interface Config {

@@ -41,6 +41,10 @@ export function scheduleExpiredPayloadCleanup(db: Knex, log: Logger, intervalMs 
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  setTimeout(run, 5_000).unref();
-  return () => clearInterval(timer);
+  const first = setTimeout(run, 5_000);
+  first.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
 }

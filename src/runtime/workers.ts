@@ -7,7 +7,7 @@ import { openDatabase } from '../db/open-database.js';
 import { createLogger, type Logger } from '../logger.js';
 import { formatSeconds, timedStep } from '../startup/timed-step.js';
 
-/** Longer than a worker's own shutdown grace (src/main.ts), so workers finish their requests first. */
+/** Longer than a worker's own shutdown grace (SHUTDOWN_GRACE_MS, src/runtime/graceful-shutdown.ts), so workers finish their requests first. */
 const STOP_GRACE_MS = 15_000;
 /** A worker that ran this long before dying is not part of a crash loop: its replacement starts at once. */
 const STABLE_AFTER_MS = 10_000;

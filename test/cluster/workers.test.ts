@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type TestAuthServer } from '../helpers/auth-server.js';
 import { createTestDatabase } from '../helpers/test-database.js';
-import { startServer } from '../helpers/processes.js';
+import { startServer, type RunningServer } from '../helpers/processes.js';
 import { restartDelayMs } from '../../src/runtime/workers.js';
 
 /** The pids of a process's children, from the kernel's process tree. */
@@ -43,7 +43,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20
  */
 describe('WORKERS=2 on Postgres', function () {
   this.timeout(90_000);
-  let a: TestAuthServer;
+  let a: TestAuthServer<RunningServer>;
   let machine: { id: string; secret: string };
 
   before(async function () {
@@ -51,7 +51,7 @@ describe('WORKERS=2 on Postgres', function () {
       console.warn('    skipping the worker tests: WORKERS runs on Postgres only (set TEST_DATABASE_URL)');
       this.skip();
     }
-    a = await startAuthServer('postgres', { WORKERS: '2' });
+    a = await startAuthServer('postgres', { WORKERS: '2' }, 'spawned');
     await until('both workers to listen', () => (/"workers":2[^\n]*2 workers listening on/.test(a.server.output()) ? true : undefined));
     const cc = await a.createClient({ name: 'Worker Machine', grant: 'client_credentials', permissions: ['read'] });
     machine = { id: cc.client.client_id, secret: cc.secret! };

@@ -38,7 +38,7 @@ export interface CountedServer {
  * both engines, and on Postgres also on the wire, through a counting proxy that DATABASE_URL points at.
  */
 export async function startCountedServer(engine: EngineName): Promise<CountedServer> {
-  const testDb = await createTestDatabase(engine);
+  const testDb = await createTestDatabase(engine, { migrated: true });
   let wire: PgWireCounter | undefined;
   const env: Record<string, string> = { ...testDb.env };
   if (engine === 'postgres') {
@@ -57,6 +57,7 @@ export async function startCountedServer(engine: EngineName): Promise<CountedSer
     PORT: String(port),
     ISSUER: issuer,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
+    UNSAFE_TEST_PASSWORD_HASHING: 'true', // round trips are counted, not hashing time
     // the periodic read of the signing keys (every check_interval_seconds) is background work, not a grant's cost
     CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 3600 } } }),
     ...queryCounterEnv(counterPort),

@@ -33,12 +33,18 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
-export interface RunningServer {
+/** A server under test, in its own process (RunningServer) or in this one (in-process-server.ts). */
+export interface ServerHandle {
   url: string;
   port: number;
-  process: ChildProcess;
+  /** Everything it logged so far. */
   output(): string;
+  /** Stops it as SIGTERM does; resolves with its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface RunningServer extends ServerHandle {
+  process: ChildProcess;
 }
 
 /** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
