@@ -154,6 +154,19 @@ export interface AuthConfigDocument {
      */
     refresh_token_reuse_grace_seconds: number;
   };
+  /**
+   * Second factors (README, Two-factor and passkeys): who must have one. A user who must and has none is sent through enrolment after the password (pages) or answered MFA_ENROLLMENT_REQUIRED (JSON API). Whoever has a second factor is always asked for it.
+   */
+  mfa: {
+    /**
+     * Roles whose users must sign in with a second factor; the production checklist recommends ["admin"].
+     */
+    required_for_roles: string[];
+    /**
+     * Every user must sign in with a second factor.
+     */
+    required_for_all: boolean;
+  };
 }
 
 export interface RolesDocument {
