@@ -13,6 +13,9 @@ import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
+import type { MfaContext } from './mfa/second-factors-service.js';
+import { totpSealingKey } from './mfa/totp-secret-seal.js';
 import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
@@ -75,18 +78,25 @@ export function createApp(deps: AppContext): Koa {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }], deps.draining).routes());
+  const csrf = csrfProtection(deps.serverSecret);
+  const mfa: MfaContext = { db, config, totpKey: totpSealingKey(deps.keyEncryptionKey) };
+  const secondFactor = { provider: providers.current, accounts, mfa, throttle, csrf, page: pageContext(config.auth), log };
   const interactions = interactionRoutes({
     provider: providers.current,
     accounts,
     throttle,
-    csrf: csrfProtection(deps.serverSecret),
+    csrf,
     page: pageContext(config.auth),
     log,
     loginPerMinute: config.auth.rate_limit.login_per_minute,
     rateLimiters: limiters,
+    afterFirstFactor: continueAfterFirstFactor(secondFactor),
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const secondFactorPages = secondFactorRoutes(secondFactor);
+  app.use(secondFactorPages.routes());
+  app.use(secondFactorPages.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 

@@ -116,7 +116,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
     const { user } = signIn;
     // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
-    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) })), device_token: signIn.deviceToken };
+    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx), amr: ['pwd'] })), device_token: signIn.deviceToken };
   });
 
   router.post('/refresh', async (ctx) => {

@@ -64,6 +64,23 @@ export interface TotpEnrolment {
 export async function startTotpEnrolment(ctx: MfaContext, user: UserRow): Promise<TotpEnrolment> {
   const secret = newTotpSecret();
   if (!(await saveUnconfirmedTotp(ctx.db, user.id, sealTotpSecret(ctx.totpKey, user.id, secret)))) throw alreadyEnrolled();
+  return enrolmentOf(ctx, user, secret);
+}
+
+const ENROLMENT_REUSE_MS = 10 * 60_000;
+
+/**
+ * The setup in progress (the same secret again, so a code typed wrong does not invalidate the QR code just
+ * scanned), or a new one when none was started in the last ten minutes.
+ */
+export async function currentTotpEnrolment(ctx: MfaContext, user: UserRow): Promise<TotpEnrolment> {
+  const row = await findTotp(ctx.db, user.id);
+  if (row?.confirmed_at) throw alreadyEnrolled();
+  const secret = row && Date.now() - row.created_at.getTime() < ENROLMENT_REUSE_MS ? openTotpSecret(ctx.totpKey, user.id, row.sealed_secret) : undefined;
+  return secret ? enrolmentOf(ctx, user, secret) : startTotpEnrolment(ctx, user);
+}
+
+async function enrolmentOf(ctx: MfaContext, user: UserRow, secret: string): Promise<TotpEnrolment> {
   const otpauthUri = totpUri(secret, ctx.config.auth.server.organization_name, user.email);
   const svg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, otpauthUri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
