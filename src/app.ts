@@ -12,6 +12,7 @@ import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { csrfProtection } from './interactions/csrf.js';
+import { accountPageRoutes } from './account-page/account-page-routes.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
 import type { MfaContext } from './mfa/second-factors-service.js';
@@ -97,6 +98,16 @@ export function createApp(deps: AppContext): Koa {
   const secondFactorPages = secondFactorRoutes(secondFactor);
   app.use(secondFactorPages.routes());
   app.use(secondFactorPages.allowedMethods());
+  const accountPage = accountPageRoutes({
+    accounts,
+    mfa,
+    csrf: csrfProtection(deps.serverSecret, '/account'),
+    page: pageContext(config.auth),
+    providerHandler: providers.handle,
+    issuer: config.runtime.issuer,
+  });
+  app.use(accountPage.routes());
+  app.use(accountPage.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 

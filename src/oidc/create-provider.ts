@@ -14,6 +14,7 @@ import type { ApiKeyUsage } from '../apikeys/api-key-usage.js';
 import { ACR_MFA, ACR_PASSWORD } from '../mfa/mfa-policy.js';
 import { endSessions } from '../sessions/sessions-service.js';
 import { accountApiClient } from './account-api-client.js';
+import { accountPageClient } from './account-page-client.js';
 import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
 import { allowClientOrigin } from './client-cors.js';
@@ -69,7 +70,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (model === 'RefreshToken' && refreshTokens) return refreshTokens;
       return new KnexAdapter(db, model, onReplay);
     },
-    clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],
+    clients: [accountApiClient, accountPageClient(config.runtime.issuer), ...config.clients.map(clientMetadataFromConfig)],
     jwks: deps.keys as Configuration['jwks'],
     findAccount: accountFinder(db, config),
     // acr and amr: how the user signed in, in every ID token (README, Two-factor and passkeys)
