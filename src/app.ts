@@ -125,6 +125,7 @@ export function createApp(deps: AppContext): Koa {
     verifier,
     findClient,
     keyEncryptionKey: deps.keyEncryptionKey,
+    mfa,
     onKeysRotated: () => deps.keyRing.refresh(),
   });
   for (const router of api) {

@@ -19,7 +19,7 @@ export const API_ERRORS = {
   REGISTRATION_DISABLED: { status: 403, meaning: 'self-registration is switched off' },
   MFA_ENROLLMENT_REQUIRED: {
     status: 403,
-    meaning: 'the policy (`mfa`) requires a second factor this user has not set up: set one up with the `mfa_token` (POST /api/auth/mfa/totp/setup)',
+    meaning: 'the policy (`mfa`) requires a second factor this user has not set up: set one up with the `mfa_token` (POST /api/auth/mfa/enrol/totp)',
   },
   NOT_FOUND: { status: 404, meaning: 'no route at this path under /api/' },
   USER_NOT_FOUND: { status: 404, meaning: 'no such user' },

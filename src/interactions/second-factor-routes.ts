@@ -2,19 +2,13 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { findUser, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
+import type { AccountsContext, UserRow } from '../accounts/accounts-service.js';
 import { readDeviceCookie } from '../login-throttle/device-cookie.js';
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
-import { acrOf, amrWithSecondFactor, asksForMfa, mfaRequiredFor } from '../mfa/mfa-policy.js';
-import { completePendingLogin, PENDING_LOGIN_SECONDS, pendingLogin, startPendingLogin, type PendingLogin } from '../mfa/pending-logins.js';
-import {
-  confirmTotpEnrolment,
-  currentTotpEnrolment,
-  hasSecondFactor,
-  secondFactorsOf,
-  verifySecondFactorCode,
-  type MfaContext,
-} from '../mfa/second-factors-service.js';
+import { asksForMfa } from '../mfa/mfa-policy.js';
+import { completeWithCode, completeWithEnrolment, nextStepAfterFirstFactor, waitingSignIn, type Enrolled, type WaitingSignIn } from '../mfa/mfa-sign-in.js';
+import { PENDING_LOGIN_SECONDS } from '../mfa/pending-logins.js';
+import { currentTotpEnrolment, hasSecondFactor, secondFactorsOf, type MfaContext } from '../mfa/second-factors-service.js';
 import type { CsrfProtection } from './csrf.js';
 import { details, finish, formBody, type Interaction, renderInteractionError, requireCsrf } from './interaction-steps.js';
 import type { Logger } from '../logger.js';
@@ -42,14 +36,16 @@ const stepUrl = (uid: string) => `/interaction/${uid}/second-factor`;
  */
 export function continueAfterFirstFactor(deps: SecondFactorDeps) {
   return async (ctx: Context, provider: Provider, interaction: Interaction, user: UserRow, amr: string[]): Promise<void> => {
-    const factors = await secondFactorsOf(deps.mfa, user.id);
-    const needed = hasSecondFactor(factors) || mfaRequiredFor(deps.accounts.config.auth, user.role) || asksForMfa(interaction.params.acr_values);
-    if (!needed) {
-      await finish(ctx, provider, { login: { accountId: user.id, amr, acr: acrOf(amr) } });
+    const next = await nextStepAfterFirstFactor(deps.mfa, user, {
+      amr,
+      clientId: String(interaction.params.client_id ?? '') || null,
+      clientAsksForMfa: asksForMfa(interaction.params.acr_values),
+    });
+    if (next.step === 'done') {
+      await finish(ctx, provider, { login: { accountId: user.id, amr: next.amr, acr: next.acr } });
       return;
     }
-    const token = await startPendingLogin(deps.mfa.db, { userId: user.id, clientId: String(interaction.params.client_id ?? '') || null, amr });
-    ctx.cookies.set(COOKIE, token, {
+    ctx.cookies.set(COOKIE, next.token, {
       httpOnly: true,
       sameSite: 'lax',
       signed: true,
@@ -78,12 +74,9 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
   });
 
   /** The pending sign-in of this browser and interaction, or undefined (expired, never started, another browser). */
-  async function pending(ctx: Context, interaction: Interaction): Promise<(PendingLogin & { token: string; user: UserRow }) | undefined> {
-    const token = ctx.cookies.get(COOKIE, { signed: true });
-    const login = token ? await pendingLogin(deps.mfa.db, token) : undefined;
-    const user = login ? await findUser(deps.accounts, login.userId) : undefined;
-    if (!token || !login || !user?.is_active || interaction.prompt.name !== 'login') return undefined;
-    return { ...login, token, user };
+  async function pending(ctx: Context, interaction: Interaction): Promise<WaitingSignIn | undefined> {
+    if (interaction.prompt.name !== 'login') return undefined;
+    return waitingSignIn(deps.mfa, ctx.cookies.get(COOKIE, { signed: true }));
   }
 
   const expired = (ctx: Context, tr: PageTranslator, interaction: Interaction) =>
@@ -153,15 +146,11 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
     const login = await pending(ctx, interaction);
     if (!login) return expired(ctx, tr, interaction);
     const origin = { via: 'login_page', ip: ctx.ip, userAgent: ctx.get('user-agent') || null } as const;
-    // the same throttle as the password: a code is a guess like any other
-    const checked = await deps.throttle.check(login.user.email, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) }, () =>
-      verifySecondFactorCode(deps.mfa, login.user, body.code, origin),
-    );
-    if (checked.outcome === 'paused') ctx.set('Retry-After', String(checked.retryAfterSeconds));
-    if (checked.outcome !== 'passed') return showCodeStep(ctx, tr, interaction, login.user, tr.t('mfa.failed'), checked.outcome === 'paused' ? 429 : 401);
-    if (!(await completePendingLogin(deps.mfa.db, login.token))) return expired(ctx, tr, interaction);
-    const amr = amrWithSecondFactor(login.amr, checked.value);
-    await finish(ctx, provider, { login: { accountId: login.userId, amr, acr: acrOf(amr) } });
+    const done = await completeWithCode(deps.mfa, deps.throttle, login, body.code, { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) }, origin);
+    if (done.outcome === 'expired') return expired(ctx, tr, interaction);
+    if (done.outcome === 'paused') ctx.set('Retry-After', String(done.retryAfterSeconds));
+    if (done.outcome !== 'signed_in') return showCodeStep(ctx, tr, interaction, login.user, tr.t('mfa.failed'), done.outcome === 'paused' ? 429 : 401);
+    await finish(ctx, provider, { login: { accountId: done.user.id, amr: done.amr, acr: done.acr } });
   });
 
   router.post('/enrol', form, async (ctx) => {
@@ -173,23 +162,18 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
     const login = await pending(ctx, interaction);
     if (!login) return expired(ctx, tr, interaction);
     const origin = { via: 'login_page', ip: ctx.ip, userAgent: ctx.get('user-agent') || null } as const;
-    let recoveryCodes: string[] | undefined;
+    let done: Enrolled;
     try {
-      ({ recoveryCodes } = await confirmTotpEnrolment(deps.mfa, login.user, body.code, origin));
+      done = await completeWithEnrolment(deps.mfa, login, body.code, origin);
     } catch (error) {
       if ((error as { code?: string }).code !== 'INVALID_MFA_CODE') throw error;
       return showEnrolment(ctx, tr, interaction, login.user, tr.t('mfa.enrol_failed'), 400);
     }
-    if (!(await completePendingLogin(deps.mfa.db, login.token))) return expired(ctx, tr, interaction);
-    const amr = amrWithSecondFactor(login.amr, 'totp');
+    if (done.outcome === 'expired') return expired(ctx, tr, interaction);
     // the result is saved now; the recovery codes are shown once, with a link on to the app
-    const returnTo = await provider.interactionResult(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: login.userId, amr, acr: acrOf(amr) } },
-      { mergeWithLastSubmission: false },
-    );
-    renderPage(ctx, page, tr, 'recovery-codes', tr.t('recovery.title'), { codes: recoveryCodes ?? [], continueUrl: returnTo });
+    const result = { login: { accountId: done.user.id, amr: done.amr, acr: done.acr } };
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    renderPage(ctx, page, tr, 'recovery-codes', tr.t('recovery.title'), { codes: done.recoveryCodes, continueUrl: returnTo });
   });
 
   return router;
