@@ -11,11 +11,14 @@ import { rateLimiters } from './http/rate-limiters.js';
 import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
+import { webauthnBrowserModule } from './http/webauthn-browser-module.js';
 import { csrfProtection } from './interactions/csrf.js';
 import { accountPageRoutes } from './account-page/account-page-routes.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
 import type { MfaContext } from './mfa/second-factors-service.js';
+import { relyingPartyOf } from './mfa/passkeys-service.js';
+import { passkeyRoutes } from './interactions/passkey-routes.js';
 import { totpSealingKey } from './mfa/totp-secret-seal.js';
 import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
@@ -73,7 +76,7 @@ export function createApp(deps: AppContext): Koa {
   app.use(async (ctx, next) => (ctx.method === 'POST' && ctx.path === '/token' ? toProvider(ctx, next) : next()));
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
-  app.use(staticAssets(['app.css']));
+  app.use(staticAssets(['app.css', 'passkey-login.js', 'passkey-register.js'], { 'simplewebauthn-browser.js': webauthnBrowserModule() }));
   const algorithm = config.auth.jwt.algorithm;
   const keysUsable = () => {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
@@ -95,6 +98,19 @@ export function createApp(deps: AppContext): Koa {
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const rp = relyingPartyOf(config.runtime.issuer, config.auth.server.organization_name);
+  const passkeyPages = passkeyRoutes({
+    provider: providers.current,
+    mfa,
+    rp,
+    csrf,
+    log,
+    page: pageContext(config.auth),
+    rateLimiters: limiters,
+    loginPerMinute: config.auth.rate_limit.login_per_minute,
+  });
+  app.use(passkeyPages.routes());
+  app.use(passkeyPages.allowedMethods());
   const secondFactorPages = secondFactorRoutes(secondFactor);
   app.use(secondFactorPages.routes());
   app.use(secondFactorPages.allowedMethods());
@@ -105,6 +121,7 @@ export function createApp(deps: AppContext): Koa {
     page: pageContext(config.auth),
     providerHandler: providers.handle,
     issuer: config.runtime.issuer,
+    rp,
   });
   app.use(accountPage.routes());
   app.use(accountPage.allowedMethods());

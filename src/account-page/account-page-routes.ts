@@ -6,7 +6,9 @@ import { isAuthConnectError } from '../errors.js';
 import type { CsrfProtection } from '../interactions/csrf.js';
 import { renderErrorPage } from '../interactions/error-page.js';
 import { pageTranslator, renderPage, type PageContext } from '../interactions/render-page.js';
-import { listUserPasskeys } from '../mfa/passkeys-service.js';
+import { findUnstorableText } from '../input/storable-text.js';
+import { isUuid } from '../input/uuid.js';
+import { addPasskey, listUserPasskeys, passkeyRegistrationOptions, removePasskey, type RelyingParty } from '../mfa/passkeys-service.js';
 import {
   confirmTotpEnrolment,
   currentTotpEnrolment,
@@ -26,6 +28,8 @@ export interface AccountPageDeps {
   page: PageContext;
   providerHandler: RequestHandler;
   issuer: string;
+  /** The WebAuthn relying party: RP ID and origin from the issuer. */
+  rp: RelyingParty;
 }
 
 const NOTICES = { saved: 'account.changed', passkey: 'account.passkey_added' } as const;
@@ -40,6 +44,17 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
   const router = new Router<AccountPageState>({ prefix: '/account' });
   const signIn = accountSignIn(deps);
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', onError: () => {} });
+  /** The passkey script's JSON calls carry the page's CSRF token in a header. */
+  const checkedCall = async (ctx: Context, next: () => Promise<unknown>) => {
+    if (!csrf.verify(ctx, state(ctx).sessionId, ctx.get('x-csrf-token'))) {
+      ctx.status = 403;
+      ctx.body = { error: 'csrf' };
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
   const origin = (ctx: Context) => ({ via: 'account_page', ip: ctx.ip, userAgent: ctx.get('user-agent') || null }) as const;
   const state = (ctx: Context) => ctx.state as AccountPageState;
   /** Forms: the CSRF token bound to this page's session, else a 403 page. */
@@ -77,6 +92,8 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
       csrf: csrf.issue(ctx, sessionId),
       factors,
       notice,
+      passkeyEnrolment: true,
+      scripts: ['/assets/passkey-register.js'],
       passkeys: passkeys.map((p) => ({
         id: p.id,
         name: p.name,
@@ -132,6 +149,38 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
     const tr = pageTranslator(ctx, page);
     const codes = await regenerateRecoveryCodes(mfa, state(ctx).user, origin(ctx));
     renderPage(ctx, page, tr, 'recovery-codes', tr.t('recovery.title'), { codes, continueUrl: '/account?done=saved' });
+  });
+
+  router.post('/passkeys/options', signIn.requireSignIn, checkedCall, async (ctx) => {
+    const { user, sessionId } = state(ctx);
+    ctx.body = await passkeyRegistrationOptions(mfa, deps.rp, user, sessionId);
+  });
+
+  router.post('/passkeys', signIn.requireSignIn, checkedCall, json, async (ctx) => {
+    const { user, sessionId } = state(ctx);
+    const body = ((ctx.request as { body?: unknown }).body ?? {}) as { name?: unknown; response?: unknown };
+    const name = typeof body.name === 'string' ? body.name.trim() : '';
+    if (!name || name.length > 64 || findUnstorableText(name, 'name') || !body.response || typeof body.response !== 'object') {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', message: 'a name (1 to 64 characters) and the browser response are needed' };
+      return;
+    }
+    const passkey = await addPasskey(mfa, deps.rp, user, sessionId, { name, response: body.response as never }, origin(ctx));
+    if (!passkey) {
+      ctx.status = 400;
+      ctx.body = { error: 'passkey_refused', message: 'the passkey could not be verified; try again' };
+      return;
+    }
+    ctx.status = 201;
+    ctx.body = { id: passkey.id, name: passkey.name };
+  });
+
+  router.post('/passkeys/:id/remove', signIn.requireSignIn, form, checkedForm, async (ctx) => {
+    const id = String(ctx.params.id);
+    if (!isUuid(id)) return renderErrorPage(ctx, page, { code: 'invalid_request', detail: 'no such passkey', status: 404 });
+    await removePasskey(mfa, state(ctx).user, id, origin(ctx));
+    ctx.status = 303;
+    ctx.redirect('/account?done=saved');
   });
 
   router.post('/logout', signIn.requireSignIn, form, checkedForm, async (ctx) => {

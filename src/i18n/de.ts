@@ -131,7 +131,7 @@ export const de: Catalogue = {
   'error.not_found.heading': 'Seite nicht gefunden',
   'error.not_found.sentence': 'Unter dieser Adresse gibt es keine Seite. Prüfen Sie den Link oder beginnen Sie bei der Anwendung, von der Sie kamen.',
 
-  'login.passkey': 'Mit einem Passkey anmelden',
+  'login.passkey': 'Passkey verwenden',
   'login.passkey_failed': 'Der Passkey wurde nicht angenommen. Versuchen Sie es erneut oder melden Sie sich mit E-Mail und Passwort an.',
   'mfa.title': 'Zweiter Schritt',
   'mfa.lead': 'Anmeldung als {email}. Bestätigen Sie mit Ihrem zweiten Faktor, dass Sie es sind.',
@@ -160,7 +160,7 @@ export const de: Catalogue = {
   'account.totp_remove': 'Authenticator-App entfernen',
   'account.recovery': 'Wiederherstellungscodes',
   'account.recovery_left': '{count} von 10 unbenutzt.',
-  'account.recovery_none': 'Keine: Sie kommen mit Ihrem ersten zweiten Faktor.',
+  'account.recovery_none': 'Noch keine.',
   'account.recovery_regenerate': 'Neue Wiederherstellungscodes erstellen',
   'account.passkeys': 'Passkeys',
   'account.passkeys_none': 'Noch keine Passkeys.',

@@ -129,7 +129,7 @@ export const en = {
   'error.not_found.heading': 'Page not found',
   'error.not_found.sentence': 'There is no page at this address. Check the link, or start from the application you came from.',
 
-  'login.passkey': 'Sign in with a passkey',
+  'login.passkey': 'Use a passkey',
   'login.passkey_failed': 'The passkey was not accepted. Try again, or sign in with your email and password.',
   'mfa.title': 'Second step',
   'mfa.lead': 'Signing in as {email}. Confirm it is you with your second factor.',
@@ -158,7 +158,7 @@ export const en = {
   'account.totp_remove': 'Remove the authenticator app',
   'account.recovery': 'Recovery codes',
   'account.recovery_left': '{count} of 10 unused.',
-  'account.recovery_none': 'None: they come with your first second factor.',
+  'account.recovery_none': 'None yet.',
   'account.recovery_regenerate': 'Make new recovery codes',
   'account.passkeys': 'Passkeys',
   'account.passkeys_none': 'No passkeys yet.',

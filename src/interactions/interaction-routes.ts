@@ -14,6 +14,7 @@ import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-co
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { MFA_STEP_UP } from '../oidc/interaction-policy.js';
 import { consentItems } from './consent-items.js';
+import { LOGIN_SCRIPTS } from './login-scripts.js';
 import type { continueAfterFirstFactor } from './second-factor-routes.js';
 import { clientNameOf, details, finish, formBody, renderInteractionError, requireCsrf, type Interaction } from './interaction-steps.js';
 import type { CsrfProtection } from './csrf.js';
@@ -68,6 +69,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         clientName,
         email: loginHint(interaction),
         error: undefined,
+        scripts: LOGIN_SCRIPTS,
       });
       return;
     }
@@ -117,7 +119,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         tr,
         'login',
         tr.t('login.title'),
-        { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error },
+        {
+          uid: interaction.uid,
+          csrf: csrf.issue(ctx, interaction.uid),
+          clientName: await clientNameOf(provider, interaction),
+          email,
+          error,
+          scripts: LOGIN_SCRIPTS,
+        },
         paused ? 429 : 401,
       );
       return;

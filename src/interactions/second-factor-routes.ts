@@ -10,6 +10,7 @@ import { completeWithCode, completeWithEnrolment, nextStepAfterFirstFactor, wait
 import { PENDING_LOGIN_SECONDS } from '../mfa/pending-logins.js';
 import { currentTotpEnrolment, hasSecondFactor, secondFactorsOf, type MfaContext } from '../mfa/second-factors-service.js';
 import type { CsrfProtection } from './csrf.js';
+import { LOGIN_SCRIPTS } from './login-scripts.js';
 import { details, finish, formBody, type Interaction, renderInteractionError, requireCsrf } from './interaction-steps.js';
 import type { Logger } from '../logger.js';
 import { pageTranslator, renderPage, type PageContext, type PageTranslator } from './render-page.js';
@@ -27,6 +28,12 @@ export interface SecondFactorDeps {
 const COOKIE = 'ac_mfa';
 const cookiePath = (uid: string) => `/interaction/${uid}`;
 const stepUrl = (uid: string) => `/interaction/${uid}/second-factor`;
+
+/** The sign-in of this browser and interaction waiting for its second factor, if any. */
+export function pendingSecondFactor(ctx: Context, mfa: MfaContext, interaction: Interaction): Promise<WaitingSignIn | undefined> {
+  if (interaction.prompt.name !== 'login') return Promise.resolve(undefined);
+  return waitingSignIn(mfa, ctx.cookies.get(COOKIE, { signed: true }));
+}
 
 /**
  * After the first factor: the sign-in ends here with a password alone, or goes on to the second step — when
@@ -74,10 +81,7 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
   });
 
   /** The pending sign-in of this browser and interaction, or undefined (expired, never started, another browser). */
-  async function pending(ctx: Context, interaction: Interaction): Promise<WaitingSignIn | undefined> {
-    if (interaction.prompt.name !== 'login') return undefined;
-    return waitingSignIn(deps.mfa, ctx.cookies.get(COOKIE, { signed: true }));
-  }
+  const pending = (ctx: Context, interaction: Interaction) => pendingSecondFactor(ctx, deps.mfa, interaction);
 
   const expired = (ctx: Context, tr: PageTranslator, interaction: Interaction) =>
     renderPage(
@@ -92,6 +96,7 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
         clientName: undefined,
         email: '',
         error: tr.t('mfa.expired'),
+        scripts: LOGIN_SCRIPTS,
       },
       401,
     );
@@ -104,7 +109,14 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
       tr,
       'second-factor',
       tr.t('mfa.title'),
-      { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), email: user.email, error, passkey: factors.passkeys > 0 },
+      {
+        uid: interaction.uid,
+        csrf: csrf.issue(ctx, interaction.uid),
+        email: user.email,
+        error,
+        passkey: factors.passkeys > 0,
+        scripts: factors.passkeys > 0 ? LOGIN_SCRIPTS : [],
+      },
       status,
     );
   }

@@ -77,6 +77,11 @@ export async function completeWithCode(
   };
 }
 
+/** Ends a pending sign-in whose second factor passed another way (a passkey); false when it had ended already. */
+export function completeSignIn(ctx: MfaContext, login: WaitingSignIn): Promise<boolean> {
+  return completePendingLogin(ctx.db, login.token);
+}
+
 export type Enrolled =
   | { outcome: 'signed_in'; user: UserRow; amr: string[]; acr: string; clientId: string | null; recoveryCodes: string[] }
   | { outcome: 'expired' };

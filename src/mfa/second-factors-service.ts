@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import QRCode from 'qrcode';
 import type { UserRow } from '../accounts/accounts-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { auditOwnChange } from './mfa-audit.js';
 import type { Config } from '../config/types.js';
 import { alreadyEnrolled, invalidMfaCode, noSecondFactor, noTotpEnrolment } from './mfa-errors.js';
 import type { SecondFactorMethod } from './mfa-policy.js';
@@ -100,7 +100,7 @@ export async function confirmTotpEnrolment(ctx: MfaContext, user: UserRow, input
   return ctx.db.transaction(async (db) => {
     if (!(await acceptTotpStep(db, user.id, step, true))) throw invalidMfaCode();
     const recoveryCodes = (await countUnusedRecoveryCodes(db, user.id)) ? undefined : await storeNewRecoveryCodes(db, user.id);
-    await audit(db, user, origin, 'mfa.totp.enrolled', { recovery_codes_issued: Boolean(recoveryCodes) });
+    await auditOwnChange(db, user, origin, 'mfa.totp.enrolled', { recovery_codes_issued: Boolean(recoveryCodes) });
     return recoveryCodes ? { recoveryCodes } : {};
   });
 }
@@ -110,7 +110,7 @@ export async function removeTotp(ctx: MfaContext, user: UserRow, origin: ChangeO
   return ctx.db.transaction(async (db) => {
     if (!(await deleteTotp(db, user.id))) return false;
     const codesRemoved = (await listPasskeys(db, user.id)).length ? 0 : await deleteRecoveryCodes(db, user.id);
-    await audit(db, user, origin, 'mfa.totp.removed', { recovery_codes_removed: codesRemoved });
+    await auditOwnChange(db, user, origin, 'mfa.totp.removed', { recovery_codes_removed: codesRemoved });
     return true;
   });
 }
@@ -120,7 +120,7 @@ export async function regenerateRecoveryCodes(ctx: MfaContext, user: UserRow, or
   if (!hasSecondFactor(await secondFactorsOf(ctx, user.id))) throw noSecondFactor();
   return ctx.db.transaction(async (db) => {
     const codes = await storeNewRecoveryCodes(db, user.id);
-    await audit(db, user, origin, 'mfa.recovery_codes.regenerated');
+    await auditOwnChange(db, user, origin, 'mfa.recovery_codes.regenerated');
     return codes;
   });
 }
@@ -149,7 +149,7 @@ export async function verifySecondFactorCode(
   return ctx.db.transaction(async (db) => {
     if (!(await useRecoveryCode(db, user.id, hashRecoveryCode(recovery)))) return undefined;
     const left = await countUnusedRecoveryCodes(db, user.id);
-    await audit(db, user, origin, 'mfa.recovery_code.used', { recovery_codes_left: left });
+    await auditOwnChange(db, user, origin, 'mfa.recovery_code.used', { recovery_codes_left: left });
     return 'recovery_code' as const;
   });
 }
@@ -170,15 +170,4 @@ async function storeNewRecoveryCodes(db: Knex, userId: string): Promise<string[]
     codes.map((code) => hashRecoveryCode(normaliseRecoveryCode(code)!)),
   );
   return codes;
-}
-
-function audit(db: Knex, user: UserRow, origin: ChangeOrigin, event: string, details: Record<string, unknown> = {}): Promise<void> {
-  return recordAudit(db, {
-    event,
-    userId: user.id,
-    actor: { kind: 'user', userId: user.id },
-    ip: origin.ip,
-    userAgent: origin.userAgent,
-    details: { via: origin.via, ...details },
-  });
 }
