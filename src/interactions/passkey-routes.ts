@@ -63,7 +63,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Router {
   router.post('/', requestRate, json, async (ctx) => {
     const provider = deps.provider();
     const interaction = await checked(ctx);
-    const response = ((ctx.request as { body?: { response?: unknown } }).body ?? {}).response;
+    const response = (ctx.request as { body?: { response?: unknown } }).body?.response;
     if (!response || typeof response !== 'object') throw new errors.InvalidRequest('response is missing');
     const waiting = await pendingSecondFactor(ctx, deps.mfa, interaction);
     const origin = { clientId: String(interaction.params.client_id ?? '') || null, ip: ctx.ip, userAgent: ctx.get('user-agent') || null };
