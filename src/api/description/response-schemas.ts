@@ -56,6 +56,12 @@ export const responseSchemas = {
       qr_code: { type: 'string', description: 'the QR code as a data:image/svg+xml URL' },
     },
   },
+  SecondFactorsReset: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['totp_removed', 'passkeys_removed', 'recovery_codes_removed'],
+    properties: { totp_removed: { type: 'boolean' }, passkeys_removed: { type: 'integer' }, recovery_codes_removed: { type: 'integer' } },
+  },
   RecoveryCodes: {
     type: 'object',
     additionalProperties: false,
