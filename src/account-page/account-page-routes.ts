@@ -6,6 +6,7 @@ import { isAuthConnectError } from '../errors.js';
 import type { CsrfProtection } from '../interactions/csrf.js';
 import { renderErrorPage } from '../interactions/error-page.js';
 import { pageTranslator, renderPage, type PageContext } from '../interactions/render-page.js';
+import { renderTotpEnrolment } from '../interactions/totp-enrolment-page.js';
 import { findUnstorableText } from '../input/storable-text.js';
 import { isUuid } from '../input/uuid.js';
 import { addPasskey, listUserPasskeys, passkeyRegistrationOptions, removePasskey, type RelyingParty } from '../mfa/passkeys-service.js';
@@ -106,14 +107,7 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
   router.get('/totp', signIn.requireSignIn, async (ctx) => {
     const { user, sessionId } = state(ctx);
     const tr = pageTranslator(ctx, page);
-    const enrolment = await currentTotpEnrolment(mfa, user);
-    renderPage(ctx, page, tr, 'second-factor-enrol', tr.t('mfa.enrol_title'), {
-      action: '/account/totp',
-      csrf: csrf.issue(ctx, sessionId),
-      qrCode: enrolment.qrCode,
-      secret: enrolment.secret,
-      error: undefined,
-    });
+    renderTotpEnrolment(ctx, page, tr, { action: '/account/totp', csrf: csrf.issue(ctx, sessionId), enrolment: await currentTotpEnrolment(mfa, user) });
   });
 
   router.post('/totp', signIn.requireSignIn, form, checkedForm, async (ctx) => {
@@ -127,15 +121,7 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
     } catch (error) {
       if ((error as { code?: string }).code !== 'INVALID_MFA_CODE') throw error;
       const enrolment = await currentTotpEnrolment(mfa, user);
-      renderPage(
-        ctx,
-        page,
-        tr,
-        'second-factor-enrol',
-        tr.t('mfa.enrol_title'),
-        { action: '/account/totp', csrf: csrf.issue(ctx, sessionId), qrCode: enrolment.qrCode, secret: enrolment.secret, error: tr.t('mfa.enrol_failed') },
-        400,
-      );
+      renderTotpEnrolment(ctx, page, tr, { action: '/account/totp', csrf: csrf.issue(ctx, sessionId), enrolment, error: tr.t('mfa.enrol_failed') }, 400);
     }
   });
 

@@ -76,7 +76,7 @@ export interface AuthConfigDocument {
     name?: string;
   }[];
   /**
-   * Every password check (login page, POST /api/auth/login, change-password) takes a token from buckets that refill continuously; with a bucket empty the check is not made and the answer is 429 with Retry-After. Sources that signed in to the account before (a device cookie or device_token, or the calling session for change-password) use their own bucket, so an attacker who knows only the email cannot keep the real user out. See SECURITY.md.
+   * Every password check (login page, POST /api/auth/login, change-password) and every second-factor code (the login page's second step, POST /api/auth/mfa/verify) takes a token from buckets that refill continuously; with a bucket empty the check is not made and the answer is 429 with Retry-After. Sources that signed in to the account before (a device cookie or device_token, or the calling session for change-password) use their own bucket, so an attacker who knows only the email cannot keep the real user out. See SECURITY.md.
    */
   login_throttle: {
     /**

@@ -11,6 +11,7 @@ import { PENDING_LOGIN_SECONDS } from '../mfa/pending-logins.js';
 import { currentTotpEnrolment, hasSecondFactor, secondFactorsOf, type MfaContext } from '../mfa/second-factors-service.js';
 import type { CsrfProtection } from './csrf.js';
 import { LOGIN_SCRIPTS } from './login-scripts.js';
+import { renderTotpEnrolment } from './totp-enrolment-page.js';
 import { details, finish, formBody, type Interaction, renderInteractionError, requireCsrf } from './interaction-steps.js';
 import type { Logger } from '../logger.js';
 import { pageTranslator, renderPage, type PageContext, type PageTranslator } from './render-page.js';
@@ -123,21 +124,7 @@ export function secondFactorRoutes(deps: SecondFactorDeps): Router {
 
   async function showEnrolment(ctx: Context, tr: PageTranslator, interaction: Interaction, user: UserRow, error?: string, status = 200) {
     const enrolment = await currentTotpEnrolment(deps.mfa, user);
-    renderPage(
-      ctx,
-      page,
-      tr,
-      'second-factor-enrol',
-      tr.t('mfa.enrol_title'),
-      {
-        action: `${stepUrl(interaction.uid)}/enrol`,
-        csrf: csrf.issue(ctx, interaction.uid),
-        qrCode: enrolment.qrCode,
-        secret: enrolment.secret,
-        error,
-      },
-      status,
-    );
+    renderTotpEnrolment(ctx, page, tr, { action: `${stepUrl(interaction.uid)}/enrol`, csrf: csrf.issue(ctx, interaction.uid), enrolment, error }, status);
   }
 
   router.get('/', async (ctx) => {
