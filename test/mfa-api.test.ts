@@ -84,10 +84,11 @@ for (const engine of testEngines()) {
       const setup = await auth('POST', '/mfa/totp', undefined, pwdOnly);
       const confirmed = await auth('POST', '/mfa/totp/confirm', { code: await totpCode(setup.body.secret) }, pwdOnly);
       assert.equal(confirmed.body.recovery_codes.length, 10);
-      assert.equal((await auth('POST', '/mfa/totp', undefined, pwdOnly)).body.error, 'MFA_ALREADY_ENROLLED');
+      assert.equal((await auth('POST', '/mfa/totp', undefined, pwdOnly)).status, 403, 'an older password-only token cannot add a factor either');
       assert.equal((await auth('DELETE', '/mfa/totp', undefined, pwdOnly)).status, 403, 'a password-only token cannot remove it');
       const login = await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD });
       const withMfa = await auth('POST', '/mfa/verify', { mfa_token: login.body.mfa_token, code: await totpCode(setup.body.secret, 30) });
+      assert.equal((await auth('POST', '/mfa/totp', undefined, withMfa.body.access_token)).body.error, 'MFA_ALREADY_ENROLLED');
       const fresh = await auth('POST', '/mfa/recovery-codes', undefined, withMfa.body.access_token);
       assert.equal(fresh.body.recovery_codes.length, 10);
       assert.equal((await auth('DELETE', '/mfa/totp', undefined, withMfa.body.access_token)).status, 204);

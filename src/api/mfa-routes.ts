@@ -54,7 +54,7 @@ export function mfaRoutes(deps: MfaRoutesDeps): Router {
     if (!auth || !user) throw new Error('mfa route mounted without bearer and a user check in front');
     return { auth, user };
   };
-  /** Changing factors that exist takes a token from a sign-in that used one: a stolen password-only token cannot remove them. */
+  /** Changing factors that exist takes a token from a sign-in that used one: a stolen password-only token cannot remove or add them. */
   const assertSignedInWithSecondFactor = (auth: AccessTokenClaims) => {
     const amr = auth.payload.amr;
     if (!Array.isArray(amr) || !amr.includes('mfa')) {
@@ -120,7 +120,10 @@ export function mfaRoutes(deps: MfaRoutesDeps): Router {
   });
 
   router.post('/totp', bearer, currentUser, async (ctx) => {
-    ctx.body = enrolmentAnswer(await currentTotpEnrolment(mfa, caller(ctx).user));
+    const { auth, user } = caller(ctx);
+    // adding a factor to an account that has one takes that one first: an older password-only token cannot plant its own
+    if (hasSecondFactor(await secondFactorsOf(mfa, user.id))) assertSignedInWithSecondFactor(auth);
+    ctx.body = enrolmentAnswer(await currentTotpEnrolment(mfa, user));
   });
 
   router.post('/totp/confirm', bearer, currentUser, async (ctx) => {

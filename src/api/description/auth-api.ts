@@ -247,7 +247,7 @@ function mfaApi(): RouteDescription[] {
       operationId: 'startTotpEnrolment',
       tag: 'account',
       access: user,
-      summary: 'Start setting up an authenticator app (it counts once confirmed)',
+      summary: 'Start setting up an authenticator app (it counts once confirmed); a user who has a passkey needs a token from a sign-in with a second factor',
       success: { status: 200, description: 'the secret, its otpauth URI and QR code', schema: schemaRef('TotpEnrolment') },
       errors: ['MFA_ALREADY_ENROLLED'],
     },
