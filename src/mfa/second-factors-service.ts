@@ -7,6 +7,7 @@ import type { Config } from '../config/types.js';
 import { alreadyEnrolled, invalidMfaCode, noSecondFactor, noTotpEnrolment } from './mfa-errors.js';
 import type { SecondFactorMethod } from './mfa-policy.js';
 import { listPasskeys } from './passkeys-repository.js';
+import { countSecondFactors } from './second-factors-repository.js';
 import { countUnusedRecoveryCodes, deleteRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes-repository.js';
 import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, normaliseTotpCode, totpStepOf, totpUri } from './totp-codes.js';
@@ -27,13 +28,8 @@ export interface SecondFactors {
   recoveryCodesLeft: number;
 }
 
-export async function secondFactorsOf(ctx: Pick<MfaContext, 'db'>, userId: string): Promise<SecondFactors> {
-  const [totp, passkeys, recoveryCodesLeft] = await Promise.all([
-    findTotp(ctx.db, userId),
-    listPasskeys(ctx.db, userId),
-    countUnusedRecoveryCodes(ctx.db, userId),
-  ]);
-  return { totp: Boolean(totp?.confirmed_at), passkeys: passkeys.length, recoveryCodesLeft };
+export function secondFactorsOf(ctx: Pick<MfaContext, 'db'>, userId: string): Promise<SecondFactors> {
+  return countSecondFactors(ctx.db, userId);
 }
 
 export function hasSecondFactor(factors: SecondFactors): boolean {
