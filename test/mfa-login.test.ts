@@ -124,7 +124,7 @@ for (const engine of testEngines()) {
     it('wrong codes spend the same sign-in budget as wrong passwords: once it is empty even the right code is paused', async () => {
       const jar = new CookieJar();
       const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < 8 && !statuses.includes(429); i++) {
         statuses.push((await signInThroughPages(as.issuer, client, { email: 'boss@example.com', password: PASSWORD, jar, code: () => '123456' })).status);
       }
       assert.ok(statuses.includes(429), `the code check pauses: ${statuses.join(' ')}`);
