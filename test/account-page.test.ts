@@ -79,16 +79,18 @@ for (const engine of testEngines()) {
       assert.equal(fresh.length, 10);
       assert.notDeepEqual(fresh, codes);
 
-      // a new browser now needs the second factor to reach the page
-      const other = await open(new CookieJar(), '/account', () => totpCode(secret, 30));
+      // a new browser now needs the second factor to reach the page; a recovery code's use shows there
+      const other = await open(new CookieJar(), '/account', async () => fresh[0]!);
       assert.match(other.html, /Signed in as own@example\.com/);
+      assert.match(other.html, /9 of 10 unused/);
+      assert.match(other.html, /A recovery code was last used \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)/);
 
       const removed = await request(jar, `${as.issuer}/account/totp/remove`, form({ csrf: csrfOf(page.html) }));
       assert.equal(removed.status, 303);
       assert.equal(removed.headers.get('location'), '/account?done=saved');
       assert.match((await open(jar, '/account?done=saved')).html, /Saved\.[\s\S]*Off\./);
       const events = (await as.db.knex('audit_events').whereLike('event', 'mfa.%').orderBy('id')).map((row) => row.event);
-      assert.deepEqual(events, ['mfa.totp.enrolled', 'mfa.recovery_codes.regenerated', 'mfa.totp.removed']);
+      assert.deepEqual(events, ['mfa.totp.enrolled', 'mfa.recovery_codes.regenerated', 'mfa.recovery_code.used', 'mfa.totp.removed']);
     });
 
     it('signing out ends the page session; its forms then answer 401 and the page asks to sign in again', async () => {

@@ -13,6 +13,7 @@ import { addPasskey, listUserPasskeys, passkeyRegistrationOptions, removePasskey
 import {
   confirmTotpEnrolment,
   currentTotpEnrolment,
+  lastRecoveryCodeUse,
   regenerateRecoveryCodes,
   removeTotp,
   secondFactorsOf,
@@ -85,7 +86,11 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
   router.get('/', signIn.requireSignIn, async (ctx) => {
     const { user, sessionId } = state(ctx);
     const tr = pageTranslator(ctx, page);
-    const [factors, passkeys] = await Promise.all([secondFactorsOf(mfa, user.id), listUserPasskeys(mfa, user.id)]);
+    const [factors, passkeys, recoveryCodeUsed] = await Promise.all([
+      secondFactorsOf(mfa, user.id),
+      listUserPasskeys(mfa, user.id),
+      lastRecoveryCodeUse(mfa, user.id),
+    ]);
     const notice =
       typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? tr.t(NOTICES[ctx.query.done as keyof typeof NOTICES]) : undefined;
     renderPage(ctx, page, tr, 'account', tr.t('account.title'), {
@@ -93,6 +98,7 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
       csrf: csrf.issue(ctx, sessionId),
       factors,
       notice,
+      recoveryCodeUsed: recoveryCodeUsed?.toISOString().slice(0, 16).replace('T', ' '),
       passkeyEnrolment: true,
       scripts: ['/assets/passkey-register.js'],
       passkeys: passkeys.map((p) => ({

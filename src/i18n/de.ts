@@ -161,6 +161,8 @@ export const de: Catalogue = {
   'account.recovery': 'Wiederherstellungscodes',
   'account.recovery_left': '{count} von 10 unbenutzt.',
   'account.recovery_none': 'Noch keine.',
+  'account.recovery_used':
+    'Zuletzt wurde am {date} (UTC) ein Wiederherstellungscode verwendet. Waren Sie das nicht, ändern Sie Ihr Passwort und erstellen Sie neue Wiederherstellungscodes.',
   'account.recovery_regenerate': 'Neue Wiederherstellungscodes erstellen',
   'account.passkeys': 'Passkeys',
   'account.passkeys_none': 'Noch keine Passkeys.',

@@ -159,6 +159,7 @@ export const en = {
   'account.recovery': 'Recovery codes',
   'account.recovery_left': '{count} of 10 unused.',
   'account.recovery_none': 'None yet.',
+  'account.recovery_used': 'A recovery code was last used {date} (UTC). If that was not you, change your password and make new recovery codes.',
   'account.recovery_regenerate': 'Make new recovery codes',
   'account.passkeys': 'Passkeys',
   'account.passkeys_none': 'No passkeys yet.',

@@ -3,6 +3,7 @@ import QRCode from 'qrcode';
 import type { UserRow } from '../accounts/accounts-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { auditOwnChange } from './mfa-audit.js';
+import { listAuditEvents } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
 import { alreadyEnrolled, invalidMfaCode, noSecondFactor, noTotpEnrolment } from './mfa-errors.js';
 import type { SecondFactorMethod } from './mfa-policy.js';
@@ -30,6 +31,15 @@ export interface SecondFactors {
 
 export function secondFactorsOf(ctx: Pick<MfaContext, 'db'>, userId: string): Promise<SecondFactors> {
   return countSecondFactors(ctx.db, userId);
+}
+
+/**
+ * When the user's latest recovery code was used, if ever: the account page tells the user, so a use they did
+ * not make is noticed (until mail is sent, the page and the audit log are where it shows).
+ */
+export async function lastRecoveryCodeUse(ctx: Pick<MfaContext, 'db'>, userId: string): Promise<Date | undefined> {
+  const [event] = await listAuditEvents(ctx.db, { event: 'mfa.recovery_code.used', userId, limit: 1, offset: 0 });
+  return event ? new Date(event.occurred_at as string | Date) : undefined;
 }
 
 export function hasSecondFactor(factors: SecondFactors): boolean {
