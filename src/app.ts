@@ -11,8 +11,15 @@ import { rateLimiters } from './http/rate-limiters.js';
 import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
+import { webauthnBrowserModule } from './http/webauthn-browser-module.js';
 import { csrfProtection } from './interactions/csrf.js';
+import { accountPageRoutes } from './account-page/account-page-routes.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
+import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
+import type { MfaContext } from './mfa/second-factors-service.js';
+import { relyingPartyOf } from './mfa/passkeys-service.js';
+import { passkeyRoutes } from './interactions/passkey-routes.js';
+import { totpSealingKey } from './mfa/totp-secret-seal.js';
 import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
 import { createLoginThrottle } from './login-throttle/login-throttle.js';
@@ -69,24 +76,55 @@ export function createApp(deps: AppContext): Koa {
   app.use(async (ctx, next) => (ctx.method === 'POST' && ctx.path === '/token' ? toProvider(ctx, next) : next()));
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
-  app.use(staticAssets(['app.css']));
+  app.use(staticAssets(['app.css', 'passkey-login.js', 'passkey-register.js'], { 'simplewebauthn-browser.js': webauthnBrowserModule() }));
   const algorithm = config.auth.jwt.algorithm;
   const keysUsable = () => {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }], deps.draining).routes());
+  const csrf = csrfProtection(deps.serverSecret);
+  const mfa: MfaContext = { db, config, totpKey: totpSealingKey(deps.keyEncryptionKey) };
+  const secondFactor = { provider: providers.current, accounts, mfa, throttle, csrf, page: pageContext(config.auth), log };
   const interactions = interactionRoutes({
     provider: providers.current,
     accounts,
     throttle,
-    csrf: csrfProtection(deps.serverSecret),
+    csrf,
     page: pageContext(config.auth),
     log,
     loginPerMinute: config.auth.rate_limit.login_per_minute,
     rateLimiters: limiters,
+    afterFirstFactor: continueAfterFirstFactor(secondFactor),
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const rp = relyingPartyOf(config.runtime.issuer, config.auth.server.organization_name);
+  const passkeyPages = passkeyRoutes({
+    provider: providers.current,
+    mfa,
+    rp,
+    csrf,
+    log,
+    page: pageContext(config.auth),
+    rateLimiters: limiters,
+    loginPerMinute: config.auth.rate_limit.login_per_minute,
+  });
+  app.use(passkeyPages.routes());
+  app.use(passkeyPages.allowedMethods());
+  const secondFactorPages = secondFactorRoutes(secondFactor);
+  app.use(secondFactorPages.routes());
+  app.use(secondFactorPages.allowedMethods());
+  const accountPage = accountPageRoutes({
+    accounts,
+    mfa,
+    csrf: csrfProtection(deps.serverSecret, '/account'),
+    page: pageContext(config.auth),
+    providerHandler: providers.handle,
+    issuer: config.runtime.issuer,
+    rp,
+  });
+  app.use(accountPage.routes());
+  app.use(accountPage.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
@@ -104,6 +142,7 @@ export function createApp(deps: AppContext): Koa {
     verifier,
     findClient,
     keyEncryptionKey: deps.keyEncryptionKey,
+    mfa,
     onKeysRotated: () => deps.keyRing.refresh(),
   });
   for (const router of api) {

@@ -151,6 +151,11 @@ describe('configuration', () => {
         (a) => (a.registration = { default_role: 'teacher' }),
         /registration\.default_role "teacher" is not a role in roles\.json \(roles: admin, instructor, student, guest\)$/,
       ],
+      [
+        'a second factor required of a role that does not exist',
+        (a) => (a.mfa = { required_for_roles: ['admin', 'root'] }),
+        /mfa\.required_for_roles names root, not a role in roles\.json \(roles: admin, instructor, student, guest\)$/,
+      ],
       ['sessions per user of 0', (a) => (a.session.max_sessions_per_user = 0), /session\.max_sessions_per_user must be at least 1 \(got 0\)$/],
     ];
     for (const [name, mutate, expected] of cases) {

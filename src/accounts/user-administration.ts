@@ -70,7 +70,7 @@ export async function endUserSessionsAs(ctx: AccountsContext, caller: Caller, us
 }
 
 /** The user, if it exists and the caller holds every permission the user holds. */
-async function managedUser(ctx: AccountsContext, caller: Caller, userId: string): Promise<UserRow> {
+export async function managedUser(ctx: AccountsContext, caller: Caller, userId: string): Promise<UserRow> {
   const user = await findUserById(ctx.db, userId);
   if (!user) throw new UserNotFoundError(`with id ${userId}`);
   const missing = lacking(caller, permissionsOfRole(ctx.config.roles, user.role));

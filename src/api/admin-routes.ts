@@ -6,6 +6,7 @@ import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents } from '../audit/audit-log.js';
+import { resetSecondFactorsAs } from '../mfa/mfa-administration.js';
 import { createClient, deleteClient, listClients, resetClientSecret, updateClient, type ClientRow, type ClientsContext } from '../clients/clients-service.js';
 import type { RegisteredClient } from '../clients/client-policy.js';
 import type { Config } from '../config/types.js';
@@ -91,6 +92,11 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
   router.delete('/users/:id/sessions', manageUsers, async (ctx) => {
     ctx.body = { sessions_ended: await endUserSessionsAs(accounts, caller(ctx), idRequest(ctx).params.id, origin(ctx)) };
+  });
+
+  // second factors: removed for a user who lost them; admins never see a secret
+  router.delete('/users/:id/mfa', manageUsers, async (ctx) => {
+    ctx.body = await resetSecondFactorsAs(accounts, caller(ctx), idRequest(ctx).params.id, origin(ctx));
   });
 
   // sessions

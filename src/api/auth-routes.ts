@@ -15,6 +15,8 @@ import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
 import { issueLoginTokens } from '../oidc/issue-login-tokens.js';
+import { nextStepAfterFirstFactor, type NextStep } from '../mfa/mfa-sign-in.js';
+import type { MfaContext } from '../mfa/second-factors-service.js';
 import { permissionsOfRole } from '../rbac/roles.js';
 import { authenticate, type AccessTokenVerifier, type AccessTokenClaims } from '@auth-connect/resource-server';
 import { endSessions, listSessions, logout, publicSession } from '../sessions/sessions-service.js';
@@ -38,6 +40,8 @@ export interface AuthRoutesDeps {
   throttle: LoginThrottle;
   /** Counters of the per-address request limits (shared by every instance on Postgres). */
   rateLimiters: RateLimiters;
+  /** Second factors: a login may need one (src/mfa/). */
+  mfa: MfaContext;
 }
 
 const registerRequest = guard({ body: authBodies.register });
@@ -46,6 +50,16 @@ const refreshRequest = guard({ body: authBodies.refresh });
 const changePasswordRequest = guard({ body: authBodies.changePassword });
 const newApiKeyRequest = guard({ body: authBodies.newApiKey });
 const idRequest = guard({ params: idPath });
+
+/** The password was right; the login continues at /api/auth/mfa/* with the mfa_token. */
+function secondStepNeeded(next: Exclude<NextStep, { step: 'done' }>, deviceToken: string): AuthConnectError {
+  const error =
+    next.step === 'verify'
+      ? new AuthConnectError('MFA_REQUIRED', 'a second factor is needed: POST /api/auth/mfa/verify with mfa_token and a code')
+      : new AuthConnectError('MFA_ENROLLMENT_REQUIRED', 'a second factor must be set up first: POST /api/auth/mfa/enrol/totp with mfa_token');
+  error.details = { mfa_token: next.token, ...(next.step === 'verify' ? { methods: next.methods } : {}), device_token: deviceToken };
+  return error;
+}
 
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password');
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
@@ -116,7 +130,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
     const { user } = signIn;
     // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
-    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx) })), device_token: signIn.deviceToken };
+    const next = await nextStepAfterFirstFactor(deps.mfa, user, { amr: ['pwd'], clientId, clientAsksForMfa: false });
+    if (next.step !== 'done') throw secondStepNeeded(next, signIn.deviceToken);
+    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx), amr: next.amr })), device_token: signIn.deviceToken };
   });
 
   router.post('/refresh', async (ctx) => {

@@ -3,6 +3,7 @@ import type { KeyEncryptionKey } from '../keys/key-encryption.js';
 import { packageVersion } from '../package-version.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes, type AuthRoutesDeps } from './auth-routes.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { openApiRoute } from './openapi-route.js';
 
 export interface JsonApiDeps extends AuthRoutesDeps {
@@ -17,5 +18,5 @@ export interface JsonApiDeps extends AuthRoutesDeps {
  * compares their routes with the document, so a route added here without a description fails the tests.
  */
 export function jsonApiRouters(deps: JsonApiDeps): Router[] {
-  return [authRoutes(deps), adminRoutes(deps), openApiRoute({ issuer: deps.config.runtime.issuer, version: packageVersion() })];
+  return [authRoutes(deps), mfaRoutes(deps), adminRoutes(deps), openApiRoute({ issuer: deps.config.runtime.issuer, version: packageVersion() })];
 }

@@ -8,6 +8,12 @@ export function checkConsistency(config: Config, files: { auth: string; clients:
   if (!roleNames.includes(defaultRole)) {
     throw new ConfigError(`${files.auth}: registration.default_role "${defaultRole}" is not a role in roles.json (roles: ${roleNames.join(', ')})`);
   }
+  const unknownMfaRoles = config.auth.mfa.required_for_roles.filter((role) => !roleNames.includes(role));
+  if (unknownMfaRoles.length) {
+    throw new ConfigError(
+      `${files.auth}: mfa.required_for_roles names ${unknownMfaRoles.join(', ')}, not a role in roles.json (roles: ${roleNames.join(', ')})`,
+    );
+  }
   if (config.auth.password.min_length > config.auth.password.max_length) {
     throw new ConfigError(
       `${files.auth}: password.min_length (${config.auth.password.min_length}) is greater than password.max_length (${config.auth.password.max_length})`,

@@ -76,7 +76,7 @@ export interface AuthConfigDocument {
     name?: string;
   }[];
   /**
-   * Every password check (login page, POST /api/auth/login, change-password) takes a token from buckets that refill continuously; with a bucket empty the check is not made and the answer is 429 with Retry-After. Sources that signed in to the account before (a device cookie or device_token, or the calling session for change-password) use their own bucket, so an attacker who knows only the email cannot keep the real user out. See SECURITY.md.
+   * Every password check (login page, POST /api/auth/login, change-password) and every second-factor code (the login page's second step, POST /api/auth/mfa/verify) takes a token from buckets that refill continuously; with a bucket empty the check is not made and the answer is 429 with Retry-After. Sources that signed in to the account before (a device cookie or device_token, or the calling session for change-password) use their own bucket, so an attacker who knows only the email cannot keep the real user out. See SECURITY.md.
    */
   login_throttle: {
     /**
@@ -153,6 +153,19 @@ export interface AuthConfigDocument {
      * A client that presents a refresh token it already rotated, within this many seconds and before the successor was used, gets the successor already issued again (its answer was lost, e.g. to a dropped connection), instead of reuse detection revoking the grant. 0 turns the window off: every reuse revokes.
      */
     refresh_token_reuse_grace_seconds: number;
+  };
+  /**
+   * Second factors (README, Two-factor and passkeys): who must have one. A user who must and has none is sent through enrolment after the password (pages) or answered MFA_ENROLLMENT_REQUIRED (JSON API). Whoever has a second factor is always asked for it.
+   */
+  mfa: {
+    /**
+     * Roles whose users must sign in with a second factor; the production checklist recommends ["admin"].
+     */
+    required_for_roles: string[];
+    /**
+     * Every user must sign in with a second factor.
+     */
+    required_for_all: boolean;
   };
 }
 

@@ -1,23 +1,23 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Context } from 'koa';
-import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
+import { errors, type default as Provider } from 'oidc-provider';
 import { authenticate, findUser, type AccountsContext, type UserRow } from '../accounts/accounts-service.js';
 import { registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
 import type { Translator } from '../i18n/index.js';
 import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
-import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { findUnstorableText } from '../input/storable-text.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
 import type { RateLimiters } from '../http/rate-limiters.js';
 import { readDeviceCookie, writeDeviceCookie } from '../login-throttle/device-cookie.js';
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
+import { MFA_STEP_UP } from '../oidc/interaction-policy.js';
 import { consentItems } from './consent-items.js';
+import { LOGIN_SCRIPTS } from './login-scripts.js';
+import type { continueAfterFirstFactor } from './second-factor-routes.js';
+import { clientNameOf, details, finish, formBody, renderInteractionError, requireCsrf, type Interaction } from './interaction-steps.js';
 import type { CsrfProtection } from './csrf.js';
-import { renderErrorPage } from './error-page.js';
 import { pageTranslator, renderPage, type PageContext } from './render-page.js';
 
 export interface InteractionDeps {
@@ -30,12 +30,13 @@ export interface InteractionDeps {
   log: Logger;
   loginPerMinute: number;
   rateLimiters: RateLimiters;
+  /** Where a sign-in goes after the password: on to the second step, or done (second-factor-routes.ts). */
+  afterFirstFactor: ReturnType<typeof continueAfterFirstFactor>;
 }
 
 // the same words for every account: they say how the throttle works, never whether an account exists
 const pausedLogin = ({ t }: Translator, seconds: number) =>
   seconds < 90 ? t('login.paused_seconds', { seconds }) : t('login.paused_minutes', { minutes: Math.ceil(seconds / 60) });
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** Our login and consent pages, under /interaction/:uid where oidc-provider's interaction cookie is scoped. */
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -56,6 +57,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const interaction = await details(ctx, provider);
     const clientName = await clientNameOf(provider, interaction);
     const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
+    // step-up: signed in with a password alone, asked for a second factor by the client
+    if (interaction.prompt.name === 'login' && interaction.prompt.reasons.includes(MFA_STEP_UP) && interaction.session?.accountId) {
+      const user = await findUser(accounts, interaction.session.accountId);
+      if (user?.is_active) return deps.afterFirstFactor(ctx, provider, interaction, user, interaction.session.amr ?? ['pwd']);
+    }
     if (interaction.prompt.name === 'login') {
       renderPage(ctx, page, tr, 'login', tr.t('login.title'), {
         uid: interaction.uid,
@@ -63,6 +69,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         clientName,
         email: loginHint(interaction),
         error: undefined,
+        scripts: LOGIN_SCRIPTS,
       });
       return;
     }
@@ -112,13 +119,20 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         tr,
         'login',
         tr.t('login.title'),
-        { uid: interaction.uid, csrf: csrf.issue(ctx, interaction.uid), clientName: await clientNameOf(provider, interaction), email, error },
+        {
+          uid: interaction.uid,
+          csrf: csrf.issue(ctx, interaction.uid),
+          clientName: await clientNameOf(provider, interaction),
+          email,
+          error,
+          scripts: LOGIN_SCRIPTS,
+        },
         paused ? 429 : 401,
       );
       return;
     }
     writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);
-    await finish(ctx, provider, { login: { accountId: signIn.user.id } });
+    await deps.afterFirstFactor(ctx, provider, interaction, signIn.user, ['pwd']);
   });
 
   router.post('/confirm', form, async (ctx) => {
@@ -140,20 +154,6 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   return router;
 }
 
-async function details(ctx: Context, provider: Provider): Promise<Interaction> {
-  const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-  if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
-  return interaction;
-}
-
-/** Saves the interaction's result and sends the browser back to the authorization endpoint (303, RFC 9700 §4.12). */
-async function finish(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
-  // a consent must keep the login of the same interaction (else prompt=login would ask again); a login starts afresh
-  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: !result.login });
-  ctx.status = 303;
-  ctx.redirect(returnTo);
-}
-
 async function saveConsent(provider: Provider, interaction: Interaction): Promise<string> {
   const { prompt, params, session, grantId } = interaction;
   const grant =
@@ -163,18 +163,6 @@ async function saveConsent(provider: Provider, interaction: Interaction): Promis
   if (detail.missingOIDCClaims) grant.addOIDCClaims(detail.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(detail.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   return grant.save();
-}
-
-function requireCsrf(ctx: Context, csrf: CsrfProtection, uid: string, token: unknown): void {
-  if (!csrf.verify(ctx, uid, token)) throw new errors.InvalidRequest('the form expired or did not come from this site; go back to the app and try again');
-}
-
-/** The parsed form; text Postgres cannot store (NUL, lone surrogates) is a bad request, shown as a 400 page. */
-function formBody(ctx: Context): Record<string, unknown> {
-  const body = (ctx.request as { body?: unknown }).body;
-  const where = findUnstorableText(body, 'a form field');
-  if (where) throw new errors.InvalidRequest(`${where} contains a character that is not allowed`);
-  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }
 
 /** The permissions the app receives if the user allows: what it asks for, of what the user holds and the app may have. */
@@ -188,33 +176,7 @@ async function permissionsOnConsent(provider: Provider, interaction: Interaction
   return tokenPermissions({ audience: 'third-party', held: permissionsOfRole(roles, user.role), clientAllows: registeredPermissions(client), asked });
 }
 
-async function clientNameOf(provider: Provider, interaction: Interaction): Promise<string | undefined> {
-  const client = await provider.Client.find(String(interaction.params.client_id));
-  return client?.clientName ?? undefined;
-}
-
 function loginHint(interaction: Interaction): string {
   const hint = interaction.params.login_hint;
   return typeof hint === 'string' && hint.length <= 254 ? hint : '';
-}
-
-function renderInteractionError(ctx: Context, page: PageContext, error: unknown, log: Logger): void {
-  const name = (error as { name?: string }).name;
-  if (name === 'SessionNotFound') {
-    renderErrorPage(ctx, page, { code: 'session_not_found', detail: 'interaction session not found', status: 400 });
-    return;
-  }
-  const status = (error as { status?: number }).status;
-  if ((error as { expose?: boolean }).expose && status && status < 500) {
-    const e = error as { error?: string; error_description?: string; message: string };
-    renderErrorPage(ctx, page, { code: e.error ?? 'invalid_request', detail: e.error_description ?? e.message, status });
-    return;
-  }
-  if (status === 503 || (error as { code?: string }).code === 'SERVER_BUSY' || isDatabaseUnavailable(error)) {
-    renderErrorPage(ctx, page, { code: 'temporarily_unavailable', status: 503 });
-    ctx.set('Retry-After', '5');
-    return;
-  }
-  log.error({ err: error, path: ctx.path }, 'interaction failed');
-  renderErrorPage(ctx, page, { code: 'server_error', status: 500 });
 }

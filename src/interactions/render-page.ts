@@ -101,5 +101,7 @@ export function renderPage(
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', tr.locale);
-  ctx.body = eta.render('./layout', { ...page, ...helpers, title, body, languages: tr.links });
+  // a page's own scripts (modules from /assets, never inline) load from the head, outside the page's content
+  const scripts = (data as { scripts?: string[] }).scripts ?? [];
+  ctx.body = eta.render('./layout', { ...page, ...helpers, title, body, languages: tr.links, scripts });
 }

@@ -11,8 +11,10 @@ import { pageContext } from '../interactions/render-page.js';
 import type { PrivateKeySet } from '../keys/key-set-file.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyUsage } from '../apikeys/api-key-usage.js';
+import { ACR_MFA, ACR_PASSWORD } from '../mfa/mfa-policy.js';
 import { endSessions } from '../sessions/sessions-service.js';
 import { accountApiClient } from './account-api-client.js';
+import { accountPageClient } from './account-page-client.js';
 import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
 import { AuthorizationCodeAdapter } from './code-redemption.js';
@@ -77,11 +79,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (model === 'AuthorizationCode') return authorizationCodes;
       return new KnexAdapter(db, model, onReplay);
     },
-    clients: [accountApiClient, ...config.clients.map(clientMetadataFromConfig)],
+    clients: [accountApiClient, accountPageClient(config.runtime.issuer), ...config.clients.map(clientMetadataFromConfig)],
     jwks: deps.keys as Configuration['jwks'],
     findAccount: accountFinder(db, config),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
+    // acr and amr: how the user signed in, in every ID token (README, Two-factor and passkeys)
+    claims: { openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], roles: ['roles', 'permissions'] },
     scopes: ['openid', 'offline_access', 'email', 'roles'],
+    // a password alone, or two factors (a passkey with user verification counts as two): README, Two-factor and passkeys
+    acrValues: [ACR_PASSWORD, ACR_MFA],
     // the languages of our pages, which a request picks with ui_locales (src/i18n)
     discovery: { ui_locales_supported: [...LOCALES] },
     responseTypes: ['code'],

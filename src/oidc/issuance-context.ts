@@ -7,6 +7,8 @@ import type { UserAccount } from './find-account.js';
 export interface Issuance {
   account: UserAccount;
   identityScopes: string[];
+  /** How the user signed in (RFC 8176 `amr`); none for tokens that stand for an API key. */
+  amr?: string[];
   /** The API key the token stands for: its permissions bound what the owner's role gives. */
   apiKey?: { id: string; permissions: string[] };
 }

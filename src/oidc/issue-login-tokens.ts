@@ -4,6 +4,7 @@ import type { UserRow } from '../accounts/users-repository.js';
 import type { AuthConfig, RolesConfig } from '../config/types.js';
 import { allPermissions } from '../rbac/roles.js';
 import { startSession } from '../sessions/sessions-service.js';
+import { acrOf } from '../mfa/mfa-policy.js';
 import { accountOf } from './find-account.js';
 import { issueFor } from './issuance-context.js';
 import { resourceServerInfo } from './resource-servers.js';
@@ -25,7 +26,7 @@ export interface LoginTokens {
 export async function issueLoginTokens(
   provider: Provider,
   deps: { db: Knex; config: { auth: AuthConfig; roles: RolesConfig } },
-  input: { user: UserRow; clientId: string; ip: string | null; userAgent: string | null },
+  input: { user: UserRow; clientId: string; ip: string | null; userAgent: string | null; amr: string[] },
 ): Promise<LoginTokens> {
   const { auth, roles } = deps.config;
   const client = await provider.Client.find(input.clientId);
@@ -41,6 +42,7 @@ export async function issueLoginTokens(
   const at = issueFor(new provider.AccessToken({ accountId: input.user.id, client, grantId, gty: 'password' }), {
     account: accountOf(input.user, roles, sessionId),
     identityScopes: ['openid', 'email', 'roles'],
+    amr: input.amr,
   });
   at.resourceServer = new provider.ResourceServer(resource, resourceServerInfo(auth, resource, allPermissions(roles).join(' ')));
   const accessToken = await at.save();
@@ -51,6 +53,9 @@ export async function issueLoginTokens(
     grantId,
     gty: 'password',
     scope: LOGIN_SCOPE,
+    // kept by every rotation, so refreshed access tokens say how the user signed in
+    amr: input.amr,
+    acr: acrOf(input.amr),
     resource,
     rotations: 0,
     expiresWithSession: false,

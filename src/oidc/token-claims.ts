@@ -17,9 +17,9 @@ interface IssuedToken {
 }
 
 interface GrantSources {
-  AuthorizationCode?: { scope?: string };
-  DeviceCode?: { scope?: string };
-  RefreshToken?: { scope?: string };
+  AuthorizationCode?: { scope?: string; amr?: string[] };
+  DeviceCode?: { scope?: string; amr?: string[] };
+  RefreshToken?: { scope?: string; amr?: string[] };
 }
 
 /** OpenID scopes that decide what userinfo answers for this token. */
@@ -63,9 +63,12 @@ export function tokenClaims(db: Knex, roles: RolesConfig) {
     const identityScopes = issued ? issued.identityScopes : grantedIdentityScopes(ctx, sources);
     token.scope = [...identityScopes, ...permissions].join(' ') || undefined;
     const showRoles = identityScopes.includes('roles') || (firstParty && !issued?.apiKey);
+    // how the user signed in (RFC 8176), so an API can demand a second factor (the kit's requireMfa)
+    const amr = issued ? issued.amr : signInMethods(sources);
     return {
       ...(showRoles && user ? { roles: [user.role] } : {}),
       permissions,
+      ...(amr?.length ? { amr } : {}),
       ...(account?.sessionId ? { session_id: account.sessionId } : {}),
       ...(issued?.apiKey ? { api_key_id: issued.apiKey.id } : {}),
     };
@@ -79,6 +82,11 @@ export function tokenClaims(db: Knex, roles: RolesConfig) {
 function grantedIdentityScopes(ctx: KoaContextWithOIDC | undefined, sources: GrantSources): string[] {
   const asked = ctx?.oidc.params?.scope && sources.RefreshToken ? String(ctx.oidc.params.scope) : requestScope(sources);
   return words(asked).filter((scope) => IDENTITY_SCOPES.has(scope));
+}
+
+/** The `amr` of the sign-in that began the grant, which its code (or device code) and refresh tokens keep. */
+function signInMethods(sources: GrantSources): string[] | undefined {
+  return (sources.AuthorizationCode ?? sources.DeviceCode ?? sources.RefreshToken)?.amr;
 }
 
 /** The scope of the request that began the grant: its code (or device code), kept by its refresh tokens. */

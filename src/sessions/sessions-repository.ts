@@ -196,6 +196,15 @@ function endingSessions(where: string): {
   };
 }
 
+/** The user of a session that is still active, which is then marked used (the account page's sign-in). */
+export async function touchActiveSession(db: Knex, sessionId: string, timeoutMinutes: number): Promise<string | undefined> {
+  const { rows } = await db.raw<{ rows: { user_id: string }[] }>(`update user_sessions set last_used_at = now() where id = ? and ${ACTIVE} returning user_id`, [
+    sessionId,
+    timeoutMinutes,
+  ]);
+  return rows[0]?.user_id;
+}
+
 export async function findGrantOfSession(db: Knex, sessionId: string): Promise<string | undefined> {
   const { rows } = await db.raw<{ rows: { grant_id: string }[] }>('select grant_id from user_sessions where id = ?', [sessionId]);
   return rows[0]?.grant_id;

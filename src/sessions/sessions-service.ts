@@ -13,6 +13,7 @@ import {
   listActiveSessions,
   listAllActiveSessions,
   revokeSessions,
+  touchActiveSession,
   type SessionRow,
   type SessionSelector,
 } from './sessions-repository.js';
@@ -146,4 +147,10 @@ export function publicSession(session: SessionRow, currentSessionId?: string) {
     expires_at: session.expires_at.toISOString(),
     current: session.id === currentSessionId,
   };
+}
+
+/** The user id of an active session, marking it used; undefined when it ended, expired or sat idle too long. */
+export async function activeSessionOwner(ctx: SessionsContext, sessionId: string): Promise<string | undefined> {
+  if (!isUuid(sessionId)) return undefined;
+  return touchActiveSession(ctx.db, sessionId, ctx.config.auth.session.session_timeout_minutes);
 }

@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   readonly scope: readonly string[];
   readonly roles: readonly string[];
   readonly permissions: readonly string[];
+  /** How the user signed in (RFC 8176 `amr`: `pwd`, `otp`, `hwk`/`swk`, `user`, `mfa`); empty for machine tokens. */
+  readonly amr: readonly string[];
   readonly email?: string;
   readonly expiresAt: Date;
   /** Every claim of the token, for anything the fields above leave out. */
@@ -23,7 +25,7 @@ export interface AccessTokenClaims {
  * because the verifier's cache hands the same object to every request that carries the token.
  */
 export function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
-  const { sub, client_id: clientId, scope, roles, permissions, email, exp } = payload;
+  const { sub, client_id: clientId, scope, roles, permissions, amr, email, exp } = payload;
   if (typeof sub !== 'string' || sub === '') throw malformed('sub');
   if (typeof clientId !== 'string' || clientId === '') throw malformed('client_id');
   if (scope !== undefined && typeof scope !== 'string') throw malformed('scope');
@@ -35,6 +37,7 @@ export function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
     scope: Object.freeze(scope ? scope.split(' ').filter(Boolean) : []),
     roles: stringList(roles, 'roles'),
     permissions: stringList(permissions, 'permissions'),
+    amr: stringList(amr, 'amr'),
     ...(email === undefined ? {} : { email }),
     expiresAt: new Date(exp * 1000),
     payload: deepFreeze(payload),

@@ -29,3 +29,10 @@ export function missingPermissionMessage(permissions: readonly string[]): string
     ? `this request needs the ${permissions[0]} permission`
     : `this request needs all of the permissions ${permissions.join(', ')}`;
 }
+
+/** The user signed in with two factors (a password and a code, or a passkey with user verification). */
+export function signedInWithMfa(claims: AccessTokenClaims): boolean {
+  return claims.amr.includes('mfa');
+}
+
+export const MISSING_MFA_MESSAGE = 'this request needs a sign-in with a second factor';

@@ -21,9 +21,10 @@ export {
   isVerifierUnavailableError,
   type TokenErrorCode,
 } from './errors.js';
-export { authenticate, requireRole, requirePermission, type AuthState } from './koa-middleware.js';
+export { authenticate, requireMfa, requireRole, requirePermission, type AuthState } from './koa-middleware.js';
 export {
   expressAuthenticate,
+  expressRequireMfa,
   expressRequireRole,
   expressRequirePermission,
   type AuthenticatedRequest,

@@ -9,7 +9,15 @@ import {
   type AuthMiddlewareOptions,
   type AuthResponse,
 } from './auth-responses.js';
-import { hasAllPermissions, hasAnyRole, missingPermissionMessage, missingRoleMessage, nameList } from './authorization-rules.js';
+import {
+  hasAllPermissions,
+  hasAnyRole,
+  MISSING_MFA_MESSAGE,
+  missingPermissionMessage,
+  missingRoleMessage,
+  nameList,
+  signedInWithMfa,
+} from './authorization-rules.js';
 import { accessTokenCredentials } from './authorization-credentials.js';
 import { dpopHeaderValues, requestUrl } from './request-url.js';
 import type { AccessTokenVerifier } from './verifier.js';
@@ -60,6 +68,11 @@ export function requireRole(roles: string | readonly string[], options: AuthMidd
 export function requirePermission(permissions: string | readonly string[], options: AuthMiddlewareOptions = {}): Middleware<Partial<AuthState>> {
   const wanted = nameList(permissions, 'requirePermission');
   return guard(options, (claims) => hasAllPermissions(claims, wanted), missingPermissionMessage(wanted));
+}
+
+/** Lets the request through only if the user signed in with a second factor (`amr` has `mfa`); otherwise 403. Needs authenticate() before it. */
+export function requireMfa(options: AuthMiddlewareOptions = {}): Middleware<Partial<AuthState>> {
+  return guard(options, signedInWithMfa, MISSING_MFA_MESSAGE);
 }
 
 function guard(options: AuthMiddlewareOptions, allows: (claims: AccessTokenClaims) => boolean, refusal: string): Middleware<Partial<AuthState>> {

@@ -9,7 +9,15 @@ import {
   type AuthMiddlewareOptions,
   type AuthResponse,
 } from './auth-responses.js';
-import { hasAllPermissions, hasAnyRole, missingPermissionMessage, missingRoleMessage, nameList } from './authorization-rules.js';
+import {
+  hasAllPermissions,
+  hasAnyRole,
+  missingPermissionMessage,
+  missingRoleMessage,
+  nameList,
+  MISSING_MFA_MESSAGE,
+  signedInWithMfa,
+} from './authorization-rules.js';
 import { accessTokenCredentials } from './authorization-credentials.js';
 import { dpopHeaderValues, requestUrl } from './request-url.js';
 import type { AccessTokenVerifier } from './verifier.js';
@@ -70,6 +78,11 @@ export function expressRequireRole(roles: string | readonly string[], options: A
 export function expressRequirePermission(permissions: string | readonly string[], options: AuthMiddlewareOptions = {}): NodeMiddleware {
   const wanted = nameList(permissions, 'expressRequirePermission');
   return guard(options, (claims) => hasAllPermissions(claims, wanted), missingPermissionMessage(wanted));
+}
+
+/** Passes only if the user signed in with a second factor (`amr` has `mfa`); otherwise 403. Needs expressAuthenticate before it. */
+export function expressRequireMfa(options: AuthMiddlewareOptions = {}): NodeMiddleware {
+  return guard(options, signedInWithMfa, MISSING_MFA_MESSAGE);
 }
 
 function guard(options: AuthMiddlewareOptions, allows: (claims: AccessTokenClaims) => boolean, refusal: string): NodeMiddleware {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { authenticate, createVerifier, requirePermission, requireRole, type AuthState } from '../src/index.js';
+import { authenticate, createVerifier, requireMfa, requirePermission, requireRole, type AuthState } from '../src/index.js';
 import { describeMiddlewareContract } from './middleware-contract.js';
 import { REALM } from './helpers/role-matrix.js';
 import { API_AUDIENCE, deadUrl } from './helpers/test-issuer.js';
@@ -19,6 +19,7 @@ describeMiddlewareContract(
       '/admin': requireRole('admin', options),
       '/staff': requireRole(['admin', 'instructor'], options),
       '/read-and-write': requirePermission(['read', 'write'], options),
+      '/mfa': requireMfa(options),
     };
 
     const router = new Router<AuthState>();

@@ -48,6 +48,18 @@ export function describeMiddlewareContract(
       });
     }
 
+    it('requireMfa lets through only tokens of a sign-in with a second factor (amr has mfa)', async () => {
+      const withMfa = await call('/mfa', `Bearer ${await issuer.sign({ amr: ['pwd', 'otp', 'mfa'] })}`);
+      assert.equal(withMfa.status, 200);
+      for (const amr of [['pwd'], undefined]) {
+        const response = await call('/mfa', `Bearer ${await issuer.sign(amr ? { amr } : {})}`);
+        assert.equal(response.status, 403, JSON.stringify(amr));
+        assert.equal(((await response.json()) as { error: string }).error, 'INSUFFICIENT_PERMISSIONS');
+      }
+      const malformed = await call('/mfa', `Bearer ${await issuer.sign({ amr: 'mfa' })}`);
+      assert.equal(malformed.status, 401, 'an amr that is not a list of strings makes the token invalid');
+    });
+
     it('refuses to build a guard from an empty list', () => {
       assert.throws(() => guards.requireRole([]), TypeError);
       assert.throws(() => guards.requirePermission([]), TypeError);

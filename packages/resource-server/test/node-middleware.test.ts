@@ -2,6 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import {
   createVerifier,
   expressAuthenticate,
+  expressRequireMfa,
   expressRequirePermission,
   expressRequireRole,
   type AuthenticatedRequest,
@@ -41,6 +42,7 @@ describeMiddlewareContract(
       '/admin': [authenticate, expressRequireRole('admin', options)],
       '/staff': [authenticate, expressRequireRole(['admin', 'instructor'], options)],
       '/read-and-write': [authenticate, expressRequirePermission(['read', 'write'], options)],
+      '/mfa': [authenticate, expressRequireMfa(options)],
       '/unguarded': [expressRequireRole('admin', options)],
       '/unavailable': [unavailable],
     };

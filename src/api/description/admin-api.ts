@@ -177,6 +177,16 @@ export const adminApi: RouteDescription[] = [
     errors: ['USER_NOT_FOUND'],
   },
   {
+    method: 'delete',
+    path: '/api/admin/users/:id/mfa',
+    operationId: 'resetSecondFactors',
+    tag: 'admin',
+    access: users,
+    summary: 'Remove every second factor of a user who lost them (authenticator app, passkeys, recovery codes); audited as mfa.reset',
+    success: { status: 200, description: 'what was removed (never a secret)', schema: schemaRef('SecondFactorsReset') },
+    errors: ['USER_NOT_FOUND'],
+  },
+  {
     method: 'get',
     path: '/api/admin/sessions',
     operationId: 'listSessions',

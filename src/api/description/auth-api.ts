@@ -8,10 +8,21 @@ export type LoginBody = { email: string; password: string; client_id?: string; d
 export type RefreshBody = { refresh_token: string; client_id?: string };
 export type ChangePasswordBody = { current_password: string; new_password: string };
 export type NewApiKeyBody = { name: string; permissions?: string[]; expires_in_days?: number };
+export type MfaVerifyBody = { mfa_token: string; code: string; device_token?: string };
+export type MfaTokenBody = { mfa_token: string };
+export type MfaEnrolConfirmBody = { mfa_token: string; code: string };
+export type CodeBody = { code: string };
 
 const email = { type: 'string', maxLength: 1024 } as const;
 const password = { type: 'string', maxLength: 4096 } as const;
 const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
+const mfaToken = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  description: 'from the 401 MFA_REQUIRED or 403 MFA_ENROLLMENT_REQUIRED answer of login',
+} as const;
+const code = { type: 'string', minLength: 1, maxLength: 64, description: 'six digits from the authenticator app, or a recovery code' } as const;
 
 export const authBodies = {
   register: { type: 'object', additionalProperties: false, required: ['email', 'password'], properties: { email, password } } as JSONSchemaType<RegisterBody>,
@@ -43,6 +54,20 @@ export const authBodies = {
       expires_in_days: { type: 'integer', minimum: 1, maximum: 3650, nullable: true },
     },
   } as JSONSchemaType<NewApiKeyBody>,
+  mfaVerify: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['mfa_token', 'code'],
+    properties: { mfa_token: mfaToken, code, device_token: { type: 'string', maxLength: 200, nullable: true } },
+  } as JSONSchemaType<MfaVerifyBody>,
+  mfaToken: { type: 'object', additionalProperties: false, required: ['mfa_token'], properties: { mfa_token: mfaToken } } as JSONSchemaType<MfaTokenBody>,
+  mfaEnrolConfirm: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['mfa_token', 'code'],
+    properties: { mfa_token: mfaToken, code },
+  } as JSONSchemaType<MfaEnrolConfirmBody>,
+  code: { type: 'object', additionalProperties: false, required: ['code'], properties: { code } } as JSONSchemaType<CodeBody>,
 };
 
 const user = { kind: 'user' } as const;
@@ -67,9 +92,10 @@ export const authApi: RouteDescription[] = [
     access: { kind: 'public' },
     summary: 'Log in with email and password through a first-party public client',
     body: authBodies.login,
-    description: 'Issues what the token endpoint issues: a JWT access token and a rotating refresh token.',
+    description:
+      'Issues what the token endpoint issues: a JWT access token and a rotating refresh token. A user with a second factor gets 401 MFA_REQUIRED with `mfa_token`, `methods` and `device_token` instead (continue at POST /api/auth/mfa/verify); a user the policy demands one of, who has none, gets 403 MFA_ENROLLMENT_REQUIRED with `mfa_token` (continue at POST /api/auth/mfa/enrol/totp).',
     success: { status: 200, description: 'tokens and a device token', schema: schemaRef('Tokens') },
-    errors: ['INVALID_CREDENTIALS', 'UNAUTHORIZED_CLIENT', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+    errors: ['INVALID_CREDENTIALS', 'MFA_REQUIRED', 'UNAUTHORIZED_CLIENT', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
   },
   {
     method: 'post',
@@ -164,4 +190,97 @@ export const authApi: RouteDescription[] = [
     success: { status: 204, description: 'revoked' },
     errors: ['API_KEY_NOT_FOUND'],
   },
+  ...mfaApi(),
 ];
+
+/** /api/auth/mfa/*: the second step of the JSON login, and the caller's own second factors. */
+function mfaApi(): RouteDescription[] {
+  const tokens = { status: 200, description: 'tokens (with amr) and a device token', schema: schemaRef('Tokens') };
+  return [
+    {
+      method: 'post',
+      path: '/api/auth/mfa/verify',
+      operationId: 'verifySecondFactor',
+      tag: 'account',
+      access: { kind: 'public' },
+      summary: 'Finish a login that answered MFA_REQUIRED: the mfa_token and a code from the authenticator app or a recovery code',
+      description: 'Codes go through the same sign-in throttle as passwords. Each code is accepted once; the mfa_token lives 5 minutes and is used once.',
+      body: authBodies.mfaVerify,
+      success: tokens,
+      errors: ['INVALID_MFA_TOKEN', 'INVALID_MFA_CODE', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+    },
+    {
+      method: 'post',
+      path: '/api/auth/mfa/enrol/totp',
+      operationId: 'startEnrolmentDuringLogin',
+      tag: 'account',
+      access: { kind: 'public' },
+      summary: 'A login that answered MFA_ENROLLMENT_REQUIRED: start setting up an authenticator app with the mfa_token',
+      body: authBodies.mfaToken,
+      success: { status: 200, description: 'the secret, its otpauth URI and QR code', schema: schemaRef('TotpEnrolment') },
+      errors: ['INVALID_MFA_TOKEN', 'MFA_ALREADY_ENROLLED'],
+    },
+    {
+      method: 'post',
+      path: '/api/auth/mfa/enrol/totp/confirm',
+      operationId: 'confirmEnrolmentDuringLogin',
+      tag: 'account',
+      access: { kind: 'public' },
+      summary: 'Confirm the authenticator app with one of its codes; finishes the login with tokens and the recovery codes (shown once)',
+      body: authBodies.mfaEnrolConfirm,
+      success: tokens,
+      errors: ['INVALID_MFA_TOKEN', 'INVALID_MFA_CODE', 'MFA_ALREADY_ENROLLED', 'MFA_NOT_ENROLLED'],
+    },
+    {
+      method: 'get',
+      path: '/api/auth/mfa',
+      operationId: 'getSecondFactors',
+      tag: 'account',
+      access: user,
+      summary: "The caller's second factors (whether and how many, never a secret)",
+      success: { status: 200, description: 'second factors', schema: schemaRef('MfaStatus') },
+      errors: [],
+    },
+    {
+      method: 'post',
+      path: '/api/auth/mfa/totp',
+      operationId: 'startTotpEnrolment',
+      tag: 'account',
+      access: user,
+      summary: 'Start setting up an authenticator app (it counts once confirmed); a user who has a passkey needs a token from a sign-in with a second factor',
+      success: { status: 200, description: 'the secret, its otpauth URI and QR code', schema: schemaRef('TotpEnrolment') },
+      errors: ['MFA_ALREADY_ENROLLED'],
+    },
+    {
+      method: 'post',
+      path: '/api/auth/mfa/totp/confirm',
+      operationId: 'confirmTotpEnrolment',
+      tag: 'account',
+      access: user,
+      summary: 'Confirm the authenticator app with one of its codes; the first second factor brings ten recovery codes (shown once)',
+      body: authBodies.code,
+      success: { status: 200, description: 'recovery codes (empty when the user had them already)', schema: schemaRef('RecoveryCodes') },
+      errors: ['INVALID_MFA_CODE', 'MFA_ALREADY_ENROLLED', 'MFA_NOT_ENROLLED'],
+    },
+    {
+      method: 'delete',
+      path: '/api/auth/mfa/totp',
+      operationId: 'removeTotp',
+      tag: 'account',
+      access: user,
+      summary: 'Remove the authenticator app (needs a token from a sign-in with a second factor)',
+      success: { status: 204, description: 'removed' },
+      errors: ['MFA_NOT_ENROLLED'],
+    },
+    {
+      method: 'post',
+      path: '/api/auth/mfa/recovery-codes',
+      operationId: 'regenerateRecoveryCodes',
+      tag: 'account',
+      access: user,
+      summary: 'Ten new recovery codes, replacing the old ones (needs a token from a sign-in with a second factor)',
+      success: { status: 200, description: 'the new codes, shown this once', schema: schemaRef('RecoveryCodes') },
+      errors: ['MFA_NOT_ENROLLED'],
+    },
+  ];
+}

@@ -10,6 +10,7 @@ import { rolesList } from './roles-list.js';
 import { tokenVerify } from './token-verify.js';
 import { userCreate } from './user-create.js';
 import { userList } from './user-list.js';
+import { userMfaReset } from './user-mfa-reset.js';
 import { userDisable, userEnable, userSetRole } from './user-update.js';
 
 export const commands: Command[] = [
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   userSetRole,
   userDisable,
   userEnable,
+  userMfaReset,
   rolesList,
   clientCreate,
   clientList,
