@@ -27,6 +27,7 @@ import { securePrivateDirectories } from './files/secure-private-directories.js'
 import { runWorkersIfAsked } from './runtime/workers.js';
 import { Draining } from './http/draining.js';
 import { gracefulShutdown, readShutdownSettings } from './runtime/graceful-shutdown.js';
+import { startMail } from './mail/index.js';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   let metricsServer: Server | undefined;
   let stopUsage: () => Promise<void> = async () => {};
   let stopFollowing: () => Promise<void> = async () => {};
+  let stopMail: () => Promise<void> = async () => {};
   try {
     await timedStep(
       log,
@@ -95,6 +97,8 @@ async function main(): Promise<void> {
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     stopFollowing = followSigningKeys(database, keyRing);
+    const mail = startMail({ db: database.knex, config, serverSecret, log });
+    stopMail = mail.worker.stop;
     const app = createApp({
       config,
       db: database.knex,
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
   } catch (error) {
     server?.close();
+    await stopMail().catch(() => {});
     await database.close().catch(() => {});
     throw error;
   }
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const release = () =>
-    Promise.all([stopFollowing(), stopUsage()])
+    Promise.all([stopFollowing(), stopUsage(), stopMail()])
       .catch(() => {})
       .then(() => database.close())
       .catch((error) => log.error({ err: error }, 'closing the database failed'));

@@ -37,6 +37,10 @@ export interface RuntimeSettings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Server processes to run (WORKERS; `auto` resolved to the core count); more than 1 only on Postgres. */
   workers: number;
+  /** SMTP_URL (smtp:// or smtps://, credentials in the URL); unset: mails are written to DATA_DIR/outbox/ as .eml files. */
+  smtpUrl?: string;
+  /** MAIL_FROM: the From of every mail; default no-reply@ the issuer's host. */
+  mailFrom?: string;
 }
 
 export interface Config {
