@@ -11,7 +11,7 @@ import { rateLimiters } from './http/rate-limiters.js';
 import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
-import { csrfProtection } from './interactions/csrf.js';
+import { csrfProtection, LINK_PAGES_CSRF } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { pageContext } from './interactions/render-page.js';
 import { userCodeEntryLimit } from './interactions/user-code-entry-limit.js';
@@ -27,6 +27,10 @@ import { jsonApiRouters } from './api/json-api.js';
 import { createVerifier } from '@auth-connect/resource-server';
 import type { ProviderHolder } from './oidc/provider-holder.js';
 import { providerHandoff } from './oidc/provider-handoff.js';
+import type { Outbox } from './mail/index.js';
+import type { MailingContext } from './email-links/mailing-context.js';
+import { keyBudget } from './http/rate-limit.js';
+import { emailLinkPages } from './interactions/email-link-pages.js';
 
 export interface AppContext {
   config: Config;
@@ -43,6 +47,8 @@ export interface AppContext {
   keyEncryptionKey: KeyEncryptionKey;
   /** Set on SIGTERM (src/runtime/graceful-shutdown.ts): /readyz says 503 and answers close their connection. */
   draining?: Draining;
+  /** Where the mails the routes cause are queued (src/mail/: the worker of each instance sends them). */
+  outbox: Outbox;
 }
 
 /**
@@ -60,6 +66,12 @@ export function createApp(deps: AppContext): Koa {
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
   const limiters = rateLimiters({ engine: deps.engine, db });
+  const mailing: MailingContext = {
+    db,
+    config,
+    outbox: deps.outbox,
+    linkBudget: keyBudget(limiters.perHour('mail_links_per_email', config.auth.rate_limit.mails_per_email_per_hour)),
+  };
 
   const toProvider = providerHandoff(providers, pageContext(config.auth));
 
@@ -87,6 +99,15 @@ export function createApp(deps: AppContext): Koa {
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const linkPages = emailLinkPages({
+    mailing,
+    page: pageContext(config.auth),
+    csrf: csrfProtection(deps.serverSecret, LINK_PAGES_CSRF),
+    log,
+    rateLimiters: limiters,
+  });
+  app.use(linkPages.routes());
+  app.use(linkPages.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
@@ -105,6 +126,8 @@ export function createApp(deps: AppContext): Koa {
     findClient,
     keyEncryptionKey: deps.keyEncryptionKey,
     onKeysRotated: () => deps.keyRing.refresh(),
+    mailing,
+    log,
   });
   for (const router of api) {
     app.use(router.routes());

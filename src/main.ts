@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     const mail = startMail({ db: database.knex, config, serverSecret, log });
     stopMail = mail.worker.stop;
     const app = createApp({
+      outbox: mail.outbox,
       config,
       db: database.knex,
       engine: database.engine,

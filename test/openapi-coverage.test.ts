@@ -68,6 +68,8 @@ describe('OpenAPI document and the routes', () => {
       rateLimiters: rateLimiters({ engine: 'embedded', db: {} as Knex }),
       keyEncryptionKey: unused,
       onKeysRotated: unused,
+      mailing: unused,
+      log: unused,
     };
     routers = jsonApiRouters(deps);
   });
@@ -109,7 +111,16 @@ describe('OpenAPI document and the routes', () => {
   });
 
   it('protects every operation but the public ones with bearer tokens and names their 401 and 403 codes', () => {
-    const publicOps = ['POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/openapi.json'];
+    const publicOps = [
+      'POST /api/auth/register',
+      'POST /api/auth/login',
+      'POST /api/auth/refresh',
+      'POST /api/auth/forgot-password',
+      'POST /api/auth/reset-password',
+      'POST /api/auth/verify-email',
+      'POST /api/auth/verify-email/resend',
+      'GET /api/openapi.json',
+    ];
     for (const [p, ops] of Object.entries(
       document.paths as Record<
         string,

@@ -8,6 +8,8 @@ import type { AccountsContext } from '../accounts/accounts-service.js';
 import { existingServerSecret, resolveServerSecret } from '../config/server-secret.js';
 import { resolveKeyEncryptionKey } from '../keys/key-encryption.js';
 import type { SigningKeysContext } from '../keys/signing-keys-service.js';
+import type { MailingContext } from '../email-links/mailing-context.js';
+import { createOutbox, mailSeal } from '../mail/index.js';
 
 export interface CliOptions {
   json: boolean;
@@ -79,6 +81,17 @@ export class CliContext {
 
   async accounts(): Promise<AccountsContext> {
     return { db: (await this.database()).knex, config: this.config };
+  }
+
+  /**
+   * The outbox, for commands that mail (a reset link): they only queue the mail, sealed with the server's
+   * secret (the same environment gives the same secret); a running server's worker sends it, or the next
+   * server to start.
+   */
+  async mailing(): Promise<MailingContext> {
+    const { runtime } = this.config;
+    const secret = resolveServerSecret(runtime, (message) => process.stderr.write(`auth-connect: ${message}\n`));
+    return { db: (await this.database()).knex, config: this.config, outbox: createOutbox(mailSeal(secret)) };
   }
 
   /**

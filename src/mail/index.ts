@@ -6,7 +6,7 @@ import { createMailTransport } from './mail-transport.js';
 import { startMailWorker, type MailWorker } from './mail-worker.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
-export { createOutbox, listOutbox, type Mail, type Outbox } from './outbox.js';
+export { createOutbox, listOutbox, type Mail, type MailStatus, type Outbox } from './outbox.js';
 export { mailSeal } from './mail-seal.js';
 export type { MailWorker } from './mail-worker.js';
 

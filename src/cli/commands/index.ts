@@ -6,6 +6,7 @@ import { health } from './health.js';
 import { init } from './init.js';
 import { keysGenerate, keysImport, keysList, keysRotate } from './keys.js';
 import { migrate } from './migrate.js';
+import { outboxList, userSendReset, userVerify } from './mail.js';
 import { rolesList } from './roles-list.js';
 import { tokenVerify } from './token-verify.js';
 import { userCreate } from './user-create.js';
@@ -24,6 +25,8 @@ export const commands: Command[] = [
   userSetRole,
   userDisable,
   userEnable,
+  userSendReset,
+  userVerify,
   rolesList,
   clientCreate,
   clientList,
@@ -33,6 +36,7 @@ export const commands: Command[] = [
   apikeyList,
   apikeyRevoke,
   tokenVerify,
+  outboxList,
   configShow,
   health,
 ];

@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import type { Locale } from '../i18n/index.js';
+import type { Outbox } from './outbox.js';
+
+/** The user a notice goes to: their current address. */
+interface Recipient {
+  id: string;
+  email: string;
+}
+
+/**
+ * Security notices: mails that tell a user something changed on their account, queued in the transaction
+ * of the change. Each names its event, so the same change never mails twice.
+ */
+export function noticePasswordChanged(outbox: Outbox, db: Knex, user: Recipient, changedAt: Date, locale: Locale): Promise<void> {
+  return outbox.enqueue(db, {
+    eventKey: `password_changed:${user.id}:${changedAt.toISOString()}`,
+    to: user.email,
+    template: 'password_changed',
+    locale,
+    data: { email: user.email },
+  });
+}
+
+export function noticeApiKeyCreated(
+  outbox: Outbox,
+  db: Knex,
+  user: Recipient,
+  key: { id: string; name: string; prefix: string },
+  locale: Locale,
+): Promise<void> {
+  return outbox.enqueue(db, {
+    eventKey: `api_key_created:${key.id}`,
+    to: user.email,
+    template: 'api_key_created',
+    locale,
+    data: { email: user.email, name: key.name, prefix: key.prefix },
+  });
+}
+
+/** To the address an account had before it changed: if the change was not theirs, they learn of it. */
+export function noticeEmailChanged(outbox: Outbox, db: Knex, previous: Recipient, newEmail: string, eventId: string, locale: Locale): Promise<void> {
+  return outbox.enqueue(db, { eventKey: `email_changed:${eventId}`, to: previous.email, template: 'email_changed', locale, data: { email: newEmail } });
+}
+
+/**
+ * For the second-factor work (MFA): call it in the transaction that adds or removes a factor, with an id
+ * unique to that change (the factor's id and the change), e.g. `${factorId}:removed`. `method` is shown
+ * as it is ("authenticator app", "passkey").
+ */
+export function noticeSecondFactorChanged(
+  outbox: Outbox,
+  db: Knex,
+  user: Recipient,
+  change: { kind: 'added' | 'removed'; method: string; eventId: string },
+  locale: Locale,
+): Promise<void> {
+  return outbox.enqueue(db, {
+    eventKey: `second_factor_${change.kind}:${change.eventId}`,
+    to: user.email,
+    template: change.kind === 'added' ? 'second_factor_added' : 'second_factor_removed',
+    locale,
+    data: { email: user.email, method: change.method },
+  });
+}
