@@ -48,7 +48,7 @@ export async function voidEmailTokens(db: Knex, userId: string, purposes: TokenP
   await db('email_tokens').where({ user_id: userId }).whereIn('purpose', purposes).whereNull('used_at').update({ used_at: db.fn.now() });
 }
 
-/** Tokens that expired or were used more than a day ago: nothing reads them any more. */
-export async function deleteOldEmailTokens(db: Knex): Promise<number> {
-  return db('email_tokens').where('expires_at', '<', db.raw("now() - interval '1 day'")).del();
+/** The user's tokens that expired a day ago or more: nothing reads them any more (kept a day for the audit trail's sake). */
+export async function deleteOldEmailTokens(db: Knex, userId: string): Promise<void> {
+  await db('email_tokens').where({ user_id: userId }).where('expires_at', '<', db.raw("now() - interval '1 day'")).del();
 }

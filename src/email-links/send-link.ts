@@ -1,5 +1,6 @@
 import type { Locale } from '../i18n/index.js';
 import type { MailTemplate } from '../mail/mail-catalogue.js';
+import { deleteOldEmailTokens } from './email-tokens-repository.js';
 import { issueEmailToken, type TokenPurpose } from './email-tokens.js';
 import { linkWithToken, type MailingContext } from './mailing-context.js';
 
@@ -16,6 +17,8 @@ const LINKS: Record<TokenPurpose, { template: MailTemplate; page: string }> = {
  */
 export async function mailLink(ctx: MailingContext, userId: string, purpose: TokenPurpose, to: string, locale: Locale): Promise<void> {
   const { template, page } = LINKS[purpose];
+  // a user's old tokens go when they get a new one: the table stays as small as its users' recent links
+  await deleteOldEmailTokens(ctx.db, userId);
   const { token, row } = await issueEmailToken(ctx.db, userId, purpose, to);
   await ctx.outbox.enqueue(ctx.db, {
     eventKey: `${purpose}:${row.id}`,
