@@ -31,6 +31,7 @@ import type { Outbox } from './mail/index.js';
 import type { MailingContext } from './email-links/mailing-context.js';
 import { keyBudget } from './http/rate-limit.js';
 import { emailLinkPages } from './interactions/email-link-pages.js';
+import { newDeviceNotice } from './email-links/sign-in-notices.js';
 
 export interface AppContext {
   config: Config;
@@ -62,7 +63,6 @@ export function createApp(deps: AppContext): Koa {
   app.keys = deps.cookieKeys;
   pinToIssuer(app, config.runtime.issuer);
   app.silent = true;
-  const accounts: AccountsContext = { db, config };
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
   const limiters = rateLimiters({ engine: deps.engine, db });
@@ -72,6 +72,7 @@ export function createApp(deps: AppContext): Koa {
     outbox: deps.outbox,
     linkBudget: keyBudget(limiters.perHour('mail_links_per_email', config.auth.rate_limit.mails_per_email_per_hour)),
   };
+  const accounts: AccountsContext = { db, config, onNewDeviceSignIn: newDeviceNotice(mailing) };
 
   const toProvider = providerHandoff(providers, pageContext(config.auth));
 

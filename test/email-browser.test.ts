@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { launchChromium, requireChromium } from './helpers/browser.js';
+import { configDirWith } from './helpers/config-dir.js';
 import { jsonApi } from './helpers/json-api.js';
 import { linkIn, startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { testEngines } from './helpers/test-database.js';
@@ -21,7 +22,10 @@ for (const engine of testEngines()) {
     before(async function () {
       requireChromium(this);
       smtp = await startSmtpSink();
-      [as, browser] = await Promise.all([startAuthServer(engine, { SMTP_URL: smtp.url }), launchChromium()]);
+      [as, browser] = await Promise.all([
+        startAuthServer(engine, { SMTP_URL: smtp.url, CONFIG_DIR: configDirWith({ auth_config: { mail: { new_device_notice: true } } }) }),
+        launchChromium(),
+      ]);
       const created = await as.createClient({ name: 'Mail App', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
       client = { clientId: created.client.client_id, secret: created.secret };
     });
@@ -98,6 +102,8 @@ for (const engine of testEngines()) {
       assert.ok(tokens.id_token);
       await old.page.context().close();
       await smtp.waitFor('forgetful@example.com', /password .* was changed/);
+      // this browser had never signed in to the account: the user is told
+      assert.match((await smtp.waitFor('forgetful@example.com', /new sign-in/)).text, /HeadlessChrome|Chrome/);
     });
 
     it('a confirmation link opens a page whose button confirms the address; the ID token then says email_verified', async () => {

@@ -30,7 +30,14 @@ async function until(check: () => Promise<boolean> | boolean, what: string, time
 
 describe('mail backoff', () => {
   it('doubles from retry_initial_seconds up to retry_max_seconds', () => {
-    const settings = { poll_seconds: 5, retry_initial_seconds: 30, retry_max_seconds: 3600, max_attempts: 20, send_timeout_seconds: 30 };
+    const settings = {
+      poll_seconds: 5,
+      retry_initial_seconds: 30,
+      retry_max_seconds: 3600,
+      max_attempts: 20,
+      send_timeout_seconds: 30,
+      new_device_notice: true,
+    };
     assert.deepEqual(
       [1, 2, 3, 4, 8, 20].map((attempts) => retryDelaySeconds(attempts, settings)),
       [30, 60, 120, 240, 3600, 3600],
@@ -78,7 +85,14 @@ for (const engine of testEngines()) {
       await migrateToLatest(database.knex);
       config = loadConfig({ JWT_SECRET: SECRET, DATA_DIR: dataDir, ISSUER: 'http://127.0.0.1:1' });
       // fast retries: the suite must not sleep through real backoff
-      config.auth.mail = { poll_seconds: 0.1, retry_initial_seconds: 0.2, retry_max_seconds: 0.4, max_attempts: 20, send_timeout_seconds: 2 };
+      config.auth.mail = {
+        ...config.auth.mail,
+        poll_seconds: 0.1,
+        retry_initial_seconds: 0.2,
+        retry_max_seconds: 0.4,
+        max_attempts: 20,
+        send_timeout_seconds: 2,
+      };
       outbox = createOutbox(mailSeal(SECRET));
     });
 

@@ -9,6 +9,9 @@ const SAMPLE: Record<string, string> = {
   name: 'deploy <script>alert(1)</script>',
   prefix: 'ack_0123456789abcdef',
   method: 'authenticator app',
+  time: '2026-12-02 07:30',
+  address: '203.0.113.9',
+  agent: 'Mozilla/5.0 <b>',
 };
 
 describe('mail templates', () => {

@@ -28,6 +28,8 @@ export type { UserListQuery, UserRow };
 export interface AccountsContext {
   db: Knex;
   config: Pick<Config, 'auth' | 'roles'>;
+  /** Told of a successful sign-in from a device the account did not know (the notice mail); unset: nobody is told. */
+  onNewDeviceSignIn?: (user: UserRow, source: { address: string; userAgent: string | null | undefined }) => Promise<void>;
 }
 
 export class UserExistsError extends AuthConnectError {
@@ -132,6 +134,8 @@ export async function authenticate(
     return { outcome: 'unverified', user: checked.value };
   }
   await recordAudit(ctx.db, { ...audit, userId: checked.value.id, details: { via: origin.via } });
+  // no valid device token was presented (replacedDeviceToken is the one that was): a device new to this account
+  if (!checked.replacedDeviceToken) await ctx.onNewDeviceSignIn?.(checked.value, { address: source.address, userAgent: origin.userAgent });
   return { outcome: 'signed_in', user: checked.value, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
 }
 

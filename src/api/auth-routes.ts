@@ -29,6 +29,7 @@ import { confirmEmail, resendVerification, sendVerificationLink } from '../email
 import { requestPasswordReset, resetPassword } from '../email-links/password-reset.js';
 import { requestEmailChange } from '../email-links/email-change.js';
 import type { MailingContext } from '../email-links/mailing-context.js';
+import { newDeviceNotice } from '../email-links/sign-in-notices.js';
 import { noticeApiKeyCreated, noticePasswordChanged } from '../mail/security-notices.js';
 import { fromAcceptLanguage, type Locale } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
@@ -91,7 +92,7 @@ const self = (user: UserRow): Actor => ({ kind: 'user', userId: user.id });
 /** The account API of the original system, /api/auth/*, on top of the OIDC core. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const { db, config } = deps;
-  const accounts: AccountsContext = { db, config };
+  const accounts: AccountsContext = { db, config, onNewDeviceSignIn: newDeviceNotice(deps.mailing) };
   const sessions = { db, config };
   const router = new Router<AccountState>({ prefix: '/api/auth' });
   const bearer = authenticate(deps.verifier, { realm: config.runtime.issuer });

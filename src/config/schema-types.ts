@@ -76,6 +76,10 @@ export interface AuthConfigDocument {
     retry_max_seconds: number;
     max_attempts: number;
     send_timeout_seconds: number;
+    /**
+     * Mail the user when they sign in from a browser or client that has not signed in to the account before (no valid device cookie or device_token). Off by default: a client that does not keep its device_token would mail the user at every sign-in.
+     */
+    new_device_notice: boolean;
   };
   /**
    * The APIs access tokens are issued for (resource indicators, RFC 8707). The first is the default, used when a client sends no resource parameter. The permissions of roles.json are their scopes.

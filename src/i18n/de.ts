@@ -187,6 +187,9 @@ export const de: Catalogue = {
   'mail.password_changed.body': 'Das Passwort Ihres Kontos {email} bei {organization} wurde geändert, und alle Anmeldungen wurden beendet.',
   'mail.api_key_created.subject': 'Ein neuer API-Schlüssel für Ihr Konto bei {organization}',
   'mail.api_key_created.body': 'Ein API-Schlüssel namens „{name}“ (beginnend mit {prefix}) wurde für Ihr Konto {email} bei {organization} erstellt.',
+  'mail.new_device.subject': 'Eine neue Anmeldung bei Ihrem Konto bei {organization}',
+  'mail.new_device.body':
+    'Bei Ihrem Konto {email} bei {organization} hat sich am {time} (UTC) ein Browser oder eine App angemeldet, die sich zuvor noch nicht angemeldet hatte: Adresse {address}, {agent}.',
   'mail.second_factor_added.subject': 'Ein zweiter Faktor wurde Ihrem Konto bei {organization} hinzugefügt',
   'mail.second_factor_added.body': 'Ein zweiter Faktor ({method}) wurde Ihrem Konto {email} bei {organization} hinzugefügt.',
   'mail.second_factor_removed.subject': 'Ein zweiter Faktor wurde aus Ihrem Konto bei {organization} entfernt',

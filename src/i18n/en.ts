@@ -182,6 +182,9 @@ export const en = {
   'mail.password_changed.body': 'The password of your account {email} at {organization} was changed, and every sign-in was ended.',
   'mail.api_key_created.subject': 'A new API key for your account at {organization}',
   'mail.api_key_created.body': 'An API key named "{name}" (starting with {prefix}) was created for your account {email} at {organization}.',
+  'mail.new_device.subject': 'A new sign-in to your account at {organization}',
+  'mail.new_device.body':
+    'Your account {email} at {organization} was signed in to at {time} (UTC) from a browser or app that had not signed in before: address {address}, {agent}.',
   'mail.second_factor_added.subject': 'A second factor was added to your account at {organization}',
   'mail.second_factor_added.body': 'A second factor ({method}) was added to your account {email} at {organization}.',
   'mail.second_factor_removed.subject': 'A second factor was removed from your account at {organization}',

@@ -20,6 +20,7 @@ export const MAILS = {
   email_changed: { subject: 'mail.email_changed.subject', body: ['mail.email_changed.body'], closing: ['mail.not_you'] },
   password_changed: { subject: 'mail.password_changed.subject', body: ['mail.password_changed.body'], closing: ['mail.not_you'] },
   api_key_created: { subject: 'mail.api_key_created.subject', body: ['mail.api_key_created.body'], closing: ['mail.not_you'] },
+  new_device_sign_in: { subject: 'mail.new_device.subject', body: ['mail.new_device.body'], closing: ['mail.not_you'] },
   second_factor_added: { subject: 'mail.second_factor_added.subject', body: ['mail.second_factor_added.body'], closing: ['mail.not_you'] },
   second_factor_removed: { subject: 'mail.second_factor_removed.subject', body: ['mail.second_factor_removed.body'], closing: ['mail.not_you'] },
 } as const satisfies Record<string, MailDefinition>;

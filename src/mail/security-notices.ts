@@ -43,6 +43,28 @@ export function noticeEmailChanged(outbox: Outbox, db: Knex, previous: Recipient
   return outbox.enqueue(db, { eventKey: `email_changed:${eventId}`, to: previous.email, template: 'email_changed', locale, data: { email: newEmail } });
 }
 
+/** A sign-in from a browser or client the account did not know (no valid device cookie or device_token). */
+export function noticeNewDeviceSignIn(
+  outbox: Outbox,
+  db: Knex,
+  user: Recipient,
+  signIn: { id: string; at: Date; address: string; userAgent: string | null | undefined },
+  locale: Locale,
+): Promise<void> {
+  return outbox.enqueue(db, {
+    eventKey: `new_device_sign_in:${signIn.id}`,
+    to: user.email,
+    template: 'new_device_sign_in',
+    locale,
+    data: {
+      email: user.email,
+      time: signIn.at.toISOString().slice(0, 16).replace('T', ' '),
+      address: signIn.address,
+      agent: (signIn.userAgent || '?').slice(0, 200),
+    },
+  });
+}
+
 /**
  * For the second-factor work (MFA): call it in the transaction that adds or removes a factor, with an id
  * unique to that change (the factor's id and the change), e.g. `${factorId}:removed`. `method` is shown
