@@ -47,7 +47,7 @@ for (const engine of testEngines()) {
       }
     }
 
-    it('mail queued while SMTP refuses is still there after SIGTERM, and the next server sends it once (here: to a file, with no SMTP_URL)', async () => {
+    it('mail queued while SMTP refuses is still there after SIGTERM, and the next server sends it once (here: to a file, with no SMTP_URL); forgot-password is limited per address', async () => {
       smtp.refuse(true);
       const env = { ...testDb.env, JWT_SECRET: SECRET, CONFIG_DIR: configDir };
       server = await startServer({ ...env, SMTP_URL: smtp.url });
@@ -81,6 +81,19 @@ for (const engine of testEngines()) {
       assert.match(readFileSync(file, 'utf8'), /verify-email\?=?\s*token=/);
       await until(async () => (await rowsTo('restart@example.com'))[0]?.status === 'sent', 'marked sent');
       assert.equal(smtp.received.length, 0, 'never also sent by the first server');
+
+      // forgot-password is limited per client address (rate_limit.password_reset_per_minute, 5 by default)
+      const ask = (i: number) =>
+        fetch(`${server!.url}/api/auth/forgot-password`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `someone-${i}@example.com` }),
+        });
+      for (let i = 0; i < 5; i++) assert.equal((await ask(i)).status, 202);
+      const limited = await ask(5);
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+      assert.equal(((await limited.json()) as { error: string }).error, 'TOO_MANY_REQUESTS');
     });
   });
 }

@@ -17,14 +17,6 @@ export async function sendVerificationLink(ctx: MailingContext, user: Pick<UserR
   await mailLink(ctx, user.id, 'verify_email', user.email, locale);
 }
 
-/** A signed-in user asks for a (new) link: false when the address is already confirmed or had its share of links. */
-export async function requestVerification(ctx: MailingContext, user: UserRow, locale: Locale): Promise<boolean> {
-  if (user.email_verified) return false;
-  if (ctx.linkBudget && !(await ctx.linkBudget(user.email))) return false;
-  await ctx.db.transaction((trx) => sendVerificationLink({ ...ctx, db: trx }, user, locale));
-  return true;
-}
-
 /**
  * Anyone asks for a new link to an address (the login page's "send a new link"): it goes only to an
  * active account that still needs it, and the caller learns nothing either way (the route answers the same).
