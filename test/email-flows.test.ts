@@ -7,6 +7,7 @@ import { runCli } from './helpers/processes.js';
 import { linkIn, startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { testEngines } from './helpers/test-database.js';
 import { codeFlow, REDIRECT, type TestClient } from './helpers/token-flows.js';
+import { CookieJar, csrfOf, request } from './helpers/browserless-login.js';
 
 const NEW_PASSWORD = 'Fresh-Start-42';
 const PER_EMAIL_PER_HOUR = 3;
@@ -98,6 +99,56 @@ for (const engine of testEngines()) {
       assert.equal(decodeJwt(flow.body.id_token).email_verified, true, 'ID token');
       const userinfo = await fetch(`${as.issuer}/me`, { headers: { authorization: `Bearer ${flow.body.access_token}` } });
       assert.equal(((await userinfo.json()) as { email_verified: boolean }).email_verified, true, 'userinfo');
+    });
+
+    it('the login page: the right password of an unconfirmed address gets the notice and a link that sends a new one', async () => {
+      await as.createUser('unconfirmed@example.com');
+      const jar = new CookieJar();
+      const url = new URL('/auth', as.issuer);
+      url.search = new URLSearchParams({
+        client_id: client.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      const toLogin = await request(jar, url.href);
+      const loginUrl = new URL(toLogin.headers.get('location')!, as.issuer);
+      const page = await (await request(jar, loginUrl.href)).text();
+      assert.match(page, /href="\/forgot-password"/);
+      const post = (password: string) =>
+        request(jar, `${loginUrl.href}/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: csrfOf(page), email: 'unconfirmed@example.com', password }).toString(),
+        });
+      const wrong = await post('Wrong-Password-1');
+      assert.equal(wrong.status, 401);
+      assert.doesNotMatch(await wrong.text(), /resend-verification/);
+      const right = await post(PASSWORD);
+      assert.equal(right.status, 403);
+      const html = await right.text();
+      assert.match(html, /Confirm your email address first/);
+      const resend = /href="(\/verify-email\/resend\?email=[^"]+)"/.exec(html);
+      assert.ok(resend, html);
+      const resendJar = new CookieJar();
+      const form = await (await request(resendJar, new URL(resend[1]!.replace(/&amp;/g, '&'), as.issuer).href)).text();
+      assert.match(form, /value="unconfirmed@example.com"/);
+      const sent = await request(resendJar, `${as.issuer}/verify-email/resend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: csrfOf(form), email: 'unconfirmed@example.com' }).toString(),
+      });
+      assert.equal(sent.status, 200);
+      await smtp.waitFor('unconfirmed@example.com', /Confirm your email/);
+      // a form without its CSRF token is refused
+      const forged = await request(new CookieJar(), `${as.issuer}/verify-email/resend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: 'x', email: 'unconfirmed@example.com' }).toString(),
+      });
+      assert.equal(forged.status, 400);
     });
 
     it('forgot-password: the same status and body for an account, no account, a disabled account and a malformed address', async () => {
