@@ -4,11 +4,14 @@ import { noticeNewDeviceSignIn } from '../mail/security-notices.js';
 import type { MailingContext } from './mailing-context.js';
 
 /**
- * The hook `authenticate` calls after a sign-in from a device new to the account: a notice to the user, in
- * the server's default language (a sign-in through the API names none). Unset when mail.new_device_notice is off.
+ * The hook `authenticate` calls after a sign-in from a device new to the account: a notice to the user
+ * when mail.new_device_notice is on, in the server's default language (a sign-in through the API names none).
+ * The setting is read at each sign-in, so building the routes reads nothing.
  */
-export function newDeviceNotice(mailing: MailingContext): AccountsContext['onNewDeviceSignIn'] {
-  if (!mailing.config.auth.mail.new_device_notice) return undefined;
-  const locale = mailing.config.auth.pages.default_locale;
-  return (user, source) => noticeNewDeviceSignIn(mailing.outbox, mailing.db, user, { id: randomUUID(), at: new Date(), ...source }, locale);
+export function newDeviceNotice(mailing: MailingContext): NonNullable<AccountsContext['onNewDeviceSignIn']> {
+  return async (user, source) => {
+    const { auth } = mailing.config;
+    if (!auth.mail.new_device_notice) return;
+    await noticeNewDeviceSignIn(mailing.outbox, mailing.db, user, { id: randomUUID(), at: new Date(), ...source }, auth.pages.default_locale);
+  };
 }
