@@ -72,7 +72,8 @@ export function emailLinkPages(deps: EmailLinkPagesDeps): Router {
     const body = checkedForm(ctx, csrf, 'forgot');
     const tr = pageTranslator(ctx, page);
     // answered before any work on the address: the page and its timing are the same for every address
-    afterAnswer(deps.log, 'a password reset request', () => requestPasswordReset(mailing, body.email, tr.locale, origin(ctx)));
+    const from = origin(ctx); // read now: the work runs after the answer
+    afterAnswer(deps.log, 'a password reset request', () => requestPasswordReset(mailing, body.email, tr.locale, from));
     message(ctx, tr, tr.t('forgot.sent_title'), tr.t('forgot.sent'));
   });
 
