@@ -12,7 +12,7 @@ import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { webauthnBrowserModule } from './http/webauthn-browser-module.js';
-import { csrfProtection } from './interactions/csrf.js';
+import { ACCOUNT_PAGE_CSRF, csrfProtection, LINK_PAGES_CSRF } from './interactions/csrf.js';
 import { accountPageRoutes } from './account-page/account-page-routes.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
@@ -34,6 +34,11 @@ import { jsonApiRouters } from './api/json-api.js';
 import { createVerifier } from '@auth-connect/resource-server';
 import type { ProviderHolder } from './oidc/provider-holder.js';
 import { providerHandoff } from './oidc/provider-handoff.js';
+import type { Outbox } from './mail/index.js';
+import type { MailingContext } from './email-links/mailing-context.js';
+import { keyBudget } from './http/rate-limit.js';
+import { emailLinkPages } from './interactions/email-link-pages.js';
+import { newDeviceNotice, secondFactorNotice } from './email-links/sign-in-notices.js';
 
 export interface AppContext {
   config: Config;
@@ -50,6 +55,8 @@ export interface AppContext {
   keyEncryptionKey: KeyEncryptionKey;
   /** Set on SIGTERM (src/runtime/graceful-shutdown.ts): /readyz says 503 and answers close their connection. */
   draining?: Draining;
+  /** Where the mails the routes cause are queued (src/mail/: the worker of each instance sends them). */
+  outbox: Outbox;
 }
 
 /**
@@ -63,10 +70,17 @@ export function createApp(deps: AppContext): Koa {
   app.keys = deps.cookieKeys;
   pinToIssuer(app, config.runtime.issuer);
   app.silent = true;
-  const accounts: AccountsContext = { db, config };
   // one throttle for every password check: pages, account API, change-password
   const throttle = createLoginThrottle({ db, settings: config.auth.login_throttle, serverSecret: deps.serverSecret });
   const limiters = rateLimiters({ engine: deps.engine, db });
+  const mailing: MailingContext = {
+    db,
+    config,
+    outbox: deps.outbox,
+    linkBudget: keyBudget(limiters.perHour('mail_links_per_email', config.auth.rate_limit.mails_per_email_per_hour)),
+  };
+  const notifySecondFactor = secondFactorNotice(mailing);
+  const accounts: AccountsContext = { db, config, onNewDeviceSignIn: newDeviceNotice(mailing), onSecondFactorChange: notifySecondFactor };
 
   const toProvider = providerHandoff(providers, pageContext(config.auth));
 
@@ -83,7 +97,7 @@ export function createApp(deps: AppContext): Koa {
   };
   app.use(healthRoutes(db, [{ name: 'keys', check: keysUsable }], deps.draining).routes());
   const csrf = csrfProtection(deps.serverSecret);
-  const mfa: MfaContext = { db, config, totpKey: totpSealingKey(deps.keyEncryptionKey) };
+  const mfa: MfaContext = { db, config, totpKey: totpSealingKey(deps.keyEncryptionKey), notify: notifySecondFactor };
   const secondFactor = { provider: providers.current, accounts, mfa, throttle, csrf, page: pageContext(config.auth), log };
   const interactions = interactionRoutes({
     provider: providers.current,
@@ -117,7 +131,7 @@ export function createApp(deps: AppContext): Koa {
   const accountPage = accountPageRoutes({
     accounts,
     mfa,
-    csrf: csrfProtection(deps.serverSecret, '/account'),
+    csrf: csrfProtection(deps.serverSecret, ACCOUNT_PAGE_CSRF),
     page: pageContext(config.auth),
     providerHandler: providers.handle,
     issuer: config.runtime.issuer,
@@ -125,6 +139,15 @@ export function createApp(deps: AppContext): Koa {
   });
   app.use(accountPage.routes());
   app.use(accountPage.allowedMethods());
+  const linkPages = emailLinkPages({
+    mailing,
+    page: pageContext(config.auth),
+    csrf: csrfProtection(deps.serverSecret, LINK_PAGES_CSRF),
+    log,
+    rateLimiters: limiters,
+  });
+  app.use(linkPages.routes());
+  app.use(linkPages.allowedMethods());
   app.use(userCodeEntryLimit(limiters, config.auth.rate_limit.user_code_per_minute, pageContext(config.auth)));
   app.use(jwtUserinfo({ config, db, keys: deps.keyRing.verificationKeys }));
 
@@ -144,6 +167,8 @@ export function createApp(deps: AppContext): Koa {
     keyEncryptionKey: deps.keyEncryptionKey,
     mfa,
     onKeysRotated: () => deps.keyRing.refresh(),
+    mailing,
+    log,
   });
   for (const router of api) {
     app.use(router.routes());

@@ -8,6 +8,10 @@ export const API_ERRORS = {
   INVALID_EMAIL: { status: 400, meaning: 'the email address is malformed, too long, or contains spaces, control or invisible characters' },
   UNKNOWN_ROLE: { status: 400, meaning: 'the role is not defined in roles.json' },
   INVALID_CLIENT: { status: 400, meaning: 'the client registration is not acceptable (name, grant, redirect URIs, permissions)' },
+  INVALID_EMAIL_TOKEN: {
+    status: 400,
+    meaning: 'the emailed link (reset or confirmation token) is unknown, altered, expired or already used; ask for a new one',
+  },
   INVALID_TOKEN: { status: 401, meaning: 'no access token, or one that is malformed, not ours, revoked, or whose user or client is gone or disabled' },
   TOKEN_EXPIRED: { status: 401, meaning: 'the access token has expired; refresh it' },
   INVALID_CREDENTIALS: { status: 401, meaning: 'wrong email or password (the same answer for unknown and disabled accounts)' },
@@ -16,6 +20,11 @@ export const API_ERRORS = {
   INVALID_MFA_CODE: { status: 401, meaning: 'the authenticator or recovery code is wrong, expired or was used already' },
   INSUFFICIENT_PERMISSIONS: { status: 403, meaning: 'the token lacks a permission this request needs, or is of a kind this API does not take' },
   UNAUTHORIZED_CLIENT: { status: 403, meaning: 'password login is only for first-party public clients' },
+  EMAIL_NOT_VERIFIED: {
+    status: 403,
+    meaning:
+      'the password is right but the address is not confirmed yet (registration.require_verified_email); POST /api/auth/verify-email/resend sends a new link',
+  },
   REGISTRATION_DISABLED: { status: 403, meaning: 'self-registration is switched off' },
   MFA_ENROLLMENT_REQUIRED: {
     status: 403,

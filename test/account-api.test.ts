@@ -116,11 +116,11 @@ for (const engine of testEngines()) {
     describe('tokens and sessions', () => {
       before(() => as.createUser('sam@example.com', 'student'));
 
-      it('GET /me answers id, email, role, permissions and created_at', async () => {
+      it('GET /me answers id, email, email_verified, role, permissions and created_at', async () => {
         const { access_token } = await login('sam@example.com');
         const r = await api('GET', '/me', undefined, access_token);
         assert.equal(r.status, 200);
-        assert.deepEqual(Object.keys(r.body).sort(), ['created_at', 'email', 'id', 'permissions', 'role']);
+        assert.deepEqual(Object.keys(r.body).sort(), ['created_at', 'email', 'email_verified', 'id', 'permissions', 'role']);
         assert.equal(r.body.email, 'sam@example.com');
         assert.deepEqual(r.body.permissions, ['read', 'chat', 'save_progress']);
       });

@@ -198,8 +198,8 @@ describe('in a browser:', function () {
         const statuses: number[] = [];
         page.on('response', (response) => {
           // the sign-in form's posts (the page also asks for passkey options as it loads)
-        if (response.request().method() === 'POST' && onInteraction(new URL(response.url())) && new URL(response.url()).pathname.endsWith('/login'))
-          statuses.push(response.status());
+          if (response.request().method() === 'POST' && onInteraction(new URL(response.url())) && new URL(response.url()).pathname.endsWith('/login'))
+            statuses.push(response.status());
         });
 
         await submitLogin('student@example.com', 'Wrong-password-1');

@@ -31,7 +31,7 @@ describe('auth-connect --version and command groups', () => {
 
   it('a group alone lists its commands (exit 2, like a bare auth-connect) instead of "unknown command"', async () => {
     const groups: Record<string, string[]> = {
-      user: ['create', 'list', 'set-role', 'disable', 'enable', 'mfa-reset'],
+      user: ['create', 'list', 'set-role', 'disable', 'enable', 'mfa-reset', 'send-reset', 'verify'],
       client: ['create', 'list', 'delete', 'hash-secret'],
       keys: ['generate', 'import', 'list', 'rotate'],
       apikey: ['create', 'list', 'revoke'],

@@ -67,6 +67,9 @@ for (const engine of testEngines()) {
       assert.equal((await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD })).status, 200);
       const rows = await as.db.knex('audit_events').where({ event: 'mfa.reset', user_id: pupilId }).orderBy('id');
       assert.equal(rows.at(-1).actor_type, 'cli');
+      // the user is told of each reset by mail (one from the admin API, one from the CLI), queued with it
+      const notices = await as.db.knex('mail_outbox').where({ recipient: 'pupil@example.com', template: 'second_factor_removed' });
+      assert.equal(notices.length, 2);
     });
   });
 }

@@ -96,6 +96,18 @@ for (const engine of testEngines()) {
       assert.equal((await auth('POST', '/login', { email: 'pupil@example.com', password: PASSWORD })).status, 200, 'no second factor, no second step');
     });
 
+    it('tells each user by mail of their second-factor changes, queued with the change: app added, recovery code used, app removed', async () => {
+      const mailed = async (email: string) => {
+        const { rows } = await as.db.knex.raw<{ rows: { template: string }[] }>(
+          "select template from mail_outbox where recipient = ? and template in ('second_factor_added', 'second_factor_removed', 'recovery_code_used') order by created_at",
+          [email],
+        );
+        return rows.map((r) => r.template);
+      };
+      assert.deepEqual(await mailed('chief@example.com'), ['second_factor_added', 'recovery_code_used']);
+      assert.deepEqual(await mailed('pupil@example.com'), ['second_factor_added', 'second_factor_removed']);
+    });
+
     it('wrong codes spend the sign-in budget: the verify step (then the login) pauses with 429', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

@@ -69,6 +69,8 @@ describe('OpenAPI document and the routes', () => {
       keyEncryptionKey: unused,
       mfa: unused,
       onKeysRotated: unused,
+      mailing: unused,
+      log: unused,
     };
     routers = jsonApiRouters(deps);
   });
@@ -118,6 +120,10 @@ describe('OpenAPI document and the routes', () => {
       'POST /api/auth/mfa/verify',
       'POST /api/auth/mfa/enrol/totp',
       'POST /api/auth/mfa/enrol/totp/confirm',
+      'POST /api/auth/forgot-password',
+      'POST /api/auth/reset-password',
+      'POST /api/auth/verify-email',
+      'POST /api/auth/verify-email/resend',
       'GET /api/openapi.json',
     ];
     for (const [p, ops] of Object.entries(

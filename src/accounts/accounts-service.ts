@@ -21,6 +21,7 @@ import {
   type UserPatch,
   type UserRow,
 } from './users-repository.js';
+import type { SecondFactorNotifier } from '../mfa/second-factor-notices.js';
 
 /** The row type this service hands out: front ends (routes, pages, CLI) take it from here, never from the repository. */
 export type { UserListQuery, UserRow };
@@ -28,6 +29,10 @@ export type { UserListQuery, UserRow };
 export interface AccountsContext {
   db: Knex;
   config: Pick<Config, 'auth' | 'roles'>;
+  /** Told of a successful sign-in from a device the account did not know (the notice mail); unset: nobody is told. */
+  onNewDeviceSignIn?: (user: UserRow, source: { address: string; userAgent: string | null | undefined }) => Promise<void>;
+  /** Tells a user that their second factors changed (an operator's reset), in the change's transaction. */
+  onSecondFactorChange?: SecondFactorNotifier;
 }
 
 export class UserExistsError extends AuthConnectError {
@@ -49,14 +54,23 @@ export async function createAccount(ctx: AccountsContext, input: { email: unknow
 }
 
 /** Self-registration: the account with the default role and its audit row, together. */
-export async function registerAccount(ctx: AccountsContext, input: { email: unknown; password: unknown }, origin: Omit<ChangeOrigin, 'via'>): Promise<UserRow> {
+export async function registerAccount(
+  ctx: AccountsContext,
+  input: { email: unknown; password: unknown },
+  origin: Omit<ChangeOrigin, 'via'>,
+  within?: InTransaction,
+): Promise<UserRow> {
   const account = await prepareAccount(ctx, input);
   return ctx.db.transaction(async (trx) => {
     const user = await insertAccount(trx, account);
     await recordAudit(trx, { event: 'user.registered', userId: user.id, actor: { kind: 'user', userId: user.id }, ip: origin.ip, userAgent: origin.userAgent });
+    await within?.(trx, user);
     return user;
   });
 }
+
+/** What a caller adds to a change's transaction (the mail it causes): it commits with the change, or neither does. */
+export type InTransaction = (trx: Knex, user: UserRow) => Promise<void>;
 
 export interface PreparedAccount {
   email: string;
@@ -85,6 +99,8 @@ export async function insertAccount(db: Knex, account: PreparedAccount): Promise
 
 export type SignIn =
   | { outcome: 'signed_in'; user: UserRow; deviceToken: string; replacedDeviceToken?: string }
+  /** the password was right, but registration.require_verified_email is on and the address is not confirmed */
+  | { outcome: 'unverified'; user: UserRow }
   | { outcome: 'failed' }
   | { outcome: 'paused'; retryAfterSeconds: number };
 
@@ -115,7 +131,14 @@ export async function authenticate(
     await recordAudit(ctx.db, { ...audit, outcome: 'failure', details: { email: email.slice(0, 254), via: origin.via, ...paused } });
     return checked;
   }
+  if (ctx.config.auth.registration.require_verified_email && !checked.value.email_verified) {
+    // told only to someone who knows the password, so it reveals nothing to a stranger
+    await recordAudit(ctx.db, { ...audit, outcome: 'failure', userId: checked.value.id, details: { via: origin.via, reason: 'email_not_verified' } });
+    return { outcome: 'unverified', user: checked.value };
+  }
   await recordAudit(ctx.db, { ...audit, userId: checked.value.id, details: { via: origin.via } });
+  // no valid device token was presented (replacedDeviceToken is the one that was): a device new to this account
+  if (!checked.replacedDeviceToken) await ctx.onNewDeviceSignIn?.(checked.value, { address: source.address, userAgent: origin.userAgent });
   return { outcome: 'signed_in', user: checked.value, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
 }
 
@@ -132,13 +155,10 @@ export async function changePassword(
   passwords: { current: unknown; next: unknown },
   source: LoginSource,
   origin: Omit<ChangeOrigin, 'via'>,
+  within?: InTransaction,
 ): Promise<PasswordChange> {
   assertPasswordPolicy(passwords.next, ctx.config.auth.password);
-  const checked = await throttle.check(user.email, source, async () => {
-    const candidate = boundedPassword(ctx, passwords.current);
-    if (candidate === undefined) return verifyAgainstDummy('', ctx.config.auth.password.argon2).then(() => undefined);
-    return checkPassword(ctx, user, candidate);
-  });
+  const checked = await verifyCurrentPassword(ctx, throttle, user, passwords.current, source);
   const audit = { event: 'password.change', userId: user.id, actor: { kind: 'user', userId: user.id } as const, ip: origin.ip, userAgent: origin.userAgent };
   if (checked.outcome !== 'passed') {
     await recordAudit(ctx.db, { ...audit, outcome: 'failure', ...(checked.outcome === 'paused' ? { details: { paused: true } } : {}) });
@@ -150,7 +170,20 @@ export async function changePassword(
     if (!changed) return { outcome: 'failed' };
     const ended = await endUserSessions({ db: trx, config: ctx.config }, user.id, 'password_changed', { actor: audit.actor, keepSessionId: source.sessionId });
     await recordAudit(trx, { ...audit, details: { sessions_ended: ended.length } });
+    await within?.(trx, changed);
     return { outcome: 'changed', user: changed, sessionsEnded: ended.length };
+  });
+}
+
+/**
+ * A signed-in user's current password, checked through the login throttle before a sensitive change
+ * (password, email): a stolen access token gives no more guesses than the login page.
+ */
+export function verifyCurrentPassword(ctx: AccountsContext, throttle: LoginThrottle, user: UserRow, password: unknown, source: LoginSource) {
+  return throttle.check(user.email, source, async () => {
+    const candidate = boundedPassword(ctx, password);
+    if (candidate === undefined) return verifyAgainstDummy('', ctx.config.auth.password.argon2).then(() => undefined);
+    return checkPassword(ctx, user, candidate);
   });
 }
 
@@ -249,6 +282,7 @@ export function publicUser(user: UserRow) {
   return {
     id: user.id,
     email: user.email,
+    email_verified: user.email_verified,
     role: user.role,
     is_active: user.is_active,
     created_at: user.created_at.toISOString(),

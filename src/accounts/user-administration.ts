@@ -7,7 +7,10 @@ import { InsufficientPermissionsError, isSelf, lacking, type Caller } from '../r
 import { assertRoleExists, permissionsOfRole } from '../rbac/roles.js';
 import { endUserSessions } from '../sessions/sessions-service.js';
 import { changeRole, insertAccount, prepareAccount, setAccountActive, UserNotFoundError, type AccountsContext } from './accounts-service.js';
-import { findUserById, type UserRow } from './users-repository.js';
+import { findUserById, updateUser, type UserRow } from './users-repository.js';
+import { sendResetLink } from '../email-links/password-reset.js';
+import type { MailingContext } from '../email-links/mailing-context.js';
+import type { Locale } from '../i18n/index.js';
 
 export interface UserChange {
   role?: string;
@@ -66,6 +69,29 @@ export async function endUserSessionsAs(ctx: AccountsContext, caller: Caller, us
     const ended = await endEverySession({ ...ctx, db }, caller, user.id, 'ended_by_admin');
     await audit(db, caller, origin, 'user.sessions_ended', user.id, { sessions_ended: ended });
     return ended;
+  });
+}
+
+/**
+ * Mails a user a reset link (an operator helping someone locked out): the same link as "Forgot password?",
+ * queued with its audit row; nothing about the account changes until the user uses it.
+ */
+export async function sendPasswordResetAs(ctx: MailingContext, caller: Caller, userId: string, origin: ChangeOrigin, locale: Locale): Promise<UserRow> {
+  return ctx.db.transaction(async (db) => {
+    const user = await managedUser({ ...ctx, db }, caller, userId);
+    await sendResetLink({ ...ctx, db }, user, locale, { actor: caller.actor, ip: origin.ip, userAgent: origin.userAgent, via: origin.via });
+    return user;
+  });
+}
+
+/** Marks a user's address as confirmed without a link (an operator who knows it is theirs), audited. */
+export async function markEmailVerifiedAs(ctx: AccountsContext, caller: Caller, userId: string, origin: ChangeOrigin): Promise<UserRow> {
+  return ctx.db.transaction(async (db) => {
+    const user = await managedUser({ ...ctx, db }, caller, userId);
+    if (user.email_verified) return user;
+    const marked = (await updateUser(db, user.id, { email_verified: true }))!;
+    await audit(db, caller, origin, 'email.marked_verified', user.id, { email: user.email });
+    return marked;
   });
 }
 

@@ -18,7 +18,7 @@ export interface UserRow {
   updated_at: Date;
 }
 
-export type UserPatch = Partial<Pick<UserRow, 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
+export type UserPatch = Partial<Pick<UserRow, 'email' | 'role' | 'is_active' | 'password_hash' | 'password_changed_at' | 'last_login_at' | 'email_verified'>>;
 
 /** True when Postgres refused a write because of a unique index. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -2,7 +2,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import { getUser, listAccounts, publicUser, type AccountsContext } from '../accounts/accounts-service.js';
-import { createUserAs, endUserSessionsAs, updateUserAs } from '../accounts/user-administration.js';
+import { secondFactorNotice } from '../email-links/sign-in-notices.js';
+import { createUserAs, endUserSessionsAs, markEmailVerifiedAs, sendPasswordResetAs, updateUserAs } from '../accounts/user-administration.js';
+import type { MailingContext } from '../email-links/mailing-context.js';
+import { listOutbox } from '../mail/index.js';
 import { listApiKeys, publicApiKey, revokeApiKey } from '../apikeys/api-keys-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { listAuditEvents } from '../audit/audit-log.js';
@@ -34,6 +37,7 @@ export interface AdminRoutesDeps {
   keyEncryptionKey: KeyEncryptionKey;
   /** Applies a key rotation to the running server at once (other instances follow the database). */
   onKeysRotated: () => Promise<void>;
+  mailing: MailingContext;
 }
 
 const listUsersRequest = guard({ query: adminQueries.users });
@@ -45,6 +49,7 @@ const newClientRequest = guard({ body: adminBodies.newClient });
 const clientPatchRequest = guard({ params: idPath, body: adminBodies.clientPatch });
 const listApiKeysRequest = guard({ query: adminQueries.apiKeys });
 const auditEventsRequest = guard({ query: adminQueries.auditEvents });
+const outboxRequest = guard({ query: adminQueries.outbox });
 
 type AdminContext = Context & { state: ManagementState };
 const caller = (ctx: AdminContext) => ctx.state.caller;
@@ -58,7 +63,7 @@ const origin = (ctx: Context): ChangeOrigin => ({ via: 'admin_api', ip: ctx.ip, 
  */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { db, config } = deps;
-  const accounts: AccountsContext = { db, config };
+  const accounts: AccountsContext = { db, config, onSecondFactorChange: secondFactorNotice(deps.mailing) };
   const clients: ClientsContext = { db, roles: config.roles };
   const router = new Router<ManagementState>({ prefix: '/api/admin' });
   const manageUsers = requires(MANAGE_USERS);
@@ -97,6 +102,15 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   // second factors: removed for a user who lost them; admins never see a secret
   router.delete('/users/:id/mfa', manageUsers, async (ctx) => {
     ctx.body = await resetSecondFactorsAs(accounts, caller(ctx), idRequest(ctx).params.id, origin(ctx));
+  });
+  router.post('/users/:id/password-reset', manageUsers, async (ctx) => {
+    // an operator's link is in the server's default language: we know no better for the user
+    const user = await sendPasswordResetAs(deps.mailing, caller(ctx), idRequest(ctx).params.id, origin(ctx), config.auth.pages.default_locale);
+    ctx.status = 202;
+    ctx.body = { message: `a reset link to ${user.email} is queued` };
+  });
+  router.post('/users/:id/verify-email', manageUsers, async (ctx) => {
+    ctx.body = publicUser(await markEmailVerifiedAs(accounts, caller(ctx), idRequest(ctx).params.id, origin(ctx)));
   });
 
   // sessions
@@ -187,6 +201,11 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
     const { user_id, client_id, since, until, ...query } = auditEventsRequest(ctx).query;
     const instant = (text: string | undefined) => (text === undefined ? undefined : parseTimestamp(text));
     ctx.body = { events: await listAuditEvents(db, { ...query, userId: user_id, clientId: client_id, since: instant(since), until: instant(until) }) };
+  });
+
+  // mail
+  router.get('/outbox', manageSystem, async (ctx) => {
+    ctx.body = { mails: await listOutbox(db, outboxRequest(ctx).query) };
   });
 
   return router;

@@ -27,6 +27,15 @@ import { jsonBody } from './json-body.js';
 import { managementCaller, type ManagementState } from './management-access.js';
 import { refuseUnstorableInput } from './storable-input.js';
 import { guard } from './request-guard.js';
+import { confirmEmail, resendVerification, sendVerificationLink } from '../email-links/email-verification.js';
+import { requestPasswordReset, resetPassword } from '../email-links/password-reset.js';
+import { requestEmailChange } from '../email-links/email-change.js';
+import type { MailingContext } from '../email-links/mailing-context.js';
+import { newDeviceNotice } from '../email-links/sign-in-notices.js';
+import { noticeApiKeyCreated, noticePasswordChanged } from '../mail/security-notices.js';
+import { fromAcceptLanguage, type Locale } from '../i18n/index.js';
+import type { Logger } from '../logger.js';
+import { afterAnswer } from '../http/after-answer.js';
 
 export interface AuthRoutesDeps {
   db: Knex;
@@ -42,6 +51,9 @@ export interface AuthRoutesDeps {
   rateLimiters: RateLimiters;
   /** Second factors: a login may need one (src/mfa/). */
   mfa: MfaContext;
+  /** The outbox and the per-address budget of mailed links. */
+  mailing: MailingContext;
+  log: Logger;
 }
 
 const registerRequest = guard({ body: authBodies.register });
@@ -50,6 +62,10 @@ const refreshRequest = guard({ body: authBodies.refresh });
 const changePasswordRequest = guard({ body: authBodies.changePassword });
 const newApiKeyRequest = guard({ body: authBodies.newApiKey });
 const idRequest = guard({ params: idPath });
+const emailOnlyRequest = guard({ body: authBodies.emailOnly });
+const resetPasswordRequest = guard({ body: authBodies.resetPassword });
+const emailTokenRequest = guard({ body: authBodies.emailToken });
+const changeEmailRequest = guard({ body: authBodies.changeEmail });
 
 /** The password was right; the login continues at /api/auth/mfa/* with the mfa_token. */
 function secondStepNeeded(next: Exclude<NextStep, { step: 'done' }>, deviceToken: string): AuthConnectError {
@@ -62,6 +78,12 @@ function secondStepNeeded(next: Exclude<NextStep, { step: 'done' }>, deviceToken
 }
 
 const invalidCredentials = () => new AuthConnectError('INVALID_CREDENTIALS', 'invalid email or password');
+const emailNotVerified = () => {
+  const error = new AuthConnectError('EMAIL_NOT_VERIFIED', 'confirm your email address first with the link we mailed you');
+  error.details = { resend: { method: 'POST', path: '/api/auth/verify-email/resend', body: { email: '…' } } };
+  return error;
+};
+const ACCEPTED = 'if an account with this address exists, a mail is on its way';
 const tooMany = (retryAfter: number) => ({ status: 429, body: { error: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${retryAfter} s` } });
 /** The login throttle's answer: the same for every account, before any password check. */
 const paused = (ctx: Context, retryAfter: number) => {
@@ -84,7 +106,7 @@ const self = (user: UserRow): Actor => ({ kind: 'user', userId: user.id });
 /** The account API of the original system, /api/auth/*, on top of the OIDC core. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const { db, config } = deps;
-  const accounts: AccountsContext = { db, config };
+  const accounts: AccountsContext = { db, config, onNewDeviceSignIn: newDeviceNotice(deps.mailing) };
   const sessions = { db, config };
   const router = new Router<AccountState>({ prefix: '/api/auth' });
   const bearer = authenticate(deps.verifier, { realm: config.runtime.issuer });
@@ -96,11 +118,17 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const account = (user: UserRow) => ({
     id: user.id,
     email: user.email,
+    email_verified: user.email_verified,
     role: user.role,
     permissions: permissionsOfRole(config.roles, user.role),
     created_at: user.created_at.toISOString(),
   });
   const audit = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
+  const mailing = deps.mailing;
+  // mails asked for through the API are written in the caller's language, as far as Accept-Language says
+  const localeOf = (ctx: Context): Locale =>
+    fromAcceptLanguage(ctx.get('accept-language'), config.auth.pages.default_locale) ?? config.auth.pages.default_locale;
+  const mailLimit = (name: string) => rateLimit(deps.rateLimiters.perMinute(name, config.auth.rate_limit.password_reset_per_minute), tooMany);
 
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
@@ -112,7 +140,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/register', rateLimit(deps.rateLimiters.perMinute('api_register', config.auth.rate_limit.register_per_minute), tooMany), async (ctx) => {
     if (!config.auth.registration.enabled) throw new AuthConnectError('REGISTRATION_DISABLED', 'self-registration is switched off');
     const { body } = registerRequest(ctx);
-    const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx));
+    const locale = localeOf(ctx);
+    const user = await registerAccount(accounts, { email: body.email, password: body.password }, audit(ctx), (trx, created) =>
+      sendVerificationLink({ ...mailing, db: trx }, created, locale),
+    );
     ctx.status = 201;
     ctx.body = account(user);
   });
@@ -124,6 +155,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     await assertPasswordLoginClient(provider, clientId);
     const source = { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] };
     const signIn = await checkCredentials(accounts, deps.throttle, body, source, { via: 'api', clientId, userAgent: audit(ctx).userAgent });
+    if (signIn.outcome === 'unverified') throw emailNotVerified();
     if (signIn.outcome !== 'signed_in') {
       if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
       throw invalidCredentials();
@@ -170,7 +202,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { auth, user } = authed(ctx);
     const { body } = changePasswordRequest(ctx);
     const passwords = { current: body.current_password, next: body.new_password };
-    const changed = await changePassword(accounts, deps.throttle, user, passwords, { address: ctx.ip, sessionId: sessionOf(auth) }, audit(ctx));
+    const locale = localeOf(ctx);
+    const changed = await changePassword(accounts, deps.throttle, user, passwords, { address: ctx.ip, sessionId: sessionOf(auth) }, audit(ctx), (trx, done) =>
+      noticePasswordChanged(mailing.outbox, trx, done, done.password_changed_at ?? new Date(), locale),
+    );
     if (changed.outcome === 'paused') return paused(ctx, changed.retryAfterSeconds);
     if (changed.outcome !== 'changed') throw new AuthConnectError('INVALID_CREDENTIALS', 'the current password is not correct');
     ctx.body = { message: 'password changed', sessions_ended: changed.sessionsEnded };
@@ -191,11 +226,14 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/api-keys', bearer, currentUser, async (ctx) => {
     const { user, caller } = authed(ctx);
     const { body } = newApiKeyRequest(ctx);
-    const { key, row } = await createApiKey({ db, config }, caller, user, {
-      name: body.name,
-      permissions: body.permissions,
-      expiresInDays: body.expires_in_days,
-    });
+    const locale = localeOf(ctx);
+    const { key, row } = await createApiKey(
+      { db, config },
+      caller,
+      user,
+      { name: body.name, permissions: body.permissions, expiresInDays: body.expires_in_days },
+      (trx, created) => noticeApiKeyCreated(mailing.outbox, trx, user, publicApiKey(created), locale),
+    );
     ctx.status = 201;
     ctx.body = { ...publicApiKey(row), key };
   });
@@ -208,6 +246,49 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { user } = authed(ctx);
     await revokeApiKey(db, idRequest(ctx).params.id, self(user), user.id);
     ctx.status = 204;
+  });
+
+  router.post('/forgot-password', mailLimit('api_forgot_password'), async (ctx) => {
+    const { body } = emailOnlyRequest(ctx);
+    // answered before any work on the address, so neither the answer nor its timing says whether an account has it
+    const [locale, origin] = [localeOf(ctx), audit(ctx)];
+    afterAnswer(deps.log, 'a password reset request', () => requestPasswordReset(mailing, body.email, locale, origin));
+    ctx.status = 202;
+    ctx.body = { message: ACCEPTED };
+  });
+
+  router.post('/reset-password', mailLimit('api_reset_password'), async (ctx) => {
+    const { body } = resetPasswordRequest(ctx);
+    const { sessionsEnded } = await resetPassword(mailing, { token: body.token, password: body.new_password }, audit(ctx), localeOf(ctx));
+    ctx.body = { message: 'password changed; sign in with the new password', sessions_ended: sessionsEnded };
+  });
+
+  router.post('/verify-email', mailLimit('api_verify_email'), async (ctx) => {
+    const { body } = emailTokenRequest(ctx);
+    const confirmed = await confirmEmail(mailing, body.token, audit(ctx), localeOf(ctx));
+    ctx.body = {
+      message: confirmed.outcome === 'changed' ? 'the new address is confirmed and now signs in' : 'the address is confirmed',
+      email: confirmed.email,
+    };
+  });
+
+  router.post('/verify-email/resend', mailLimit('api_resend_verification'), async (ctx) => {
+    const { body } = emailOnlyRequest(ctx);
+    const locale = localeOf(ctx);
+    afterAnswer(deps.log, 'a verification resend', () => resendVerification(mailing, body.email, locale));
+    ctx.status = 202;
+    ctx.body = { message: ACCEPTED };
+  });
+
+  router.post('/change-email', bearer, currentUser, async (ctx) => {
+    const { user } = authed(ctx);
+    const { body } = changeEmailRequest(ctx);
+    const input = { newEmail: body.new_email, password: body.password };
+    const asked = await requestEmailChange(mailing, deps.throttle, user, input, { address: ctx.ip }, audit(ctx), localeOf(ctx));
+    if (asked.outcome === 'paused') return paused(ctx, asked.retryAfterSeconds);
+    if (asked.outcome !== 'sent') throw new AuthConnectError('INVALID_CREDENTIALS', 'the password is not correct');
+    ctx.status = 202;
+    ctx.body = { message: `a confirmation link was mailed to ${asked.email}; the address changes when it is used` };
   });
 
   return router;

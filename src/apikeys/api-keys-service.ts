@@ -35,7 +35,14 @@ export interface NewApiKey {
  * narrowed to `read` makes `read` keys at most); without a list it gets all of that. It expires after
  * api_keys.default_lifetime_days unless asked otherwise, and never later than max_lifetime_days.
  */
-export async function createApiKey(ctx: ApiKeysContext, caller: Caller, owner: UserRow, input: NewApiKey): Promise<{ key: string; row: ApiKeyRow }> {
+export async function createApiKey(
+  ctx: ApiKeysContext,
+  caller: Caller,
+  owner: UserRow,
+  input: NewApiKey,
+  /** What the caller adds to the key's transaction (the notice to its owner). */
+  within?: (trx: Knex, row: ApiKeyRow) => Promise<void>,
+): Promise<{ key: string; row: ApiKeyRow }> {
   const name = input.name.trim();
   if (!name || name.length > 100) throw new AuthConnectError('INVALID_REQUEST', 'name must be 1 to 100 characters');
   const { default_lifetime_days: defaultDays, max_lifetime_days: maxDays } = ctx.config.auth.api_keys;
@@ -55,6 +62,7 @@ export async function createApiKey(ctx: ApiKeysContext, caller: Caller, owner: U
   return ctx.db.transaction(async (db) => {
     const row = await insertApiKey(db, { user_id: owner.id, name, prefix, key_hash: hash, permissions, expires_at: new Date(Date.now() + days * DAY_MS) });
     await recordAudit(db, { event: 'api_key.created', userId: owner.id, actor: caller.actor, details: { api_key_id: row.id, prefix, permissions } });
+    await within?.(db, row);
     return { key, row };
   });
 }

@@ -9,6 +9,8 @@ import { existingServerSecret, resolveServerSecret } from '../config/server-secr
 import { resolveKeyEncryptionKey } from '../keys/key-encryption.js';
 import type { SigningKeysContext } from '../keys/signing-keys-service.js';
 import type { CliIo } from './cli-io.js';
+import type { MailingContext } from '../email-links/mailing-context.js';
+import { createOutbox, mailSeal } from '../mail/index.js';
 
 export interface CliOptions {
   json: boolean;
@@ -81,6 +83,17 @@ export class CliContext {
 
   async accounts(): Promise<AccountsContext> {
     return { db: (await this.database()).knex, config: this.config };
+  }
+
+  /**
+   * The outbox, for commands that mail (a reset link): they only queue the mail, sealed with the server's
+   * secret (the same environment gives the same secret); a running server's worker sends it, or the next
+   * server to start.
+   */
+  async mailing(): Promise<MailingContext> {
+    const { runtime } = this.config;
+    const secret = resolveServerSecret(runtime, (message) => this.io.stderr.write(`auth-connect: ${message}\n`));
+    return { db: (await this.database()).knex, config: this.config, outbox: createOutbox(mailSeal(secret)) };
   }
 
   /**

@@ -34,6 +34,8 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
 
   const metricsPort = readMetricsPort(env.METRICS_PORT);
   const workers = readWorkers(env.WORKERS);
+  const smtpUrl = readSmtpUrl(env.SMTP_URL);
+  const mailFrom = env.MAIL_FROM?.trim() || `no-reply@${issuerUrl.hostname.replace(/^\[|\]$/g, '')}`;
 
   return {
     production,
@@ -50,6 +52,8 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv, auth: AuthConfig, co
     metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
     logLevel,
     workers,
+    smtpUrl,
+    mailFrom,
   };
 }
 
@@ -86,4 +90,17 @@ function checkDatabaseUrl(value: string): void {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new ConfigError(`DATABASE_URL: must start with postgres:// (got ${url.protocol}//…); unset it to use the embedded database`);
   }
+}
+
+function readSmtpUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('SMTP_URL: not a URL; expected smtp://user:password@host:587 or smtps://… (or unset it to write mails to DATA_DIR/outbox/)');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError(`SMTP_URL: must start with smtp:// or smtps:// (got ${url.protocol}//…)`);
+  return value;
 }

@@ -56,12 +56,30 @@ export interface AuthConfigDocument {
   registration: {
     enabled: boolean;
     default_role: string;
+    /**
+     * Refuse sign-in (EMAIL_NOT_VERIFIED, 403) until the user has confirmed their address through the emailed link; the answer offers a new link.
+     */
+    require_verified_email: boolean;
   };
   email: {
     /**
      * Allow non-ASCII letters before the @ in new accounts' emails. Off by default: a Cyrillic 'а' cannot be told from a Latin 'a'. When on, each address must still keep to one script (UTS #39 'highly restrictive').
      */
     allow_unicode_local_part: boolean;
+  };
+  /**
+   * The mail outbox (src/mail/): each instance's worker looks for due mail every poll_seconds (and at once when it wrote one itself); a failed send is retried after retry_initial_seconds, doubling up to retry_max_seconds, until max_attempts, after which the mail is marked failed (it stays listed). SMTP_URL and MAIL_FROM come from the environment.
+   */
+  mail: {
+    poll_seconds: number;
+    retry_initial_seconds: number;
+    retry_max_seconds: number;
+    max_attempts: number;
+    send_timeout_seconds: number;
+    /**
+     * Mail the user when they sign in from a browser or client that has not signed in to the account before (no valid device cookie or device_token). Off by default: a client that does not keep its device_token would mail the user at every sign-in.
+     */
+    new_device_notice: boolean;
   };
   /**
    * The APIs access tokens are issued for (resource indicators, RFC 8707). The first is the default, used when a client sends no resource parameter. The permissions of roles.json are their scopes.
@@ -133,6 +151,14 @@ export interface AuthConfigDocument {
      * Device flow: codes entered (and confirmed) per minute from one IP address; guessing another user's code needs far more.
      */
     user_code_per_minute: number;
+    /**
+     * Requests per minute from one IP address to forgot-password and to the resending of verification links.
+     */
+    password_reset_per_minute: number;
+    /**
+     * Reset and verification links sent to one address per hour; further requests get the same answer but send nothing.
+     */
+    mails_per_email_per_hour: number;
   };
   /**
    * Key rotation: a new key is published in /jwks prepublish_seconds before it signs (keep it above the JWKS cache age of your APIs); the key it replaces stays published retire_after_seconds after that (default: the access-token lifetime plus 5 minutes). Running servers read the keys from the database every check_interval_seconds (and at once on a Postgres notification), so a rotation made on any instance is followed within that time.

@@ -39,6 +39,10 @@ export interface RuntimeSettings {
   workers: number;
   /** UNSAFE_TEST_PASSWORD_HASHING: password.argon2 was replaced by a test-only cost (src/config/test-password-hashing.ts). */
   testPasswordHashing?: boolean;
+  /** SMTP_URL (smtp:// or smtps://, credentials in the URL); unset: mails are written to DATA_DIR/outbox/ as .eml files. */
+  smtpUrl?: string;
+  /** MAIL_FROM: the From of every mail; default no-reply@ the issuer's host. */
+  mailFrom?: string;
 }
 
 export interface Config {

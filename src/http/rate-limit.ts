@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { addressKey } from '../login-throttle/address-key.js';
@@ -35,4 +36,13 @@ async function secondsToWait(limiter: RateLimiterAbstract, key: string): Promise
     if (outcome instanceof RateLimiterRes) return Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
     return undefined;
   }
+}
+
+/**
+ * A budget per key rather than per address (links mailed to one email address): true while the key has
+ * points left. The key is hashed first, so the counters' table holds no addresses. Never throws: a
+ * store that fails lets the request go on, as above.
+ */
+export function keyBudget(limiter: RateLimiterAbstract): (key: string) => Promise<boolean> {
+  return async (key) => (await secondsToWait(limiter, createHash('sha256').update(key).digest('base64url'))) === undefined;
 }

@@ -14,11 +14,14 @@ export interface RateLimiters {
    * apart (it prefixes the key), so every limit needs a name of its own.
    */
   perMinute(name: string, points: number): RateLimiterAbstract;
+  /** The same over a one-hour window (links mailed to one address). */
+  perHour(name: string, points: number): RateLimiterAbstract;
 }
 
 /** Our table (migration 20261202_020), with exactly the columns the library writes. */
 const TABLE = 'rate_limits';
-const WINDOW_SECONDS = 60;
+const MINUTE = 60;
+const HOUR = 3600;
 
 /**
  * rate-limiter-flexible's counters, by engine:
@@ -35,26 +38,28 @@ const WINDOW_SECONDS = 60;
  */
 export function rateLimiters(store: RateLimiterStore): RateLimiters {
   let sweeps = true;
+  const limiter = (name: string, points: number, duration: number): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix: name, points, duration });
+    if (store.engine === 'embedded') return memory;
+    const shared = new RateLimiterPostgres({
+      // our knex pool, without the library's named statements (see unnamed-statements.ts)
+      storeClient: unnamedStatements(store.db),
+      storeType: 'pool',
+      tableName: TABLE,
+      // our migration made it: the server's role needs no DDL, and no check waits for a CREATE TABLE
+      tableCreated: true,
+      keyPrefix: name,
+      points,
+      duration,
+      insuranceLimiter: memory,
+      // one table for every limit: one of them deleting expired rows (every 5 minutes) is enough
+      clearExpiredByTimeout: sweeps,
+    });
+    sweeps = false;
+    return shared;
+  };
   return {
-    perMinute(name, points) {
-      const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: WINDOW_SECONDS });
-      if (store.engine === 'embedded') return memory;
-      const shared = new RateLimiterPostgres({
-        // our knex pool, without the library's named statements (see unnamed-statements.ts)
-        storeClient: unnamedStatements(store.db),
-        storeType: 'pool',
-        tableName: TABLE,
-        // our migration made it: the server's role needs no DDL, and no check waits for a CREATE TABLE
-        tableCreated: true,
-        keyPrefix: name,
-        points,
-        duration: WINDOW_SECONDS,
-        insuranceLimiter: memory,
-        // one table for every limit: one of them deleting expired rows (every 5 minutes) is enough
-        clearExpiredByTimeout: sweeps,
-      });
-      sweeps = false;
-      return shared;
-    },
+    perMinute: (name, points) => limiter(name, points, MINUTE),
+    perHour: (name, points) => limiter(name, points, HOUR),
   };
 }

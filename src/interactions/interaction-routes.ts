@@ -108,6 +108,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       { address: ctx.ip, deviceTokens: readDeviceCookie(ctx) },
       origin,
     );
+    if (signIn.outcome === 'unverified') {
+      const tr = pageTranslator(ctx, page, interaction.params.ui_locales);
+      const data = {
+        uid: interaction.uid,
+        csrf: csrf.issue(ctx, interaction.uid),
+        clientName: await clientNameOf(provider, interaction),
+        email,
+        error: tr.t('login.not_verified'),
+      };
+      renderPage(ctx, page, tr, 'login', tr.t('login.title'), { ...data, resendLink: `/verify-email/resend?email=${encodeURIComponent(email)}` }, 403);
+      return;
+    }
     if (signIn.outcome !== 'signed_in') {
       const paused = signIn.outcome === 'paused';
       if (paused) ctx.set('Retry-After', String(signIn.retryAfterSeconds));

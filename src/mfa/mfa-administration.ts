@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AccountsContext } from '../accounts/accounts-service.js';
 import { managedUser } from '../accounts/user-administration.js';
 import type { ChangeOrigin } from '../audit/actor.js';
@@ -29,6 +30,8 @@ export async function resetSecondFactorsAs(ctx: AccountsContext, caller: Caller,
       recovery_codes_removed: await deleteRecoveryCodes(db, user.id),
     };
     await deletePendingLoginsOf(db, user.id);
+    if (reset.totp_removed || reset.passkeys_removed)
+      await ctx.onSecondFactorChange?.(db, user, { kind: 'removed', method: 'every second factor', eventId: `mfa-reset:${randomUUID()}` });
     await recordAudit(db, {
       event: 'mfa.reset',
       actor: caller.actor,

@@ -18,6 +18,7 @@ import { deletePasskey, findPasskeyByCredentialId, insertPasskey, listPasskeys, 
 import { deleteRecoveryCodes } from './recovery-codes-repository.js';
 import { findTotp } from './totp-repository.js';
 import { insertChallenge, takeChallenge } from './webauthn-challenges-repository.js';
+import type { SecondFactorNotifier } from './second-factor-notices.js';
 
 export type { PasskeyRow };
 
@@ -70,7 +71,7 @@ export async function passkeyRegistrationOptions(
  * issuer; user verification required) and stores the passkey with its name, audited in one transaction.
  */
 export async function addPasskey(
-  ctx: { db: Knex },
+  ctx: { db: Knex; notify?: SecondFactorNotifier },
   rp: RelyingParty,
   user: UserRow,
   boundTo: string,
@@ -101,18 +102,20 @@ export async function addPasskey(
       name: input.name,
     });
     await auditOwnChange(db, user, origin, 'mfa.passkey.added', { passkey_id: passkey.id, name: passkey.name });
+    await ctx.notify?.(db, user, { kind: 'added', method: 'passkey', eventId: `passkey-added:${passkey.id}` });
     return passkey;
   });
 }
 
 /** Removes one of the user's passkeys; with no second factor left, the recovery codes go too. */
-export async function removePasskey(ctx: { db: Knex }, user: UserRow, passkeyId: string, origin: ChangeOrigin): Promise<void> {
+export async function removePasskey(ctx: { db: Knex; notify?: SecondFactorNotifier }, user: UserRow, passkeyId: string, origin: ChangeOrigin): Promise<void> {
   await ctx.db.transaction(async (db) => {
     const removed = await deletePasskey(db, user.id, passkeyId);
     if (!removed) throw passkeyNotFound();
     const factorsLeft = (await listPasskeys(db, user.id)).length > 0 || Boolean((await findTotp(db, user.id))?.confirmed_at);
     const codesRemoved = factorsLeft ? 0 : await deleteRecoveryCodes(db, user.id);
     await auditOwnChange(db, user, origin, 'mfa.passkey.removed', { passkey_id: removed.id, name: removed.name, recovery_codes_removed: codesRemoved });
+    await ctx.notify?.(db, user, { kind: 'removed', method: 'passkey', eventId: `passkey-removed:${removed.id}` });
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import QRCode from 'qrcode';
 import type { UserRow } from '../accounts/accounts-service.js';
@@ -14,12 +15,15 @@ import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from './rec
 import { newTotpSecret, normaliseTotpCode, totpStepOf, totpUri } from './totp-codes.js';
 import { acceptTotpStep, deleteTotp, findTotp, saveUnconfirmedTotp } from './totp-repository.js';
 import { openTotpSecret, sealTotpSecret } from './totp-secret-seal.js';
+import type { SecondFactorNotifier } from './second-factor-notices.js';
 
 export interface MfaContext {
   db: Knex;
   config: Pick<Config, 'auth' | 'roles'>;
   /** Seals TOTP secrets (totp-secret-seal.ts). */
   totpKey: Buffer;
+  /** Tells the user of a change to their second factors (a mail, in the change's transaction). */
+  notify?: SecondFactorNotifier;
 }
 
 /** What second factors a user has: never a secret, only whether and how many. */
@@ -107,6 +111,7 @@ export async function confirmTotpEnrolment(ctx: MfaContext, user: UserRow, input
     if (!(await acceptTotpStep(db, user.id, step, true))) throw invalidMfaCode();
     const recoveryCodes = (await countUnusedRecoveryCodes(db, user.id)) ? undefined : await storeNewRecoveryCodes(db, user.id);
     await auditOwnChange(db, user, origin, 'mfa.totp.enrolled', { recovery_codes_issued: Boolean(recoveryCodes) });
+    await ctx.notify?.(db, user, { kind: 'added', method: 'authenticator app', eventId: `totp-added:${randomUUID()}` });
     return recoveryCodes ? { recoveryCodes } : {};
   });
 }
@@ -117,6 +122,7 @@ export async function removeTotp(ctx: MfaContext, user: UserRow, origin: ChangeO
     if (!(await deleteTotp(db, user.id))) return false;
     const codesRemoved = (await listPasskeys(db, user.id)).length ? 0 : await deleteRecoveryCodes(db, user.id);
     await auditOwnChange(db, user, origin, 'mfa.totp.removed', { recovery_codes_removed: codesRemoved });
+    await ctx.notify?.(db, user, { kind: 'removed', method: 'authenticator app', eventId: `totp-removed:${randomUUID()}` });
     return true;
   });
 }
@@ -156,6 +162,7 @@ export async function verifySecondFactorCode(
     if (!(await useRecoveryCode(db, user.id, hashRecoveryCode(recovery)))) return undefined;
     const left = await countUnusedRecoveryCodes(db, user.id);
     await auditOwnChange(db, user, origin, 'mfa.recovery_code.used', { recovery_codes_left: left });
+    await ctx.notify?.(db, user, { kind: 'recovery_code_used', method: String(left), eventId: `recovery-code:${randomUUID()}` });
     return 'recovery_code' as const;
   });
 }

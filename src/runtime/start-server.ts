@@ -24,6 +24,7 @@ import { hardenProvider } from '../oidc/harden-provider.js';
 import { holdProvider } from '../oidc/provider-holder.js';
 import { formatSeconds, timedStep } from '../startup/timed-step.js';
 import { gracefulShutdown, readShutdownSettings } from './graceful-shutdown.js';
+import { startMail } from '../mail/index.js';
 
 export interface ServerStart {
   config: Config;
@@ -124,7 +125,10 @@ export async function startServer({ config, env, logDestination, exit, startedAt
     const providers = holdProvider(build());
     keyRing.on('change', () => providers.swap(build()));
     background.push(followSigningKeys(database, keyRing));
+    const mail = startMail({ db: database.knex, config, serverSecret, log });
+    background.push(mail.worker.stop);
     const app = createApp({
+      outbox: mail.outbox,
       config,
       db: database.knex,
       engine: database.engine,

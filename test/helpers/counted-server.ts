@@ -59,7 +59,8 @@ export async function startCountedServer(engine: EngineName): Promise<CountedSer
     JWT_SECRET: 'test-secret-that-is-long-enough-for-auth-connect',
     UNSAFE_TEST_PASSWORD_HASHING: 'true', // round trips are counted, not hashing time
     // the periodic read of the signing keys (every check_interval_seconds) is background work, not a grant's cost
-    CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 3600 } } }),
+    // so is the mail worker's look at the outbox (every mail.poll_seconds): nothing here queues mail
+    CONFIG_DIR: configDirWith({ auth_config: { signing_keys: { check_interval_seconds: 3600 }, mail: { poll_seconds: 3600 } } }),
     ...queryCounterEnv(counterPort),
   };
   const server = await startServer(fullEnv);

@@ -83,6 +83,7 @@ export type Page = { limit: number; offset: number };
 export type UserListParams = Page & { search?: string; role?: string };
 export type SessionListParams = Page & { user_id?: string };
 export type ApiKeyListParams = { user_id?: string };
+export type OutboxParams = Page & { status?: 'pending' | 'sent' | 'failed' };
 export type AuditEventParams = Page & { event?: string; user_id?: string; client_id?: string; outcome?: 'success' | 'failure'; since?: string; until?: string };
 
 const limit = (fallback: number, max: number) => ({ type: 'integer', description: 'page size', minimum: 1, maximum: max, default: fallback }) as const;
@@ -103,6 +104,15 @@ export const adminQueries = {
     properties: { user_id: userId, limit: limit(50, 500), offset },
   } as JSONSchemaType<SessionListParams>,
   apiKeys: { type: 'object', properties: { user_id: userId } } as JSONSchemaType<ApiKeyListParams>,
+  outbox: {
+    type: 'object',
+    required: ['limit', 'offset'],
+    properties: {
+      status: { type: 'string', description: 'pending, sent or failed', enum: ['pending', 'sent', 'failed'], nullable: true },
+      limit: limit(50, 500),
+      offset,
+    },
+  } as JSONSchemaType<OutboxParams>,
   auditEvents: {
     type: 'object',
     required: ['limit', 'offset'],
@@ -184,6 +194,26 @@ export const adminApi: RouteDescription[] = [
     access: users,
     summary: 'Remove every second factor of a user who lost them (authenticator app, passkeys, recovery codes); audited as mfa.reset',
     success: { status: 200, description: 'what was removed (never a secret)', schema: schemaRef('SecondFactorsReset') },
+    errors: ['USER_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/api/admin/users/:id/password-reset',
+    operationId: 'sendPasswordReset',
+    tag: 'admin',
+    access: users,
+    summary: "Mail the user a password reset link (30 minutes); the user's password and sessions stay until it is used",
+    success: { status: 202, description: 'the link is queued in the outbox', schema: schemaRef('Message') },
+    errors: ['USER_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/api/admin/users/:id/verify-email',
+    operationId: 'markEmailVerified',
+    tag: 'admin',
+    access: users,
+    summary: "Mark the user's address as confirmed (email_verified true), without a link",
+    success: { status: 200, description: 'the user', schema: schemaRef('User') },
     errors: ['USER_NOT_FOUND'],
   },
   {
@@ -309,6 +339,17 @@ export const adminApi: RouteDescription[] = [
     summary: 'The audit log, newest first',
     query: adminQueries.auditEvents,
     success: { status: 200, description: 'events', schema: schemaRef('AuditEvents') },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/admin/outbox',
+    operationId: 'listOutbox',
+    tag: 'admin',
+    access: system,
+    summary: 'The mail outbox, newest first: status, attempts and last error of each mail (never its links)',
+    query: adminQueries.outbox,
+    success: { status: 200, description: 'mails', schema: schemaRef('Outbox') },
     errors: [],
   },
 ];

@@ -12,9 +12,15 @@ export type MfaVerifyBody = { mfa_token: string; code: string; device_token?: st
 export type MfaTokenBody = { mfa_token: string };
 export type MfaEnrolConfirmBody = { mfa_token: string; code: string };
 export type CodeBody = { code: string };
+export type EmailOnlyBody = { email: string };
+export type ResetPasswordBody = { token: string; new_password: string };
+export type EmailTokenBody = { token: string };
+export type ChangeEmailBody = { new_email: string; password: string };
 
 const email = { type: 'string', maxLength: 1024 } as const;
 const password = { type: 'string', maxLength: 4096 } as const;
+// the emailed tokens are 43 base64url characters; anything else is refused as an invalid link, not a bad request
+const emailToken = { type: 'string', maxLength: 256 } as const;
 const clientId = { type: 'string', minLength: 1, maxLength: 128, nullable: true } as const;
 const mfaToken = {
   type: 'string',
@@ -68,6 +74,20 @@ export const authBodies = {
     properties: { mfa_token: mfaToken, code },
   } as JSONSchemaType<MfaEnrolConfirmBody>,
   code: { type: 'object', additionalProperties: false, required: ['code'], properties: { code } } as JSONSchemaType<CodeBody>,
+  emailOnly: { type: 'object', additionalProperties: false, required: ['email'], properties: { email } } as JSONSchemaType<EmailOnlyBody>,
+  resetPassword: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['token', 'new_password'],
+    properties: { token: emailToken, new_password: password },
+  } as JSONSchemaType<ResetPasswordBody>,
+  emailToken: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: emailToken } } as JSONSchemaType<EmailTokenBody>,
+  changeEmail: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['new_email', 'password'],
+    properties: { new_email: email, password },
+  } as JSONSchemaType<ChangeEmailBody>,
 };
 
 const user = { kind: 'user' } as const;
@@ -95,7 +115,7 @@ export const authApi: RouteDescription[] = [
     description:
       'Issues what the token endpoint issues: a JWT access token and a rotating refresh token. A user with a second factor gets 401 MFA_REQUIRED with `mfa_token`, `methods` and `device_token` instead (continue at POST /api/auth/mfa/verify); a user the policy demands one of, who has none, gets 403 MFA_ENROLLMENT_REQUIRED with `mfa_token` (continue at POST /api/auth/mfa/enrol/totp).',
     success: { status: 200, description: 'tokens and a device token', schema: schemaRef('Tokens') },
-    errors: ['INVALID_CREDENTIALS', 'MFA_REQUIRED', 'UNAUTHORIZED_CLIENT', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+    errors: ['INVALID_CREDENTIALS', 'MFA_REQUIRED', 'UNAUTHORIZED_CLIENT', 'MFA_ENROLLMENT_REQUIRED', 'EMAIL_NOT_VERIFIED', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
   },
   {
     method: 'post',
@@ -191,6 +211,64 @@ export const authApi: RouteDescription[] = [
     errors: ['API_KEY_NOT_FOUND'],
   },
   ...mfaApi(),
+  {
+    method: 'post',
+    path: '/api/auth/forgot-password',
+    operationId: 'forgotPassword',
+    tag: 'account',
+    access: { kind: 'public' },
+    summary: 'Mail a password reset link (works once, for 30 minutes) to the account with this address, if there is one',
+    description:
+      'The answer is the same whether or not an account has this address, and comes before any work on it. Links to one address are limited per hour (rate_limit.mails_per_email_per_hour); beyond it the answer is the same and nothing is sent.',
+    body: authBodies.emailOnly,
+    success: { status: 202, description: 'accepted (whether or not a mail is sent)', schema: schemaRef('Message') },
+    errors: ['TOO_MANY_REQUESTS'],
+  },
+  {
+    method: 'post',
+    path: '/api/auth/reset-password',
+    operationId: 'resetPassword',
+    tag: 'account',
+    access: { kind: 'public' },
+    summary: 'Set a new password with the token of a reset link; every session and grant of the user ends',
+    body: authBodies.resetPassword,
+    success: { status: 200, description: 'changed', schema: schemaRef('PasswordChanged') },
+    errors: ['INVALID_EMAIL_TOKEN', 'WEAK_PASSWORD', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  },
+  {
+    method: 'post',
+    path: '/api/auth/verify-email',
+    operationId: 'verifyEmail',
+    tag: 'account',
+    access: { kind: 'public' },
+    summary: 'Confirm an address with the token of a confirmation link (a new account, or a change of address)',
+    body: authBodies.emailToken,
+    success: { status: 200, description: 'confirmed', schema: schemaRef('EmailConfirmed') },
+    errors: ['INVALID_EMAIL_TOKEN', 'USER_EXISTS', 'TOO_MANY_REQUESTS'],
+  },
+  {
+    method: 'post',
+    path: '/api/auth/verify-email/resend',
+    operationId: 'resendVerification',
+    tag: 'account',
+    access: { kind: 'public' },
+    summary: 'Mail a new confirmation link (24 hours) to this address, if an account there still needs one',
+    description: 'The same answer whatever the address, as forgot-password.',
+    body: authBodies.emailOnly,
+    success: { status: 202, description: 'accepted (whether or not a mail is sent)', schema: schemaRef('Message') },
+    errors: ['TOO_MANY_REQUESTS'],
+  },
+  {
+    method: 'post',
+    path: '/api/auth/change-email',
+    operationId: 'changeEmail',
+    tag: 'account',
+    access: user,
+    summary: "Move the caller's account to another address: takes effect when the link mailed there is used; the old address is told",
+    body: authBodies.changeEmail,
+    success: { status: 202, description: 'a confirmation link was mailed to the new address', schema: schemaRef('Message') },
+    errors: ['INVALID_EMAIL', 'INVALID_CREDENTIALS', 'USER_EXISTS', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  },
 ];
 
 /** /api/auth/mfa/*: the second step of the JSON login, and the caller's own second factors. */

@@ -13,14 +13,29 @@ export const responseSchemas = {
   User: {
     type: 'object',
     additionalProperties: false,
-    required: ['id', 'email', 'role', 'is_active', 'created_at', 'updated_at'],
-    properties: { id: { type: 'string', format: 'uuid' }, email: text, role: text, is_active: { type: 'boolean' }, created_at: time, updated_at: time },
+    required: ['id', 'email', 'email_verified', 'role', 'is_active', 'created_at', 'updated_at'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      email: text,
+      email_verified: { type: 'boolean' },
+      role: text,
+      is_active: { type: 'boolean' },
+      created_at: time,
+      updated_at: time,
+    },
   },
   Account: {
     type: 'object',
     additionalProperties: false,
-    required: ['id', 'email', 'role', 'permissions', 'created_at'],
-    properties: { id: { type: 'string', format: 'uuid' }, email: text, role: text, permissions: strings, created_at: time },
+    required: ['id', 'email', 'email_verified', 'role', 'permissions', 'created_at'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      email: text,
+      email_verified: { type: 'boolean' },
+      role: text,
+      permissions: strings,
+      created_at: time,
+    },
   },
   Tokens: {
     type: 'object',
@@ -69,6 +84,7 @@ export const responseSchemas = {
     properties: { recovery_codes: { ...strings, description: 'ten single-use codes, shown this once; earlier ones stop working' } },
   },
   Message: { type: 'object', required: ['message'], properties: { message: text } },
+  EmailConfirmed: { type: 'object', required: ['message', 'email'], properties: { message: text, email: text } },
   PasswordChanged: { type: 'object', required: ['message', 'sessions_ended'], properties: { message: text, sessions_ended: { type: 'integer' } } },
   Session: {
     type: 'object',
@@ -157,6 +173,32 @@ export const responseSchemas = {
     type: 'object',
     required: ['events'],
     properties: { events: { type: 'array', items: { type: 'object', description: 'one row of audit_events' } } },
+  },
+  Outbox: {
+    type: 'object',
+    required: ['mails'],
+    properties: {
+      mails: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'event', 'template', 'recipient', 'status', 'attempts', 'last_error', 'created_at', 'next_attempt_at', 'sent_at'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            event: text,
+            template: text,
+            recipient: text,
+            status: { type: 'string', enum: ['pending', 'sent', 'failed'] },
+            attempts: { type: 'integer' },
+            last_error: { type: ['string', 'null'] },
+            created_at: time,
+            next_attempt_at: optionalTime,
+            sent_at: optionalTime,
+          },
+        },
+      },
+    },
   },
   OpenApiDocument: { type: 'object', description: 'this document' },
 } as const;

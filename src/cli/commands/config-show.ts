@@ -17,6 +17,7 @@ export const configShow: Command = {
         ...runtime,
         databaseUrl: runtime.databaseUrl ? redactDatabaseUrl(runtime.databaseUrl) : `(embedded database in ${runtime.dataDir})`,
         jwtSecret: runtime.jwtSecret ? '[set]' : runtime.production ? '[missing]' : `[generated in ${runtime.dataDir}]`,
+        smtpUrl: runtime.smtpUrl ? redactDatabaseUrl(runtime.smtpUrl) : `(none: mails are written to ${runtime.dataDir}/outbox/)`,
         keysEncryptionKey: runtime.keysEncryptionKey ? '[set]' : '[derived from the server secret]',
       },
     };

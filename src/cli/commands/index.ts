@@ -6,6 +6,7 @@ import { health } from './health.js';
 import { init } from './init.js';
 import { keysGenerate, keysImport, keysList, keysRotate } from './keys.js';
 import { migrate } from './migrate.js';
+import { outboxList, userSendReset, userVerify } from './mail.js';
 import { rolesList } from './roles-list.js';
 import { tokenVerify } from './token-verify.js';
 import { userCreate } from './user-create.js';
@@ -26,6 +27,8 @@ export const commands: Command[] = [
   userDisable,
   userEnable,
   userMfaReset,
+  userSendReset,
+  userVerify,
   rolesList,
   clientCreate,
   clientList,
@@ -35,6 +38,7 @@ export const commands: Command[] = [
   apikeyList,
   apikeyRevoke,
   tokenVerify,
+  outboxList,
   configShow,
   health,
 ];

@@ -1,4 +1,5 @@
 import { resolveUser } from '../../accounts/accounts-service.js';
+import { secondFactorNotice } from '../../email-links/sign-in-notices.js';
 import { resetSecondFactorsAs } from '../../mfa/mfa-administration.js';
 import { CLI_CALLER } from '../../rbac/caller.js';
 import { UsageError, type Command } from '../command.js';
@@ -13,7 +14,8 @@ export const userMfaReset: Command = {
     if (typeof options.email === 'string' && typeof options.id === 'string') throw new UsageError('give --email or --id, not both');
     const reference = options.email ?? options.id;
     if (typeof reference !== 'string') throw new UsageError('--email (or --id) is required');
-    const accounts = await ctx.accounts();
+    // the user is told by mail, queued with the reset; a running server sends it
+    const accounts = { ...(await ctx.accounts()), onSecondFactorChange: secondFactorNotice(await ctx.mailing()) };
     const user = await resolveUser(accounts, reference);
     const reset = await resetSecondFactorsAs(accounts, CLI_CALLER, user.id, { via: 'cli' });
     const removed = [

@@ -1,16 +1,8 @@
 import { publicUser, resolveUser } from '../../accounts/accounts-service.js';
 import { updateUserAs } from '../../accounts/user-administration.js';
 import { CLI_CALLER } from '../../rbac/caller.js';
-import { UsageError, type Command, type OptionSpec } from '../command.js';
-
-const target: OptionSpec = { email: { type: 'string' }, id: { type: 'string' } };
-
-function reference(options: Record<string, unknown>): string {
-  if (typeof options.email === 'string' && typeof options.id === 'string') throw new UsageError('give --email or --id, not both');
-  const value = options.email ?? options.id;
-  if (typeof value !== 'string') throw new UsageError('--email (or --id) is required');
-  return value;
-}
+import { UsageError, type Command } from '../command.js';
+import { userReference as reference, userTarget as target } from '../user-reference.js';
 
 export const userSetRole: Command = {
   name: 'user set-role',
