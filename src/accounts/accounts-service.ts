@@ -16,6 +16,7 @@ import {
   insertUser,
   isUniqueViolation,
   listUsers,
+  recordLastLogin,
   updateUser,
   type UserListQuery,
   type UserPatch,
@@ -227,8 +228,12 @@ async function checkPassword(ctx: AccountsContext, user: UserRow, candidate: str
   const settings = ctx.config.auth.password.argon2;
   const { valid, needsRehash } = await verifyPassword(user.password_hash, candidate, settings);
   if (!valid || !user.is_active) return undefined;
-  const patch: UserPatch = { last_login_at: new Date() };
-  if (needsRehash) patch.password_hash = await hashPassword(candidate, settings);
+  const lastLoginAt = new Date();
+  if (!needsRehash) {
+    await recordLastLogin(ctx.db, user.id, lastLoginAt);
+    return { ...user, last_login_at: lastLoginAt };
+  }
+  const patch: UserPatch = { last_login_at: lastLoginAt, password_hash: await hashPassword(candidate, settings) };
   return (await updateUser(ctx.db, user.id, patch)) ?? user;
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statement, write } from '../db/deferred-writes.js';
 import { isUuid } from '../input/uuid.js';
 
 export interface UserRow {
@@ -59,6 +60,11 @@ export async function listUsers(db: Knex, query: UserListQuery): Promise<{ users
     filtered.clone().select(db.raw('count(*)::int as total')) as unknown as Promise<[{ total: number }]>,
   ]);
   return { users, total };
+}
+
+/** The time of a successful sign-in; deferrable (src/db/deferred-writes.ts), since nothing reads it back at once. */
+export async function recordLastLogin(db: Knex, id: string, at: Date): Promise<void> {
+  await write(db, statement('update users set last_login_at = ?::timestamptz, updated_at = now() where id = ?::uuid', [at, id]));
 }
 
 export async function updateUser(db: Knex, id: string, patch: UserPatch): Promise<UserRow | undefined> {

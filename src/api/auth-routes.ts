@@ -11,6 +11,7 @@ import type { Config } from '../config/types.js';
 import { AuthConnectError } from '../errors.js';
 import { rateLimit } from '../http/rate-limit.js';
 import type { RateLimiters } from '../http/rate-limiters.js';
+import { withDeferredWrites } from '../db/deferred-writes.js';
 import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { ACCOUNT_API_CLIENT_ID } from '../oidc/account-api-client.js';
 import { callTokenEndpoint, type RequestHandler } from '../oidc/call-token-endpoint.js';
@@ -149,22 +150,25 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   });
 
   router.post('/login', rateLimit(deps.rateLimiters.perMinute('api_login', config.auth.rate_limit.login_per_minute), tooMany), async (ctx) => {
-    const { body } = loginRequest(ctx);
-    const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
-    const provider = deps.provider();
-    await assertPasswordLoginClient(provider, clientId);
-    const source = { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] };
-    const signIn = await checkCredentials(accounts, deps.throttle, body, source, { via: 'api', clientId, userAgent: audit(ctx).userAgent });
-    if (signIn.outcome === 'unverified') throw emailNotVerified();
-    if (signIn.outcome !== 'signed_in') {
-      if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
-      throw invalidCredentials();
-    }
-    const { user } = signIn;
-    // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
-    const next = await nextStepAfterFirstFactor(deps.mfa, user, { amr: ['pwd'], clientId, clientAsksForMfa: false });
-    if (next.step !== 'done') throw secondStepNeeded(next, signIn.deviceToken);
-    ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx), amr: next.amr })), device_token: signIn.deviceToken };
+    // the login's writes (last login, throttle refund, audit, grant, session, refresh token) go in one statement at its end
+    await withDeferredWrites(db, async () => {
+      const { body } = loginRequest(ctx);
+      const clientId = body.client_id ?? ACCOUNT_API_CLIENT_ID;
+      const provider = deps.provider();
+      await assertPasswordLoginClient(provider, clientId);
+      const source = { address: ctx.ip, deviceTokens: body.device_token ? [body.device_token] : [] };
+      const signIn = await checkCredentials(accounts, deps.throttle, body, source, { via: 'api', clientId, userAgent: audit(ctx).userAgent });
+      if (signIn.outcome === 'unverified') throw emailNotVerified();
+      if (signIn.outcome !== 'signed_in') {
+        if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
+        throw invalidCredentials();
+      }
+      const { user } = signIn;
+      // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
+      const next = await nextStepAfterFirstFactor(deps.mfa, user, { amr: ['pwd'], clientId, clientAsksForMfa: false });
+      if (next.step !== 'done') throw secondStepNeeded(next, signIn.deviceToken);
+      ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx), amr: next.amr })), device_token: signIn.deviceToken };
+    });
   });
 
   router.post('/refresh', async (ctx) => {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statement, write } from '../db/deferred-writes.js';
 import { actorColumns, type Actor } from './actor.js';
 import { toStorable } from '../input/storable-text.js';
 
@@ -16,17 +17,27 @@ export interface AuditEvent {
 }
 
 export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
-  await db('audit_events').insert({
-    event: event.event,
-    outcome: event.outcome ?? 'success',
-    ...actorColumns(event.actor),
-    user_id: event.userId ?? null,
-    client_id: event.clientId ?? null,
-    ip: event.ip ?? null,
-    user_agent: event.userAgent?.slice(0, 512) ?? null,
-    // whatever a client typed must not turn an audit write into a 500 (jsonb refuses NUL and lone surrogates)
-    details: JSON.stringify(toStorable(event.details ?? {})),
-  });
+  const actor = actorColumns(event.actor);
+  await write(
+    db,
+    statement(
+      `insert into audit_events (event, outcome, actor_type, actor_user_id, actor_client_id, user_id, client_id, ip, user_agent, details)
+       values (?, ?, ?, ?::uuid, ?, ?::uuid, ?, ?, ?, ?::jsonb)`,
+      [
+        event.event,
+        event.outcome ?? 'success',
+        actor.actor_type,
+        actor.actor_user_id,
+        actor.actor_client_id,
+        event.userId ?? null,
+        event.clientId ?? null,
+        event.ip ?? null,
+        event.userAgent?.slice(0, 512) ?? null,
+        // whatever a client typed must not turn an audit write into a 500 (jsonb refuses NUL and lone surrogates)
+        JSON.stringify(toStorable(event.details ?? {})),
+      ],
+    ),
+  );
 }
 
 export interface AuditQuery {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statement, write } from '../db/deferred-writes.js';
 
 export interface Bucket {
   key: string;
@@ -28,10 +29,13 @@ export async function takeTokens(db: Knex, buckets: readonly Bucket[], now: Date
 
 /** Gives back the token a check took (it succeeded), never filling a bucket beyond its burst. */
 export async function returnTokens(db: Knex, buckets: readonly Bucket[]): Promise<void> {
-  await db.raw(
-    `update login_throttle_buckets b set tokens = least(u.burst, b.tokens + 1)
-       from unnest(?::text[], ?::float8[]) as u(key, burst) where b.key = u.key`,
-    [buckets.map((b) => b.key), buckets.map((b) => b.burst)],
+  await write(
+    db,
+    statement(
+      `update login_throttle_buckets b set tokens = least(u.burst, b.tokens + 1)
+         from unnest(?::text[], ?::float8[]) as u(key, burst) where b.key = u.key`,
+      [buckets.map((b) => b.key), buckets.map((b) => b.burst)],
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statement, write } from '../db/deferred-writes.js';
 
 /** SQL for the oidc_payloads table; one row per oidc-provider model instance. */
 
@@ -13,12 +14,15 @@ export async function upsertPayload(
 ): Promise<void> {
   // consumed_at is deliberately not in the update: a re-save must never make a used code or token usable again;
   // nor is successor_seed: a token's successor is fixed when it is first saved
-  await db.raw(
-    `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, successor_seed)
-     values (?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-       uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
-    [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.uid ?? null, row.userCode ?? null, row.expiresAt, row.successorSeed ?? null],
+  await write(
+    db,
+    statement(
+      `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, successor_seed)
+       values (?, ?, ?::jsonb, ?, ?, ?, ?::timestamptz, ?)
+       on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+         uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+      [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.uid ?? null, row.userCode ?? null, row.expiresAt, row.successorSeed ?? null],
+    ),
   );
 }
 

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { deferring, write } from '../db/deferred-writes.js';
 import type { UserRow } from '../accounts/users-repository.js';
 
 export interface SessionRow {
@@ -43,6 +45,13 @@ export interface SessionLimit {
  * counts the user's other sessions and keeps `keep - 1` of them.
  */
 export async function startSessionWithinLimit(db: Knex, row: NewSessionRow, limit: SessionLimit): Promise<string> {
+  if (deferring(db)) {
+    // held back with the login's other writes: the id is chosen here (a new grant has no session yet)
+    const id = randomUUID();
+    const start = startingSession(row, limit, 'true', id);
+    await write(db, { ctes: start.sql, bindings: start.bindings });
+    return id;
+  }
   const start = startingSession(row, limit, 'true');
   const { rows } = await db.raw<{ rows: { id: string }[] }>(`with ${start.sql} select (select id from started) as id`, start.bindings);
   return rows[0]!.id;
@@ -71,18 +80,19 @@ export async function consumeCodeStartingSession(
 }
 
 /** The `started` CTE, inserting the session when `guard` holds, and the CTEs ending the sessions beyond the limit. */
-function startingSession(row: NewSessionRow, limit: SessionLimit, guard: string): { sql: string; bindings: Knex.Value[] } {
+function startingSession(row: NewSessionRow, limit: SessionLimit, guard: string, id?: string): { sql: string; bindings: Knex.Value[] } {
   const beyondLimit = `exists (select 1 from started) and id in (
          select id from user_sessions where user_id = ? and grant_id <> ? and ${ACTIVE} order by created_at desc offset ?)`;
   const ending = endingSessions(beyondLimit);
   return {
     sql: `started as (
-       insert into user_sessions (user_id, client_id, grant_id, ip, user_agent, expires_at)
-       select ?::uuid, ?, ?, ?, ?, ?::timestamptz where ${guard}
+       insert into user_sessions (id, user_id, client_id, grant_id, ip, user_agent, expires_at)
+       select coalesce(?::uuid, gen_random_uuid()), ?::uuid, ?, ?, ?, ?, ?::timestamptz where ${guard}
        on conflict (grant_id) do update set last_used_at = now(), ip = excluded.ip, user_agent = excluded.user_agent
        returning id),
      ${ending.sql}`,
     bindings: [
+      id ?? null,
       row.userId,
       row.clientId,
       row.grantId,
