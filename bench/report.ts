@@ -29,7 +29,16 @@ export function evaluateTargets(r: Results): Target[] {
   const cc = r.clientCredentials.ours.rps / r.clientCredentials.bare.rps;
   const refresh = r.refresh.ours.rps / r.refresh.bare.rps;
   const login = r.login.ours.rps / r.login.argon2.perSecond;
-  const over = r.login.overload.byStatus['503'];
+  // refusals: 503 from the bound on argon2 work, or 429 from the login throttle's per-address bucket (every
+  // login in flight holds one of its tokens, so 256 at once from one address empty it); either must be quick
+  const refusals = ['503', '429'].map((status) => r.login.overload.byStatus[status]).filter((s) => s !== undefined);
+  const over = refusals.length
+    ? {
+        count: refusals.reduce((n, s) => n + s.count, 0),
+        withRetryAfter: refusals.reduce((n, s) => n + s.withRetryAfter, 0),
+        p99: Math.max(...refusals.map((s) => s.p99)),
+      }
+    : undefined;
   const served = r.login.overload.byStatus['200'];
   // refused quickly rather than after an unbounded wait: every refusal says when to retry, refusals come back
   // faster than admitted logins, and nothing waits without bound (no timeouts, every answer within 10 s)
@@ -60,10 +69,10 @@ export function evaluateTargets(r: Results): Target[] {
     { name: 'password login vs argon2id verify alone', goal: '≥ 0.90×', measured: `${login.toFixed(3)}×`, met: login >= 0.9 },
     {
       name: `overload (${r.login.overloadConnections} concurrent logins)`,
-      goal: 'every 503 with Retry-After; 503 p99 < admitted p50; every answer ≤ 10 s; no timeouts',
+      goal: 'every refusal (503, 429) with Retry-After; refusal p99 < admitted p50; every answer ≤ 10 s; no timeouts',
       measured: over
-        ? `${int(over.count)}× 503 (p99 ${ms(over.p99)} ms, Retry-After on ${int(over.withRetryAfter)}), ${int(served?.count ?? 0)}× 200 (p50 ${ms(served?.p50 ?? 0)} ms, p99 ${ms(served?.p99 ?? 0)} ms), max ${ms(r.login.overload.max)} ms, ${r.login.overload.timeouts} timeouts`
-        : 'no 503 seen',
+        ? `${int(over.count)}× refused (p99 ${ms(over.p99)} ms, Retry-After on ${int(over.withRetryAfter)}), ${int(served?.count ?? 0)}× 200 (p50 ${ms(served?.p50 ?? 0)} ms, p99 ${ms(served?.p99 ?? 0)} ms), max ${ms(r.login.overload.max)} ms, ${r.login.overload.timeouts} timeouts`
+        : 'no refusal seen',
       met: overloadOk,
     },
     { name: 'kit, distinct tokens vs jwtVerify alone', goal: '≥ 0.90×', measured: `${distinct.toFixed(3)}×`, met: distinct >= 0.9 },
