@@ -26,8 +26,12 @@ export class VerifiedTokenCache<T> {
     return this.#entries.size;
   }
 
-  get(token: string): T | undefined {
-    const key = digest(token);
+  /** The cache key of a token: compute it once when a lookup may be followed by set(). */
+  keyOf(token: string): string {
+    return digest(token);
+  }
+
+  get(token: string, key = digest(token)): T | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
@@ -37,9 +41,8 @@ export class VerifiedTokenCache<T> {
   }
 
   /** Keeps `value` until `expiresAtMs` (the token's exp); a token already expired is not kept. */
-  set(token: string, value: T, expiresAtMs: number): void {
+  set(token: string, value: T, expiresAtMs: number, key = digest(token)): void {
     if (this.#maxEntries === 0 || this.#now() >= expiresAtMs) return;
-    const key = digest(token);
     this.#entries.delete(key);
     // the first key is the least recently used; an expired entry nobody asks for again drifts there too
     while (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);

@@ -77,7 +77,8 @@ export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
     },
     async verify(token) {
       if (typeof token !== 'string' || token === '') throw new TokenVerificationError('INVALID_TOKEN', 'no access token was given');
-      const cached = cache.get(token);
+      const key = cache.keyOf(token);
+      const cached = cache.get(token, key);
       if (cached) return cached;
       let payload: JWTPayload;
       try {
@@ -87,7 +88,7 @@ export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
         throw tokenErrorFrom(error);
       }
       const claims = accessTokenClaims(payload);
-      cache.set(token, claims, claims.expiresAt.getTime());
+      cache.set(token, claims, claims.expiresAt.getTime(), key);
       return claims;
     },
   };
