@@ -216,7 +216,6 @@ export const de: Catalogue = {
   'account.session_last_used': 'Zuletzt verwendet (UTC)',
   'account.session_current': 'Diese Seite, in diesem Browser',
   'account.session_end': 'Diese Sitzung beenden',
-  'account.session_end_named': 'Die Sitzung von {app} vom {date} beenden',
   'account.sessions_end_others': 'Alle anderen Sitzungen beenden',
   'account.session_ended': 'Die Sitzung ist beendet.',
   'account.sessions_ended': 'Alle anderen Sitzungen sind beendet.',
@@ -228,7 +227,6 @@ export const de: Catalogue = {
   'account.app_since': 'Seit {date} (UTC)',
   'account.app_may': 'Sie darf:',
   'account.app_revoke': 'Zugriff entfernen',
-  'account.app_revoke_named': 'Den Zugriff von {app} entfernen',
   'account.app_revoked': 'Die App hat keinen Zugriff mehr.',
   'account.api_keys': 'API-Schlüssel',
   'account.api_keys_lead':
@@ -241,7 +239,6 @@ export const de: Catalogue = {
   'account.key_last_used': 'Zuletzt verwendet (UTC)',
   'account.key_never': 'nie',
   'account.key_revoke': 'Widerrufen',
-  'account.key_revoke_named': 'Den Schlüssel {name} widerrufen',
   'account.key_revoked': 'Der Schlüssel ist widerrufen.',
   'account.key_new': 'Neuer API-Schlüssel',
   'account.key_name': 'Name',

@@ -211,7 +211,6 @@ export const en = {
   'account.session_last_used': 'Last used (UTC)',
   'account.session_current': 'This page, in this browser',
   'account.session_end': 'End this session',
-  'account.session_end_named': 'End the session of {app} started {date}',
   'account.sessions_end_others': 'End all other sessions',
   'account.session_ended': 'The session has ended.',
   'account.sessions_ended': 'All other sessions have ended.',
@@ -223,7 +222,6 @@ export const en = {
   'account.app_since': 'Since {date} (UTC)',
   'account.app_may': 'It may:',
   'account.app_revoke': 'Remove access',
-  'account.app_revoke_named': 'Remove the access of {app}',
   'account.app_revoked': 'The app no longer has access.',
   'account.api_keys': 'API keys',
   'account.api_keys_lead':
@@ -236,7 +234,6 @@ export const en = {
   'account.key_last_used': 'Last used (UTC)',
   'account.key_never': 'never',
   'account.key_revoke': 'Revoke',
-  'account.key_revoke_named': 'Revoke the key {name}',
   'account.key_revoked': 'The key is revoked.',
   'account.key_new': 'New API key',
   'account.key_name': 'Name',
