@@ -53,8 +53,9 @@ export async function revokeAppAccess(
 ): Promise<{ grants: number; sessionsEnded: number }> {
   const actor: Actor = { kind: 'user', userId };
   return ctx.db.transaction(async (trx) => {
+    // the grants first, so the count is of grants that were live; ending the sessions then finds theirs gone
+    const grants = await deleteGrantsOfAccountForClient(trx, userId, clientId);
     const ended = await endSessions({ ...ctx, db: trx }, { kind: 'client', userId, clientId }, 'app_access_revoked', actor);
-    const grants = ended.length + (await deleteGrantsOfAccountForClient(trx, userId, clientId));
     await recordAudit(trx, {
       event: 'app_access.revoked',
       userId,
