@@ -117,6 +117,15 @@ for (const engine of testEngines()) {
       for (const section of ['/account/apps', '/account/api-keys', '/account/email', '/account/password']) {
         assert.equal((await open(jar, section)).status, 200, section);
       }
+
+      // "End all other sessions": another browser's page session ends, this one stays
+      const elsewhere = new CookieJar();
+      assert.equal((await open(elsewhere, '/account')).status, 200);
+      const ended = await post('/account/sessions/others/end', {});
+      assert.equal(ended.status, 303);
+      assert.equal(ended.headers.get('location'), '/account/sessions?done=sessions_ended');
+      assert.equal((await request(elsewhere, `${as.issuer}/account`)).status, 302, 'the other browser must sign in again');
+      assert.equal((await request(jar, `${as.issuer}/account/sessions`)).status, 200);
     });
 
     it('signing out ends the page session; its forms then answer 401 and the page asks to sign in again', async () => {

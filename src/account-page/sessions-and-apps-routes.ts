@@ -1,5 +1,4 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { listAppAccess, revokeAppAccess } from '../app-access/app-access-service.js';
 import { isClientId } from '../input/client-id.js';
 import { consentItems } from '../interactions/consent-items.js';
@@ -90,7 +89,7 @@ export function sessionAndAppRoutes(router: Router<AccountPageState>, deps: Acco
     if (typeof clientId !== 'string' || !isClientId(clientId) || clientId === ACCOUNT_PAGE_CLIENT_ID) {
       return renderErrorPage(ctx, page, { code: 'invalid_request', detail: 'no such app', status: 400 });
     }
-    await revokeAppAccess(sessions, user.id, clientId, origin(ctx as Context));
+    await revokeAppAccess(sessions, user.id, clientId, origin(ctx));
     done(ctx, '/account/apps', 'app_revoked');
   });
 }
