@@ -114,6 +114,9 @@ for (const engine of testEngines()) {
       assert.equal(weak.status, 400);
       assert.match(await weak.text(), /The new password does not meet the rules:/);
       assert.equal((await as.db.knex('api_keys').where({ name: 'too much' })).length, 0);
+      const same = await post('/account/email', { new_email: 'own@example.com', password: PASSWORD });
+      assert.equal(same.status, 400);
+      assert.match(await same.text(), /this is already the address of your account/);
       for (const section of ['/account/apps', '/account/api-keys', '/account/email', '/account/password']) {
         assert.equal((await open(jar, section)).status, 200, section);
       }

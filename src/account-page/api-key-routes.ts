@@ -22,6 +22,7 @@ export function apiKeyRoutes(router: Router<AccountPageState>, deps: AccountPage
   const { state, form, checkedForm, body, done } = forms;
   const keys = { db: accounts.db, config: accounts.config };
   const { default_lifetime_days: defaultDays, max_lifetime_days: maxDays } = accounts.config.auth.api_keys;
+  const described = accounts.config.roles.permissions ?? {};
 
   const render = async (ctx: Context, extra: { created?: { key: string; name: string }; error?: string } = {}, status = 200) => {
     const { user, sessionId } = state(ctx);
@@ -37,7 +38,11 @@ export function apiKeyRoutes(router: Router<AccountPageState>, deps: AccountPage
         current: 'api-keys',
         csrf: csrf.issue(ctx, sessionId),
         notice: noticeOf(ctx, tr),
-        permissions: permissionsOfRole(accounts.config.roles, user.role),
+        // each with the operator's description from roles.json, where there is one
+        permissions: permissionsOfRole(accounts.config.roles, user.role).map((name) => ({
+          name,
+          description: Object.hasOwn(described, name) ? described[name] : undefined,
+        })),
         defaultDays,
         maxDays,
         keys: rows.map((key) => ({

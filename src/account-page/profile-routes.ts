@@ -11,13 +11,12 @@ import type { AccountForms, RequireSignIn } from './account-forms.js';
 import type { AccountPageDeps } from './account-page-deps.js';
 import type { AccountPageState } from './account-sign-in.js';
 
-/** What a refused change says on the form, in the page's language; anything else goes to the error page. */
+/** What a refused change says on the form, in the page's language (other refusals say the service's sentence). */
 const REFUSALS: Record<string, MessageKey> = {
   INVALID_CREDENTIALS: 'account.password_wrong',
   WEAK_PASSWORD: 'account.password_weak',
   INVALID_EMAIL: 'account.email_invalid',
   USER_EXISTS: 'account.email_taken',
-  INVALID_REQUEST: 'account.email_invalid',
 };
 
 /**
@@ -43,10 +42,11 @@ export function profileRoutes(router: Router<AccountPageState>, deps: AccountPag
     );
   };
   const refusal = (ctx: Context, error: unknown): string | undefined => {
-    if (!isAuthConnectError(error) || !Object.hasOwn(REFUSALS, error.code)) return undefined;
+    if (!isAuthConnectError(error) || error.status >= 500) return undefined;
     const tr = pageTranslator(ctx, page);
     // the policy's own sentence names the rules the new password misses
-    return error.code === 'WEAK_PASSWORD' ? `${tr.t('account.password_weak')} ${error.message}` : tr.t(REFUSALS[error.code]!);
+    if (error.code === 'WEAK_PASSWORD') return `${tr.t('account.password_weak')} ${error.message}`;
+    return Object.hasOwn(REFUSALS, error.code) ? tr.t(REFUSALS[error.code]!) : error.message;
   };
 
   router.post('/email/resend', requireSignIn, form, checkedForm, async (ctx) => {
