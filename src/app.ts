@@ -128,6 +128,7 @@ export function createApp(deps: AppContext): Koa {
   const secondFactorPages = secondFactorRoutes(secondFactor);
   app.use(secondFactorPages.routes());
   app.use(secondFactorPages.allowedMethods());
+  const findClient = registeredClientFinder(providers.current);
   const accountPage = accountPageRoutes({
     accounts,
     mfa,
@@ -136,6 +137,9 @@ export function createApp(deps: AppContext): Koa {
     providerHandler: providers.handle,
     issuer: config.runtime.issuer,
     rp,
+    throttle,
+    mailing,
+    findClient,
   });
   app.use(accountPage.routes());
   app.use(accountPage.allowedMethods());
@@ -154,7 +158,6 @@ export function createApp(deps: AppContext): Koa {
   app.use(landingPage(pageContext(config.auth)));
   app.use(apiJsonFallbacks);
   const verifier = createVerifier({ issuer: config.runtime.issuer, audience: config.auth.resources[0]!.identifier, keySet: deps.keyRing.verificationKeys });
-  const findClient = registeredClientFinder(providers.current);
   const api = jsonApiRouters({
     db,
     config,

@@ -93,6 +93,44 @@ for (const engine of testEngines()) {
       assert.deepEqual(events, ['mfa.totp.enrolled', 'mfa.recovery_codes.regenerated', 'mfa.recovery_code.used', 'mfa.totp.removed']);
     });
 
+    it("the self-service sections refuse what is not theirs: this page's own session, unknown sessions, the page as an app, permissions the user lacks", async () => {
+      const jar = new CookieJar();
+      const page = await open(jar, '/account/sessions');
+      assert.equal(page.status, 200);
+      const csrf = csrfOf(page.html);
+      const own = /class="item current" data-session="([0-9a-f-]{36})"/.exec(page.html)?.[1];
+      assert.ok(own, 'after the sign-in the page comes back to the section asked for, listing its own session as the current one');
+      const post = (path: string, body: Record<string, string>) => request(jar, `${as.issuer}${path}`, form({ csrf, ...body }));
+      assert.equal((await post(`/account/sessions/${own}/end`, {})).status, 400, 'this page ends with "sign out", not from the list');
+      assert.equal((await post('/account/sessions/00000000-0000-4000-8000-000000000000/end', {})).status, 404);
+      assert.equal((await post('/account/apps/revoke', { client_id: 'auth-connect-account' })).status, 400);
+      const beyond = await post('/account/api-keys', { name: 'too much', expires_in_days: '30', permissions: 'manage_users' });
+      assert.equal(beyond.status, 400);
+      assert.match(await beyond.text(), /The key was not created: an API key cannot carry permissions its owner lacks: manage_users/);
+      const mismatch = await post('/account/password', { current_password: PASSWORD, new_password: 'Another-Secret-42', new_password_again: 'Different-42' });
+      assert.equal(mismatch.status, 400);
+      assert.match(await mismatch.text(), /The two new passwords differ\./);
+      const weak = await post('/account/password', { current_password: PASSWORD, new_password: 'short', new_password_again: 'short' });
+      assert.equal(weak.status, 400);
+      assert.match(await weak.text(), /The new password does not meet the rules:/);
+      assert.equal((await as.db.knex('api_keys').where({ name: 'too much' })).length, 0);
+      const same = await post('/account/email', { new_email: 'own@example.com', password: PASSWORD });
+      assert.equal(same.status, 400);
+      assert.match(await same.text(), /this is already the address of your account/);
+      for (const section of ['/account/apps', '/account/api-keys', '/account/email', '/account/password']) {
+        assert.equal((await open(jar, section)).status, 200, section);
+      }
+
+      // "End all other sessions": another browser's page session ends, this one stays
+      const elsewhere = new CookieJar();
+      assert.equal((await open(elsewhere, '/account')).status, 200);
+      const ended = await post('/account/sessions/others/end', {});
+      assert.equal(ended.status, 303);
+      assert.equal(ended.headers.get('location'), '/account/sessions?done=sessions_ended');
+      assert.equal((await request(elsewhere, `${as.issuer}/account`)).status, 302, 'the other browser must sign in again');
+      assert.equal((await request(jar, `${as.issuer}/account/sessions`)).status, 200);
+    });
+
     it('signing out ends the page session; its forms then answer 401 and the page asks to sign in again', async () => {
       const jar = new CookieJar();
       const page = await open(jar, '/account');

@@ -1,15 +1,13 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import type { AccountsContext } from '../accounts/accounts-service.js';
 import { isAuthConnectError } from '../errors.js';
-import type { CsrfProtection } from '../interactions/csrf.js';
 import { renderErrorPage } from '../interactions/error-page.js';
-import { pageTranslator, renderPage, type PageContext } from '../interactions/render-page.js';
+import { pageTranslator, renderPage } from '../interactions/render-page.js';
 import { renderTotpEnrolment } from '../interactions/totp-enrolment-page.js';
 import { findUnstorableText } from '../input/storable-text.js';
 import { isUuid } from '../input/uuid.js';
-import { addPasskey, listUserPasskeys, passkeyRegistrationOptions, removePasskey, type RelyingParty } from '../mfa/passkeys-service.js';
+import { addPasskey, listUserPasskeys, passkeyRegistrationOptions, removePasskey } from '../mfa/passkeys-service.js';
 import {
   confirmTotpEnrolment,
   currentTotpEnrolment,
@@ -17,35 +15,30 @@ import {
   regenerateRecoveryCodes,
   removeTotp,
   secondFactorsOf,
-  type MfaContext,
 } from '../mfa/second-factors-service.js';
-import type { RequestHandler } from '../oidc/call-token-endpoint.js';
 import { endSessions } from '../sessions/sessions-service.js';
 import { accountSignIn, type AccountPageState } from './account-sign-in.js';
+import { accountForms } from './account-forms.js';
+import type { AccountPageDeps } from './account-page-deps.js';
+import { noticeOf } from './account-notices.js';
+import { apiKeyRoutes } from './api-key-routes.js';
+import { profileRoutes } from './profile-routes.js';
+import { sessionAndAppRoutes } from './sessions-and-apps-routes.js';
 
-export interface AccountPageDeps {
-  accounts: AccountsContext;
-  mfa: MfaContext;
-  csrf: CsrfProtection;
-  page: PageContext;
-  providerHandler: RequestHandler;
-  issuer: string;
-  /** The WebAuthn relying party: RP ID and origin from the issuer. */
-  rp: RelyingParty;
-}
-
-const NOTICES = { saved: 'account.changed', passkey: 'account.passkey_added' } as const;
+export type { AccountPageDeps };
 
 /**
  * /account: the signed-in user's own page (first-party, server-rendered, no inline script), signed in through
- * our own login (account-sign-in.ts). Its security section manages the second factors; later sections
- * (sessions, email) belong here too. Forms carry a CSRF token bound to the page's session.
+ * our own login (account-sign-in.ts). This file has the overview (profile and security: the second factors);
+ * the profile's changes, sessions, apps and API keys have files of their own beside it. Every form carries a
+ * CSRF token bound to the page's session.
  */
 export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageState> {
   const { csrf, page, mfa } = deps;
   const router = new Router<AccountPageState>({ prefix: '/account' });
   const signIn = accountSignIn(deps);
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
+  const forms = accountForms(csrf, page);
+  const { form, checkedForm, state, origin } = forms;
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', onError: () => {} });
   /** The passkey script's JSON calls carry the page's CSRF token in a header. */
   const checkedCall = async (ctx: Context, next: () => Promise<unknown>) => {
@@ -55,17 +48,6 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
       return;
     }
     ctx.set('Cache-Control', 'no-store');
-    await next();
-  };
-  const origin = (ctx: Context) => ({ via: 'account_page', ip: ctx.ip, userAgent: ctx.get('user-agent') || null }) as const;
-  const state = (ctx: Context) => ctx.state as AccountPageState;
-  /** Forms: the CSRF token bound to this page's session, else a 403 page. */
-  const checkedForm = async (ctx: Context, next: () => Promise<unknown>) => {
-    const body = ((ctx.request as { body?: unknown }).body ?? {}) as Record<string, unknown>;
-    if (!csrf.verify(ctx, state(ctx).sessionId, body.csrf)) {
-      renderErrorPage(ctx, page, { code: 'invalid_request', detail: 'the form expired or did not come from this site; reload the page', status: 403 });
-      return;
-    }
     await next();
   };
 
@@ -91,13 +73,13 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
       listUserPasskeys(mfa, user.id),
       lastRecoveryCodeUse(mfa, user.id),
     ]);
-    const notice =
-      typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? tr.t(NOTICES[ctx.query.done as keyof typeof NOTICES]) : undefined;
     renderPage(ctx, page, tr, 'account', tr.t('account.title'), {
+      current: 'profile',
       email: user.email,
+      emailVerified: user.email_verified,
       csrf: csrf.issue(ctx, sessionId),
       factors,
-      notice,
+      notice: noticeOf(ctx, tr),
       recoveryCodeUsed: recoveryCodeUsed?.toISOString().slice(0, 16).replace('T', ' '),
       passkeyEnrolment: true,
       scripts: ['/assets/passkey-register.js'],
@@ -174,6 +156,10 @@ export function accountPageRoutes(deps: AccountPageDeps): Router<AccountPageStat
     ctx.status = 303;
     ctx.redirect('/account?done=saved');
   });
+
+  profileRoutes(router, deps, forms, signIn.requireSignIn);
+  sessionAndAppRoutes(router, deps, forms, signIn.requireSignIn);
+  apiKeyRoutes(router, deps, forms, signIn.requireSignIn);
 
   router.post('/logout', signIn.requireSignIn, form, checkedForm, async (ctx) => {
     const { user, sessionId } = state(ctx);

@@ -10,6 +10,9 @@ const SESSION_COOKIE = 'ac_account';
 const LOGIN_COOKIE = 'ac_account_login';
 const LOGIN_MINUTES = 10;
 
+/** A section of this page (`/account/sessions`), or the page itself for anything else. */
+const returnPath = (path: string) => (/^\/account(\/[a-z-]+)?$/.test(path) ? path : '/account');
+
 export interface AccountPageState {
   user: UserRow;
   /** Our session (user_sessions.id) this page is signed in with: it ends with it. */
@@ -32,7 +35,9 @@ export function accountSignIn(deps: { accounts: AccountsContext; providerHandler
   function redirectToLogin(ctx: Context): void {
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
-    ctx.cookies.set(LOGIN_COOKIE, `${state}.${verifier}`, cookieOptions(ctx, LOGIN_MINUTES * 60_000));
+    // the section asked for, to come back to after the sign-in (a path of this page only: no open redirect)
+    const back = Buffer.from(returnPath(ctx.path)).toString('base64url');
+    ctx.cookies.set(LOGIN_COOKIE, `${state}.${verifier}.${back}`, cookieOptions(ctx, LOGIN_MINUTES * 60_000));
     const url = new URL('/auth', deps.issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_PAGE_CLIENT_ID,
@@ -65,7 +70,7 @@ export function accountSignIn(deps: { accounts: AccountsContext; providerHandler
 
     /** The code comes back: redeemed in-process at our token endpoint (PKCE checked there), the session kept. */
     async callback(ctx: Context): Promise<void> {
-      const [state, verifier] = (ctx.cookies.get(LOGIN_COOKIE, { signed: true }) ?? '').split('.');
+      const [state, verifier, back] = (ctx.cookies.get(LOGIN_COOKIE, { signed: true }) ?? '').split('.');
       ctx.cookies.set(LOGIN_COOKIE, null, cookieOptions(ctx));
       const code = typeof ctx.query.code === 'string' ? ctx.query.code : undefined;
       if (!state || !verifier || ctx.query.state !== state || !code) return redirectToLogin(ctx);
@@ -78,7 +83,7 @@ export function accountSignIn(deps: { accounts: AccountsContext; providerHandler
       const sessionId = status === 200 && typeof body.access_token === 'string' ? decodeJwt(body.access_token).session_id : undefined;
       if (typeof sessionId !== 'string') return redirectToLogin(ctx);
       ctx.cookies.set(SESSION_COOKIE, sessionId, cookieOptions(ctx));
-      ctx.redirect('/account');
+      ctx.redirect(returnPath(Buffer.from(back ?? '', 'base64url').toString()));
     },
 
     signOut(ctx: Context): void {

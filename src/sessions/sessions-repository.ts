@@ -145,7 +145,9 @@ export async function listAllActiveSessions(db: Knex, timeoutMinutes: number, li
 export type SessionSelector =
   | { kind: 'one'; userId?: string; sessionId: string }
   | { kind: 'others'; userId: string; exceptSessionId?: string }
-  | { kind: 'grant'; grantId: string };
+  | { kind: 'grant'; grantId: string }
+  /** every session a user signed in to one app with (the account page's "remove access") */
+  | { kind: 'client'; userId: string; clientId: string };
 
 /** The audit_events columns naming who ended sessions (see actorColumns in src/audit/actor.ts). */
 export interface EndingActor {
@@ -174,6 +176,10 @@ export async function revokeSessions(db: Knex, selector: SessionSelector, reason
     case 'grant':
       where = 'grant_id = ?';
       bindings = [selector.grantId];
+      break;
+    case 'client':
+      where = 'user_id = ? and client_id = ?';
+      bindings = [selector.userId, selector.clientId];
       break;
   }
   const ending = endingSessions(where);

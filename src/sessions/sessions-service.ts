@@ -75,12 +75,13 @@ function sessionLimit(ctx: SessionsContext): SessionLimit {
  * ('one') or all of a user's ('others') also ends the matching browser sign-ins (oidc-provider's Session
  * behind the `_session` cookie), so the next /auth asks for the password: with 'others' every browser
  * sign-in of the user except the one carrying exceptSessionId's grant, with 'one' the one carrying its grant.
- * Token replays and revocations ('grant') end only the session itself.
+ * Token replays and revocations ('grant') and an app's access removed ('client') end only the sessions themselves.
  */
 export async function endSessions(ctx: SessionsContext, selector: SessionSelector, reason: string, actor?: Actor): Promise<SessionRow[]> {
   if (selector.kind === 'one' && !isUuid(selector.sessionId)) return []; // no such session; the query would fail
-  // sessions, grants and their audit rows go in one statement; ending browser sign-ins too needs a transaction
-  if (selector.kind === 'grant') return revokeSessions(ctx.db, selector, reason, actorColumns(actor));
+  // sessions, grants and their audit rows go in one statement; ending browser sign-ins too needs a transaction.
+  // One app's sessions ('client') leave the browser sign-in alone: it serves the user's other apps too.
+  if (selector.kind === 'grant' || selector.kind === 'client') return revokeSessions(ctx.db, selector, reason, actorColumns(actor));
   return ctx.db.transaction(async (db) => {
     const kept = selector.kind === 'others' && selector.exceptSessionId ? await findGrantOfSession(db, selector.exceptSessionId) : undefined;
     const ended = await revokeSessions(db, selector, reason, actorColumns(actor));
