@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createApiKey } from '../src/apikeys/api-keys-service.js';
+import { CLI_CALLER } from '../src/rbac/caller.js';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
 import { launchChromium, requireChromium } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
@@ -112,6 +114,7 @@ describe('the admin console in Chromium', function () {
         await page.getByRole('button', { name: 'Disable user' }).click();
         assert.match((await page.locator('#console-notice').textContent()) ?? '', /disabled/);
         assert.equal(await page.locator('#user-state').textContent(), 'disabled');
+        assert.equal(await page.locator('#no-sessions').count(), 1, 'their session ended');
         assert.equal((await refresh(as.issuer, { clientId: appClientId }, tokens.refresh_token)).status, 400, "the disabled user's refresh token fails");
         const audit = await as.db.knex('audit_events').where({ event: 'user.disabled' }).first();
         assert.equal(audit.details.via, 'console', 'the change is audited as made in the console');
@@ -147,6 +150,39 @@ describe('the admin console in Chromium', function () {
         await page.getByRole('button', { name: 'Rotate secret' }).click();
         const rotated = (await page.locator('#new-client-secret').textContent())!;
         assert.equal((await clientCredentials(as.issuer, { clientId: client.client_id, secret: rotated }, 'read')).status, 200);
+
+        // users: create one, change its role (within the operator's permissions), end its sessions, send a reset link
+        await page.goto(`${as.issuer}/console/users`);
+        await page.getByLabel('Email', { exact: true }).fill('new@example.com');
+        await page.getByLabel('Initial password').fill(PASSWORD);
+        await page.getByLabel('Role').selectOption('guest');
+        await page.getByRole('button', { name: 'Create user' }).click();
+        assert.equal(await page.locator('h1').textContent(), 'new@example.com');
+        await page.getByLabel('Role', { exact: true }).selectOption('instructor');
+        await page.getByRole('button', { name: 'Save' }).click();
+        assert.equal(await page.locator('#user-role').textContent(), 'instructor');
+        await page.getByRole('button', { name: 'End all sessions' }).click();
+        assert.match((await page.locator('#console-notice').textContent()) ?? '', /Every session/);
+        await page.getByRole('button', { name: 'Send a password reset link' }).click();
+        assert.match((await page.locator('#console-notice').textContent()) ?? '', /reset link/);
+        await page.getByRole('button', { name: 'Reset second factors' }).click();
+        assert.match((await page.locator('#console-notice').textContent()) ?? '', /second factors/);
+
+        // clients: edit the redirect URIs and the first-party flag of the app
+        await page.goto(`${as.issuer}/console/clients/${appClientId}`);
+        await page.getByLabel('Redirect URIs (one a line)', { exact: true }).fill(`${REDIRECT}\nhttps://app.example.com/callback`);
+        await page.getByRole('checkbox', { name: 'First-party (no consent page)' }).uncheck();
+        await page.getByRole('button', { name: 'Save' }).click();
+        const app = (await as.db.knex('clients').where({ client_id: appClientId }).first())!;
+        assert.deepEqual(app.metadata.redirect_uris, [REDIRECT, 'https://app.example.com/callback']);
+        assert.equal(app.first_party, false);
+
+        // API keys across users: revoke one
+        await createApiKey({ db: as.db.knex, config: as.config }, CLI_CALLER, kim, { name: 'Laptop script' });
+        await page.goto(`${as.issuer}/console/api-keys`);
+        await page.getByRole('button', { name: 'Revoke the API key Laptop script' }).click();
+        assert.match((await page.locator('#console-notice').textContent()) ?? '', /Revoked/);
+        assert.equal((await as.db.knex('api_keys').where({ name: 'Laptop script' }).first())?.is_active, false);
 
         // signing keys: rotate, with the schedule shown
         await page.goto(`${as.issuer}/console/keys`);
