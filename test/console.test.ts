@@ -197,6 +197,7 @@ describe('the admin console in Chromium', function () {
         // sessions across users: end kim's
         await codeFlow(as.issuer, { clientId: appClientId }, 'kim@example.com', 'openid');
         await page.goto(`${as.issuer}/console/sessions`);
+        assert.ok((await page.locator('#sessions').getByRole('link', { name: 'kim@example.com' }).count()) >= 1, "sessions are listed by their user's email");
         await page
           .getByRole('button', { name: new RegExp(`End the session of ${appClientId}`) })
           .first()

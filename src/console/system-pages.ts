@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { listAccounts, type AccountsContext } from '../accounts/accounts-service.js';
+import { emailsOf, listAccounts, type AccountsContext } from '../accounts/accounts-service.js';
 import { listApiKeys, revokeApiKey } from '../apikeys/api-keys-service.js';
 import { isUuid } from '../input/uuid.js';
 import type { KeyEncryptionKey } from '../keys/key-encryption.js';
@@ -41,10 +41,20 @@ export function systemPages(router: Router<ConsoleState>, pages: ReturnType<type
   router.get('/sessions', needs(MANAGE_USERS), async (ctx) => {
     const { page, limit, offset } = paging(ctx, PAGE_SIZE);
     const sessions = await listAllSessions(accounts, { limit: limit + 1, offset });
+    const emails = await emailsOf(
+      accounts,
+      sessions.map((s) => s.user_id),
+    );
     render(ctx, 'console-sessions', (tr) => tr.t('console.sessions.title'), {
-      sessions: sessions
-        .slice(0, limit)
-        .map((s) => ({ id: s.id, userId: s.user_id, client: s.client_id, ip: s.ip ?? '', started: day(s.created_at), lastUsed: day(s.last_used_at) })),
+      sessions: sessions.slice(0, limit).map((s) => ({
+        id: s.id,
+        userId: s.user_id,
+        email: emails.get(s.user_id) ?? s.user_id,
+        client: s.client_id,
+        ip: s.ip ?? '',
+        started: day(s.created_at),
+        lastUsed: day(s.last_used_at),
+      })),
       page,
       more: sessions.length > limit,
     });
@@ -58,10 +68,15 @@ export function systemPages(router: Router<ConsoleState>, pages: ReturnType<type
 
   router.get('/api-keys', needs(MANAGE_SYSTEM), async (ctx) => {
     const keys = await listApiKeys(db);
+    const emails = await emailsOf(
+      accounts,
+      keys.map((k) => k.user_id),
+    );
     render(ctx, 'console-api-keys', (tr) => tr.t('console.api_keys.title'), {
       keys: keys.map((k) => ({
         id: k.id,
         userId: k.user_id,
+        email: emails.get(k.user_id) ?? k.user_id,
         name: k.name,
         prefix: k.prefix,
         permissions: k.permissions.join(', '),
