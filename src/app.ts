@@ -12,8 +12,9 @@ import type { Metrics } from './http/metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticAssets } from './http/static-assets.js';
 import { webauthnBrowserModule } from './http/webauthn-browser-module.js';
-import { ACCOUNT_PAGE_CSRF, csrfProtection, LINK_PAGES_CSRF } from './interactions/csrf.js';
+import { ACCOUNT_PAGE_CSRF, CONSOLE_CSRF, csrfProtection, LINK_PAGES_CSRF } from './interactions/csrf.js';
 import { accountPageRoutes } from './account-page/account-page-routes.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { continueAfterFirstFactor, secondFactorRoutes } from './interactions/second-factor-routes.js';
 import type { MfaContext } from './mfa/second-factors-service.js';
@@ -90,7 +91,9 @@ export function createApp(deps: AppContext): Koa {
   app.use(async (ctx, next) => (ctx.method === 'POST' && ctx.path === '/token' ? toProvider(ctx, next) : next()));
   app.use(securityHeaders(config.runtime.issuer.startsWith('https:')));
   app.use(errorMiddleware(log));
-  app.use(staticAssets(['app.css', 'passkey-login.js', 'passkey-register.js'], { 'simplewebauthn-browser.js': webauthnBrowserModule() }));
+  app.use(
+    staticAssets(['app.css', 'console.css', 'console.js', 'passkey-login.js', 'passkey-register.js'], { 'simplewebauthn-browser.js': webauthnBrowserModule() }),
+  );
   const algorithm = config.auth.jwt.algorithm;
   const keysUsable = () => {
     if (!deps.keyRing.view().keys.some((key) => key.alg === algorithm)) throw new Error(`no ${algorithm} signing key`);
@@ -143,6 +146,18 @@ export function createApp(deps: AppContext): Koa {
   });
   app.use(accountPage.routes());
   app.use(accountPage.allowedMethods());
+  const adminConsole = consoleRoutes({
+    accounts,
+    mailing,
+    csrf: csrfProtection(deps.serverSecret, CONSOLE_CSRF),
+    page: pageContext(config.auth),
+    providerHandler: providers.handle,
+    issuer: config.runtime.issuer,
+    keyEncryptionKey: deps.keyEncryptionKey,
+    onKeysRotated: () => deps.keyRing.refresh(),
+  });
+  app.use(adminConsole.routes());
+  app.use(adminConsole.allowedMethods());
   const linkPages = emailLinkPages({
     mailing,
     page: pageContext(config.auth),

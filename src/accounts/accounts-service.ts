@@ -11,6 +11,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-has
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
 import { endUserSessions } from '../sessions/sessions-service.js';
 import {
+  findEmailsByIds,
   findUserByEmail,
   findUserById,
   insertUser,
@@ -250,6 +251,11 @@ export async function getUser(ctx: Pick<AccountsContext, 'db'>, userId: string):
 }
 
 /** A page of users (search in the email, filter by role) and how many match in all. */
+/** Who the user ids of a listing (sessions, API keys) are, by email, for pages that show them. */
+export function emailsOf(ctx: Pick<AccountsContext, 'db'>, userIds: string[]): Promise<Map<string, string>> {
+  return findEmailsByIds(ctx.db, userIds);
+}
+
 export function listAccounts(ctx: Pick<AccountsContext, 'db'>, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
   return listUsers(ctx.db, query);
 }

@@ -43,6 +43,15 @@ export async function findUserByEmail(db: Knex, email: string): Promise<UserRow 
   return await db('users').where({ email }).first();
 }
 
+/** The email address of each of `ids` that names a user. */
+export async function findEmailsByIds(db: Knex, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows: { id: string; email: string }[] = await db('users')
+    .whereIn('id', [...new Set(ids)])
+    .select('id', 'email');
+  return new Map(rows.map((row) => [row.id, row.email]));
+}
+
 export interface UserListQuery {
   search?: string;
   role?: string;

@@ -15,7 +15,7 @@ export function actorColumns(actor: Actor | undefined) {
 /** Where a change came from, for its audit row: the front end and, over HTTP, the client's address. */
 export interface ChangeOrigin {
   /** 'startup': the server itself at start (signing keys imported or generated on an empty database). */
-  via: 'admin_api' | 'account_api' | 'account_page' | 'login_page' | 'cli' | 'startup';
+  via: 'admin_api' | 'account_api' | 'account_page' | 'console' | 'login_page' | 'cli' | 'startup';
   ip?: string | null;
   userAgent?: string | null;
 }

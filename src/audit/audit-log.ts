@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { statement, write } from '../db/deferred-writes.js';
 import { actorColumns, type Actor } from './actor.js';
 import { toStorable } from '../input/storable-text.js';
+import { isUuid } from '../input/uuid.js';
 
 export interface AuditEvent {
   event: string;
@@ -42,6 +43,8 @@ export async function recordAudit(db: Knex, event: AuditEvent): Promise<void> {
 
 export interface AuditQuery {
   event?: string;
+  /** Who made the change: a user's id or a client's id. */
+  actor?: string;
   userId?: string;
   clientId?: string;
   outcome?: 'success' | 'failure';
@@ -55,6 +58,8 @@ export async function listAuditEvents(db: Knex, query: AuditQuery): Promise<Reco
   return db('audit_events')
     .modify((q) => {
       if (query.event) q.where('event', query.event);
+      // a user's id is a uuid (a uuid column refuses other text); anything else names a client
+      if (query.actor) q.where(isUuid(query.actor) ? 'actor_user_id' : 'actor_client_id', query.actor);
       if (query.userId) q.where('user_id', query.userId);
       if (query.clientId) q.where('client_id', query.clientId);
       if (query.outcome) q.where('outcome', query.outcome);

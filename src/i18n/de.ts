@@ -1,7 +1,9 @@
+import { consoleDe } from './console-de.js';
 import type { Catalogue } from './en.js';
 
 /** The German catalogue (Sie-Form); the same keys and placeholders as the English one. */
 export const de: Catalogue = {
+  ...consoleDe,
   'layout.footer': 'Geschützt durch auth-connect',
   'layout.language': 'Sprache',
 

@@ -1,8 +1,11 @@
+import { consoleEn } from './console-en.js';
+
 /**
  * The English catalogue: every text our pages show, by key. `{name}` is filled in by the page; the other
  * catalogues have exactly these keys and placeholders (test/i18n.test.ts).
  */
 export const en = {
+  ...consoleEn,
   'layout.footer': 'Secured by auth-connect',
   'layout.language': 'Language',
 

@@ -9,6 +9,7 @@ export interface CsrfCookie {
 
 const INTERACTION_CSRF: CsrfCookie = { name: 'ac_csrf', path: '/interaction' };
 export const ACCOUNT_PAGE_CSRF: CsrfCookie = { name: 'ac_csrf', path: '/account' };
+export const CONSOLE_CSRF: CsrfCookie = { name: 'ac_csrf', path: '/console' };
 /** Another name, so its cookie (path /) is never sent beside the sign-in pages' own under /interaction. */
 export const LINK_PAGES_CSRF: CsrfCookie = { name: 'ac_csrf_links', path: '/' };
 

@@ -102,6 +102,6 @@ export function renderPage(
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', tr.locale);
   // a page's own scripts (modules from /assets, never inline) load from the head, outside the page's content
-  const scripts = (data as { scripts?: string[] }).scripts ?? [];
-  ctx.body = eta.render('./layout', { ...page, ...helpers, title, body, languages: tr.links, scripts });
+  const { scripts = [], styles = [], wide = false } = data as { scripts?: string[]; styles?: string[]; wide?: boolean };
+  ctx.body = eta.render('./layout', { ...page, ...helpers, title, body, languages: tr.links, scripts, styles, wide });
 }

@@ -15,6 +15,7 @@ import { ACR_MFA, ACR_PASSWORD } from '../mfa/mfa-policy.js';
 import { endSessions } from '../sessions/sessions-service.js';
 import { accountApiClient } from './account-api-client.js';
 import { accountPageClient } from './account-page-client.js';
+import { consoleClient } from './console-client.js';
 import { registerApiKeyExchange } from './api-key-grant.js';
 import { ClientAdapter } from './client-adapter.js';
 import { AuthorizationCodeAdapter } from './code-redemption.js';
@@ -79,7 +80,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (model === 'AuthorizationCode') return authorizationCodes;
       return new KnexAdapter(db, model, onReplay);
     },
-    clients: [accountApiClient, accountPageClient(config.runtime.issuer), ...config.clients.map(clientMetadataFromConfig)],
+    clients: [
+      accountApiClient,
+      accountPageClient(config.runtime.issuer),
+      consoleClient(config.runtime.issuer),
+      ...config.clients.map(clientMetadataFromConfig),
+    ],
     jwks: deps.keys as Configuration['jwks'],
     findAccount: accountFinder(db, config),
     // acr and amr: how the user signed in, in every ID token (README, Two-factor and passkeys)
