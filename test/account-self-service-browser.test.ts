@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { packageRoot } from '../src/paths.js';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
-import { launchChromium, requireChromium } from './helpers/browser.js';
+import { chromiumForSuite } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
 import { codeFlow, exchangeApiKey, REDIRECT, refresh, type TestClient } from './helpers/token-flows.js';
 
@@ -20,15 +20,7 @@ const NEW_PASSWORD = 'Another-Secret-42';
  */
 describe('the account page: self-service in a browser', function () {
   this.timeout(60_000);
-  let browser: Browser;
-
-  before(async function () {
-    requireChromium(this);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForSuite();
 
   for (const engine of testEngines()) {
     describe(`on ${engine}`, () => {
@@ -45,7 +37,7 @@ describe('the account page: self-service in a browser', function () {
         thirdParty = { clientId: other.client.client_id, secret: other.secret };
         const own = await as.createClient({ name: 'Course App', grant: 'authorization_code', redirectUris: [REDIRECT], firstParty: true });
         firstParty = { clientId: own.client.client_id, secret: own.secret };
-        context = await browser.newContext({ locale: 'en-US' });
+        context = await chromium().newContext({ locale: 'en-US' });
         page = await context.newPage();
         page.setDefaultTimeout(15_000);
       });

@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core';
+import type { BrowserContext, Page, Response as PageResponse } from 'playwright-core';
 import { startApi, type RunningApi } from '../examples/api/app.js';
 import { startWebApp, type RunningWebApp } from '../examples/web-app/app.js';
 import { API, freePort, PASSWORD, PERMISSIONS, ROLES, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
-import { launchChromium, requireChromium } from './helpers/browser.js';
+import { chromiumForSuite } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
 
 const CLIENT_NAME = 'Example App';
@@ -16,12 +16,7 @@ const FAILED_LOGIN = 'The email or password is not correct. After repeated failu
 describe('in a browser:', function () {
   this.timeout(120_000);
   // one Chromium for both engines: each test opens a context of its own (openPage), so nothing carries over
-  let browser: Browser;
-  before(async function () {
-    requireChromium(this);
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const chromium = chromiumForSuite();
 
   for (const engine of testEngines()) {
     describe(`the example app, the example API and our pages on ${engine}`, function () {
@@ -78,7 +73,7 @@ describe('in a browser:', function () {
       let dialogs: string[];
 
       async function openPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
-        context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+        context = await chromium().newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
         page = await context.newPage();
         page.setDefaultTimeout(15_000);
         dialogs = [];

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createApiKey } from '../src/apikeys/api-keys-service.js';
 import { CLI_CALLER } from '../src/rbac/caller.js';
 import { PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
-import { launchChromium, requireChromium } from './helpers/browser.js';
+import { chromiumForSuite } from './helpers/browser.js';
 import { testEngines } from './helpers/test-database.js';
 import { clientCredentials, codeFlow, REDIRECT, refresh } from './helpers/token-flows.js';
 
@@ -37,15 +37,7 @@ async function graveFindings(page: Page): Promise<string[]> {
  */
 describe('the admin console in Chromium', function () {
   this.timeout(120_000);
-  let browser: Browser;
-
-  before(async function () {
-    requireChromium(this);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForSuite();
 
   for (const [index, engine] of testEngines().entries()) {
     const first = index === 0;
@@ -61,7 +53,7 @@ describe('the admin console in Chromium', function () {
         await as.createUser('kim@example.com', 'student');
         const { client } = await as.createClient({ name: 'Course app', grant: 'authorization_code', redirectUris: [REDIRECT], public: true, firstParty: true });
         appClientId = client.client_id;
-        context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        context = await chromium().newContext({ viewport: { width: 1280, height: 900 } });
         page = await context.newPage();
         page.setDefaultTimeout(15_000);
       });
@@ -241,7 +233,7 @@ describe('the admin console in Chromium', function () {
       });
 
       it('a user without manage_users or manage_system sees 403 pages and no admin links', async () => {
-        const other = await browser.newContext();
+        const other = await chromium().newContext();
         try {
           const student = await other.newPage();
           await signIn(student, 'kim@example.com');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { packageRoot } from '../src/paths.js';
 import { freePort, PASSWORD, startAuthServer, type TestAuthServer } from './helpers/auth-server.js';
-import { launchChromium, requireChromium } from './helpers/browser.js';
+import { chromiumForSuite } from './helpers/browser.js';
 import { configDirWith } from './helpers/config-dir.js';
 import { testEngines } from './helpers/test-database.js';
 
@@ -16,15 +16,7 @@ const IMAGES = path.join(packageRoot, 'docs', 'images');
  */
 describe('passkeys in a browser', function () {
   this.timeout(120_000);
-  let browser: Browser;
-
-  before(async function () {
-    requireChromium(this);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForSuite();
 
   for (const engine of testEngines()) {
     describe(`on ${engine}`, () => {
@@ -40,7 +32,7 @@ describe('passkeys in a browser', function () {
         const configDir = configDirWith({ auth_config: { mfa: { required_for_roles: ['admin'] } } });
         as = await startAuthServer(engine, { CONFIG_DIR: configDir, PORT: String(port), ISSUER: issuer });
         await as.createUser('kim@example.com', 'student');
-        context = await browser.newContext();
+        context = await chromium().newContext();
         page = await context.newPage();
         page.setDefaultTimeout(15_000);
         const cdp = await context.newCDPSession(page);

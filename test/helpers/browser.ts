@@ -29,3 +29,22 @@ export function requireChromium(context: Mocha.Context): void {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, timeout: 30_000 });
 }
+
+/**
+ * One Chromium for the describe block it is called in: launched in a before() hook (after requireChromium),
+ * closed in after(). Returns the browser for the tests and hooks to use.
+ */
+export function chromiumForSuite(): () => Browser {
+  let browser: Browser | undefined;
+  before(async function () {
+    requireChromium(this);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium is not running: use the browser in tests and hooks only');
+    return browser;
+  };
+}
