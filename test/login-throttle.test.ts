@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { LoginThrottleSettings } from '../src/config/types.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import type { Database } from '../src/db/open-database.js';
+import { userWithSecondFactorsByEmail } from '../src/accounts/users-repository.js';
 import { addressKey } from '../src/login-throttle/address-key.js';
 import { deviceTokens } from '../src/login-throttle/device-tokens.js';
 import { createLoginThrottle, type LoginThrottle, type LoginSource } from '../src/login-throttle/login-throttle.js';
@@ -122,6 +123,35 @@ for (const engine of testEngines()) {
     it('gives the guess back when the check could not run (overload, database)', async () => {
       for (let i = 0; i < 10; i++) await assert.rejects(guess('e@example.com', { address: '192.0.2.7' }, () => Promise.reject(new Error('busy'))));
       assert.equal((await guess('e@example.com', { address: '192.0.2.7' })).outcome, 'failed');
+    });
+
+    it('hands verify the read it carried in the statement of its first take, also when a known device has spent its own budget', async () => {
+      await database.knex('users').where({ email: 'carried@example.com' }).delete();
+      const [user] = await database.knex('users').insert({ email: 'carried@example.com', password_hash: 'x', role: 'student' }).returning('*');
+      const account = (email: string) => userWithSecondFactorsByEmail(email);
+      const seen: unknown[] = [];
+      const verifyAndKeep = (read: unknown) => {
+        seen.push(read);
+        return Promise.resolve(undefined);
+      };
+      await throttle.check('carried@example.com', { address: '192.0.2.70' }, verifyAndKeep, account('carried@example.com'));
+      await throttle.check('nobody-here@example.com', { address: '192.0.2.70' }, verifyAndKeep, account('nobody-here@example.com'));
+      assert.deepEqual(seen[0], { user, secondFactors: { totp: false, passkeys: 0, recoveryCodesLeft: 0 } }, 'the account, as the users table has it');
+      assert.equal(seen[1], undefined, 'no account: undefined, not a row of nulls');
+
+      // a device whose own budget is spent falls back to the shared buckets: the read still arrives once
+      const signedIn = await throttle.check('carried@example.com', { address: '192.0.2.71' }, () => Promise.resolve('ok'));
+      const token = signedIn.outcome === 'passed' ? signedIn.deviceToken : '';
+      for (let i = 0; i < 10; i++) await throttle.check('carried@example.com', { address: '192.0.2.71', deviceTokens: [token] }, wrong);
+      seen.length = 0;
+      const fellBack = await throttle.check(
+        'carried@example.com',
+        { address: '192.0.2.72', deviceTokens: [token] },
+        verifyAndKeep,
+        account('carried@example.com'),
+      );
+      assert.equal(fellBack.outcome, 'failed', 'checked against the shared buckets, which still had room');
+      assert.equal((seen[0] as { user: { id: string } }).user.id, user!.id);
     });
 
     (engine === 'postgres' ? it : it.skip)(

@@ -19,9 +19,11 @@ import {
   listUsers,
   recordLastLogin,
   updateUser,
+  userWithSecondFactorsByEmail,
   type UserListQuery,
   type UserPatch,
   type UserRow,
+  type UserWithSecondFactors,
 } from './users-repository.js';
 import type { SecondFactorNotifier } from '../mfa/second-factor-notices.js';
 
@@ -100,7 +102,8 @@ export async function insertAccount(db: Knex, account: PreparedAccount): Promise
 }
 
 export type SignIn =
-  | { outcome: 'signed_in'; user: UserRow; deviceToken: string; replacedDeviceToken?: string }
+  /** secondFactors: what the user has, read with the account, for the step after the password */
+  | { outcome: 'signed_in'; user: UserRow; secondFactors: UserWithSecondFactors['secondFactors']; deviceToken: string; replacedDeviceToken?: string }
   /** the password was right, but registration.require_verified_email is on and the address is not confirmed */
   | { outcome: 'unverified'; user: UserRow }
   | { outcome: 'failed' }
@@ -126,22 +129,25 @@ export async function authenticate(
   origin: SignInOrigin,
 ): Promise<SignIn> {
   const email = throttleEmail(credentials.email);
-  const checked = await throttle.check(email, source, () => verifyCredentials(ctx, email, credentials.password));
+  // the account and its second factors are read in the statement that takes the throttle's token
+  const account = isEmail(email) ? userWithSecondFactorsByEmail(email) : undefined;
+  const checked = await throttle.check(email, source, (read) => verifyCredentials(ctx, read, credentials.password), account);
   const audit = { event: 'login', clientId: origin.clientId, ip: source.address, userAgent: origin.userAgent };
   if (checked.outcome !== 'passed') {
     const paused = checked.outcome === 'paused' ? { paused: true } : {};
     await recordAudit(ctx.db, { ...audit, outcome: 'failure', details: { email: email.slice(0, 254), via: origin.via, ...paused } });
     return checked;
   }
-  if (ctx.config.auth.registration.require_verified_email && !checked.value.email_verified) {
+  const { user, secondFactors } = checked.value;
+  if (ctx.config.auth.registration.require_verified_email && !user.email_verified) {
     // told only to someone who knows the password, so it reveals nothing to a stranger
-    await recordAudit(ctx.db, { ...audit, outcome: 'failure', userId: checked.value.id, details: { via: origin.via, reason: 'email_not_verified' } });
-    return { outcome: 'unverified', user: checked.value };
+    await recordAudit(ctx.db, { ...audit, outcome: 'failure', userId: user.id, details: { via: origin.via, reason: 'email_not_verified' } });
+    return { outcome: 'unverified', user };
   }
-  await recordAudit(ctx.db, { ...audit, userId: checked.value.id, details: { via: origin.via } });
+  await recordAudit(ctx.db, { ...audit, userId: user.id, details: { via: origin.via } });
   // no valid device token was presented (replacedDeviceToken is the one that was): a device new to this account
-  if (!checked.replacedDeviceToken) await ctx.onNewDeviceSignIn?.(checked.value, { address: source.address, userAgent: origin.userAgent });
-  return { outcome: 'signed_in', user: checked.value, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
+  if (!checked.replacedDeviceToken) await ctx.onNewDeviceSignIn?.(user, { address: source.address, userAgent: origin.userAgent });
+  return { outcome: 'signed_in', user, secondFactors, deviceToken: checked.deviceToken, replacedDeviceToken: checked.replacedDeviceToken };
 }
 
 /**
@@ -214,14 +220,18 @@ function boundedPassword(ctx: AccountsContext, password: unknown): string | unde
 }
 
 /** The unthrottled check; only ever called from inside throttle.check. */
-async function verifyCredentials(ctx: AccountsContext, email: string, password: unknown): Promise<UserRow | undefined> {
+async function verifyCredentials(
+  ctx: AccountsContext,
+  account: UserWithSecondFactors | undefined,
+  password: unknown,
+): Promise<UserWithSecondFactors | undefined> {
   const candidate = boundedPassword(ctx, password);
-  const user = isEmail(email) ? await findUserByEmail(ctx.db, email) : undefined;
-  if (!user || candidate === undefined) {
+  if (!account || candidate === undefined) {
     await verifyAgainstDummy(candidate ?? '', ctx.config.auth.password.argon2);
     return undefined;
   }
-  return checkPassword(ctx, user, candidate);
+  const user = await checkPassword(ctx, account.user, candidate);
+  return user && { user, secondFactors: account.secondFactors };
 }
 
 /** The password check for a known user, with rehashing; a disabled user fails after the same work. */

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { statement, write } from '../db/deferred-writes.js';
+import type { ReadAlong } from '../db/read-along.js';
 import { isUuid } from '../input/uuid.js';
+import { secondFactorColumns, secondFactorCountsOf, type SecondFactorCounts } from '../mfa/second-factors-repository.js';
 
 export interface UserRow {
   id: string;
@@ -41,6 +43,27 @@ export async function findUserById(db: Knex, id: string): Promise<UserRow | unde
 /** `email` must already be normalised (see normaliseEmail). */
 export async function findUserByEmail(db: Knex, email: string): Promise<UserRow | undefined> {
   return await db('users').where({ email }).first();
+}
+
+export interface UserWithSecondFactors {
+  user: UserRow;
+  secondFactors: SecondFactorCounts;
+}
+
+/**
+ * The user with this email and what second factors they have, as a read another statement carries: a
+ * password sign-in reads it in the statement that takes its throttle token. `email` must be normalised.
+ */
+export function userWithSecondFactorsByEmail(email: string): ReadAlong<UserWithSecondFactors | undefined> {
+  return {
+    sql: `select u.*, ${secondFactorColumns('u.id')} from users u where u.email = ?`,
+    bindings: [email],
+    map(row) {
+      if (!row) return undefined;
+      const { mfa_totp, mfa_passkeys, mfa_recovery_codes_left, ...user } = row;
+      return { user: user as unknown as UserRow, secondFactors: secondFactorCountsOf({ mfa_totp, mfa_passkeys, mfa_recovery_codes_left }) };
+    },
+  };
 }
 
 /** The email address of each of `ids` that names a user. */

@@ -163,9 +163,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         if (signIn.outcome === 'paused') return paused(ctx, signIn.retryAfterSeconds);
         throw invalidCredentials();
       }
-      const { user } = signIn;
+      const { user, secondFactors } = signIn;
       // device_token: sent back on the next login, it marks this client as one that signed in before (SECURITY.md)
-      const next = await nextStepAfterFirstFactor(deps.mfa, user, { amr: ['pwd'], clientId, clientAsksForMfa: false });
+      const next = await nextStepAfterFirstFactor(deps.mfa, user, { amr: ['pwd'], clientId, clientAsksForMfa: false, secondFactors });
       if (next.step !== 'done') throw secondStepNeeded(next, signIn.deviceToken);
       ctx.body = { ...(await issueLoginTokens(provider, { db, config }, { user, clientId, ...audit(ctx), amr: next.amr })), device_token: signIn.deviceToken };
     });

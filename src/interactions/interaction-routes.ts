@@ -144,7 +144,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return;
     }
     writeDeviceCookie(ctx, signIn.deviceToken, signIn.replacedDeviceToken, deps.throttle.knownDeviceDays);
-    await deps.afterFirstFactor(ctx, provider, interaction, signIn.user, ['pwd']);
+    await deps.afterFirstFactor(ctx, provider, interaction, signIn.user, ['pwd'], signIn.secondFactors);
   });
 
   router.post('/confirm', form, async (ctx) => {

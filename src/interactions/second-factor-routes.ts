@@ -8,7 +8,7 @@ import type { LoginThrottle } from '../login-throttle/login-throttle.js';
 import { asksForMfa } from '../mfa/mfa-policy.js';
 import { completeWithCode, completeWithEnrolment, nextStepAfterFirstFactor, waitingSignIn, type Enrolled, type WaitingSignIn } from '../mfa/mfa-sign-in.js';
 import { PENDING_LOGIN_SECONDS } from '../mfa/pending-logins.js';
-import { currentTotpEnrolment, hasSecondFactor, secondFactorsOf, type MfaContext } from '../mfa/second-factors-service.js';
+import { currentTotpEnrolment, hasSecondFactor, secondFactorsOf, type MfaContext, type SecondFactors } from '../mfa/second-factors-service.js';
 import type { CsrfProtection } from './csrf.js';
 import { LOGIN_SCRIPTS } from './login-scripts.js';
 import { renderTotpEnrolment } from './totp-enrolment-page.js';
@@ -43,9 +43,10 @@ export function pendingSecondFactor(ctx: Context, mfa: MfaContext, interaction: 
  * signed cookie scoped to this interaction, so the second step cannot be skipped by going back to the provider.
  */
 export function continueAfterFirstFactor(deps: SecondFactorDeps) {
-  return async (ctx: Context, provider: Provider, interaction: Interaction, user: UserRow, amr: string[]): Promise<void> => {
+  return async (ctx: Context, provider: Provider, interaction: Interaction, user: UserRow, amr: string[], secondFactors?: SecondFactors): Promise<void> => {
     const next = await nextStepAfterFirstFactor(deps.mfa, user, {
       amr,
+      secondFactors,
       clientId: String(interaction.params.client_id ?? '') || null,
       clientAsksForMfa: asksForMfa(interaction.params.acr_values),
     });

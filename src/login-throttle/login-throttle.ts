@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { ReadAlong } from '../db/read-along.js';
 import type { BucketSettings, LoginThrottleSettings } from '../config/types.js';
 import { addressKey } from './address-key.js';
 import { deviceTokens } from './device-tokens.js';
-import { deleteIdleBuckets, returnTokens, takeTokens, type Bucket } from './token-buckets-repository.js';
+import { deleteIdleBuckets, returnTokens, takeTokens, type Bucket, type TakeResult } from './token-buckets-repository.js';
 
 /** Where a password check comes from. */
 export interface LoginSource {
@@ -28,9 +29,16 @@ export interface LoginThrottle {
   /**
    * Runs `verify` (a password check, undefined when it fails) only when the source may guess for this
    * account now, and counts it. `email` is the account as typed, normalised: unknown accounts are
-   * throttled exactly like real ones, so the throttle tells nobody which emails exist.
+   * throttled exactly like real ones, so the throttle tells nobody which emails exist. `readAlong` (the
+   * account, say) is read in the statement that takes the token, and handed to `verify`; without it, `verify`
+   * gets undefined.
    */
-  check<T>(email: string, source: LoginSource, verify: () => Promise<T | undefined>): Promise<ThrottledCheck<T>>;
+  check<T, R = undefined>(
+    email: string,
+    source: LoginSource,
+    verify: (read: R) => Promise<T | undefined>,
+    readAlong?: ReadAlong<R>,
+  ): Promise<ThrottledCheck<T>>;
   /** Days a device token stays valid (the cookie's max age). */
   readonly knownDeviceDays: number;
 }
@@ -73,28 +81,27 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
 
   return {
     knownDeviceDays: settings.known_device_days,
-    async check(email, source, verify) {
+    async check<T, R>(email: string, source: LoginSource, verify: (read: R) => Promise<T | undefined>, readAlong?: ReadAlong<R>) {
       const at = now();
       cleanUp(at);
       const known = devices.recognise(email, source.deviceTokens ?? [], at, settings.known_device_days);
       const knownKey = known ? `device:${known.nonce}` : source.sessionId ? `session:${source.sessionId}` : undefined;
 
-      let spent: Bucket[] | undefined;
-      if (knownKey) {
-        const own = [bucket(knownKey, settings.known_device)];
-        // a known device that used up its own budget is treated like any unknown one
-        if ((await takeTokens(db, own, at)).taken) spent = own;
-      }
-      if (!spent) {
-        const shared = [bucket(`account:${sha256(email)}`, settings.per_account), bucket(`address:${addressKey(source.address)}`, settings.per_address)];
-        const taken = await takeTokens(db, shared, at);
-        if (!taken.taken) return { outcome: 'paused', retryAfterSeconds: taken.retryAfterSeconds };
+      const shared = [bucket(`account:${sha256(email)}`, settings.per_account), bucket(`address:${addressKey(source.address)}`, settings.per_address)];
+      const first = knownKey ? [bucket(knownKey, settings.known_device)] : shared;
+      const firstTake = await takeTokens(db, first, at, readAlong);
+      let taken: TakeResult = firstTake;
+      let spent = first;
+      // a known device that used up its own budget is treated like any unknown one
+      if (!taken.taken && first !== shared) {
+        taken = await takeTokens(db, shared, at);
         spent = shared;
       }
+      if (!taken.taken) return { outcome: 'paused', retryAfterSeconds: taken.retryAfterSeconds };
 
       let value: Awaited<ReturnType<typeof verify>>;
       try {
-        value = await verify();
+        value = await verify(firstTake.read);
       } catch (error) {
         await returnTokens(db, spent).catch(() => {}); // no check happened (overload, database): no guess spent
         throw error;

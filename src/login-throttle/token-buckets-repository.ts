@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { statement, write } from '../db/deferred-writes.js';
+import { readAlongJoin, readAlongRow, type ReadAlong } from '../db/read-along.js';
 
 export interface Bucket {
   key: string;
@@ -15,16 +16,22 @@ const HOUR_MS = 3_600_000;
  * Takes one token from every bucket, or from none when any of them holds less than one (the
  * login_throttle_take function of migration 004: one round trip, row locks, all or nothing).
  * A bucket holds min(burst, tokens + elapsed × per_hour) at `now`; no row means a full bucket.
+ * `readAlong` goes in the same statement (a sign-in's account); its result is `read`, whether or not the
+ * take succeeded. The take is materialised, so it runs once whatever the read joins.
  */
-export async function takeTokens(db: Knex, buckets: readonly Bucket[], now: Date): Promise<TakeResult> {
-  const { rows } = await db.raw<{ rows: { wait: number }[] }>('select login_throttle_take(?::text[], ?::float8[], ?::float8[], ?::timestamptz) as wait', [
-    buckets.map((b) => b.key),
-    buckets.map((b) => b.burst),
-    buckets.map((b) => b.perHour / HOUR_MS),
-    now,
-  ]);
-  const wait = Number(rows[0]!.wait);
-  return wait === 0 ? { taken: true } : { taken: false, retryAfterSeconds: wait };
+export async function takeTokens<R = undefined>(db: Knex, buckets: readonly Bucket[], now: Date, readAlong?: ReadAlong<R>): Promise<TakeResult & { read: R }> {
+  const take = 'select login_throttle_take(?::text[], ?::float8[], ?::float8[], ?::timestamptz) as wait';
+  const bindings = [buckets.map((b) => b.key), buckets.map((b) => b.burst), buckets.map((b) => b.perHour / HOUR_MS), now];
+  const { rows } = readAlong
+    ? await db.raw<{ rows: Record<string, unknown>[] }>(
+        `with taken as materialized (${take}) select taken.wait, read_along.* from taken ${readAlongJoin(readAlong)}`,
+        [...bindings, ...readAlong.bindings],
+      )
+    : await db.raw<{ rows: Record<string, unknown>[] }>(take, bindings);
+  const row = rows[0]!;
+  const read = (readAlong ? readAlong.map(readAlongRow(row, ['wait'])) : undefined) as R;
+  const wait = Number(row.wait);
+  return wait === 0 ? { taken: true, read } : { taken: false, retryAfterSeconds: wait, read };
 }
 
 /** Gives back the token a check took (it succeeded), never filling a bucket beyond its burst. */

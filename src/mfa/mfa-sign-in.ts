@@ -4,7 +4,15 @@ import type { ChangeOrigin } from '../audit/actor.js';
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
 import { acrOf, amrWithSecondFactor, mfaRequiredFor, type SecondFactorMethod } from './mfa-policy.js';
 import { completePendingLogin, pendingLogin, startPendingLogin, type PendingLogin } from './pending-logins.js';
-import { confirmTotpEnrolment, hasSecondFactor, methodsOf, secondFactorsOf, verifySecondFactorCode, type MfaContext } from './second-factors-service.js';
+import {
+  confirmTotpEnrolment,
+  hasSecondFactor,
+  methodsOf,
+  secondFactorsOf,
+  verifySecondFactorCode,
+  type MfaContext,
+  type SecondFactors,
+} from './second-factors-service.js';
 
 /** What a sign-in needs after its first factor. */
 export type NextStep =
@@ -22,9 +30,10 @@ export type NextStep =
 export async function nextStepAfterFirstFactor(
   ctx: MfaContext,
   user: UserRow,
-  login: { amr: string[]; clientId: string | null; clientAsksForMfa: boolean },
+  login: { amr: string[]; clientId: string | null; clientAsksForMfa: boolean; secondFactors?: SecondFactors },
 ): Promise<NextStep> {
-  const factors = await secondFactorsOf(ctx, user.id);
+  // a password sign-in read them with the account (accounts-service.ts authenticate)
+  const factors = login.secondFactors ?? (await secondFactorsOf(ctx, user.id));
   const demanded = mfaRequiredFor(ctx.config.auth, user.role) || login.clientAsksForMfa;
   if (!hasSecondFactor(factors) && !demanded) return { step: 'done', amr: login.amr, acr: acrOf(login.amr) };
   const token = await startPendingLogin(ctx.db, { userId: user.id, clientId: login.clientId, amr: login.amr });

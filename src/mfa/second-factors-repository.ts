@@ -1,13 +1,28 @@
 import type { Knex } from 'knex';
 
-/** In one round trip (every password sign-in asks): whether the user has a confirmed authenticator app, their passkeys, their unused recovery codes. */
-export async function countSecondFactors(db: Knex, userId: string): Promise<{ totp: boolean; passkeys: number; recoveryCodesLeft: number }> {
-  const { rows } = await db.raw<{ rows: { totp: boolean; passkeys: number; recovery_codes_left: number }[] }>(
-    `select exists (select 1 from mfa_totp where user_id = ? and confirmed_at is not null) as totp,
-            (select count(*)::int from passkeys where user_id = ?) as passkeys,
-            (select count(*)::int from mfa_recovery_codes where user_id = ? and used_at is null) as recovery_codes_left`,
-    [userId, userId, userId],
-  );
-  const row = rows[0]!;
-  return { totp: row.totp, passkeys: row.passkeys, recoveryCodesLeft: row.recovery_codes_left };
+export interface SecondFactorCounts {
+  totp: boolean;
+  passkeys: number;
+  recoveryCodesLeft: number;
+}
+
+/**
+ * Whether the user `userId` names (a column, such as `u.id`) has a confirmed authenticator app, how many
+ * passkeys and unused recovery codes: select-list expressions, so a query that reads the user reads these
+ * too (every password sign-in asks). secondFactorCountsOf reads them back.
+ */
+export function secondFactorColumns(userId: string): string {
+  return `exists (select 1 from mfa_totp where user_id = ${userId} and confirmed_at is not null) as mfa_totp,
+          (select count(*)::int from passkeys where user_id = ${userId}) as mfa_passkeys,
+          (select count(*)::int from mfa_recovery_codes where user_id = ${userId} and used_at is null) as mfa_recovery_codes_left`;
+}
+
+export function secondFactorCountsOf(row: Record<string, unknown>): SecondFactorCounts {
+  return { totp: row.mfa_totp === true, passkeys: Number(row.mfa_passkeys), recoveryCodesLeft: Number(row.mfa_recovery_codes_left) };
+}
+
+/** The same counts for one user, in one round trip. */
+export async function countSecondFactors(db: Knex, userId: string): Promise<SecondFactorCounts> {
+  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(`select ${secondFactorColumns('u.id')} from (select ?::uuid as id) u`, [userId]);
+  return secondFactorCountsOf(rows[0]!);
 }

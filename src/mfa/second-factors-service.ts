@@ -9,7 +9,7 @@ import type { Config } from '../config/types.js';
 import { alreadyEnrolled, invalidMfaCode, noSecondFactor, noTotpEnrolment } from './mfa-errors.js';
 import type { SecondFactorMethod } from './mfa-policy.js';
 import { listPasskeys } from './passkeys-repository.js';
-import { countSecondFactors } from './second-factors-repository.js';
+import { countSecondFactors, type SecondFactorCounts } from './second-factors-repository.js';
 import { countUnusedRecoveryCodes, deleteRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes-repository.js';
 import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, normaliseTotpCode, totpStepOf, totpUri } from './totp-codes.js';
@@ -27,11 +27,7 @@ export interface MfaContext {
 }
 
 /** What second factors a user has: never a secret, only whether and how many. */
-export interface SecondFactors {
-  totp: boolean;
-  passkeys: number;
-  recoveryCodesLeft: number;
-}
+export type SecondFactors = SecondFactorCounts;
 
 export function secondFactorsOf(ctx: Pick<MfaContext, 'db'>, userId: string): Promise<SecondFactors> {
   return countSecondFactors(ctx.db, userId);
