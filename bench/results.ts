@@ -1,6 +1,7 @@
 import type { Argon2Result } from './argon2-alone.js';
 import type { LoadResult } from './load/spec.js';
 import type { AloneResult } from './scenarios/postgres-alone.js';
+import type { WrkResult } from './scenarios/wrk-cross-check.js';
 
 export interface RoundTrips {
   grant: string;
@@ -17,6 +18,8 @@ export interface Results {
   /** firstOnEmptyDatabase: the first start also migrated a fresh database (false when DATABASE_URL was given). */
   startup: { firstMs: number; restartMs: number[]; firstOnEmptyDatabase: boolean };
   clientCredentials: { ours: LoadResult; bare: LoadResult };
+  /** client_credentials again, with wrk as the load generator (when installed). */
+  wrk: WrkResult;
   refresh: { ours: LoadResult; bare: LoadResult; pool: number };
   codes: { ours: LoadResult; bare: LoadResult; minted: number; mintSeconds: number };
   /** The database statements of a refresh and a code redemption, through pg alone (no HTTP, no provider). */

@@ -17,6 +17,7 @@ import { scaleOut } from './scenarios/scale-out.js';
 import { startup } from './scenarios/startup.js';
 import { workers } from './scenarios/workers.js';
 import { clientCredentials, codes, refresh } from './scenarios/token-grants.js';
+import { wrkCrossCheck } from './scenarios/wrk-cross-check.js';
 import { settings } from './settings.js';
 
 /**
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
           return result;
         })
       : undefined;
+    const wrk = want('wrk') ? await wrkCrossCheck(ctx) : undefined;
     const refreshResult = want('refresh') ? await refresh(ctx) : undefined;
     const codeResult = want('codes') ? await codes(ctx) : undefined;
     const aloneResult = want('alone') ? await postgresAlone(ctx) : undefined;
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
     const partial = {
       startup: startupResult,
       clientCredentials: cc,
+      wrk,
       refresh: refreshResult,
       codes: codeResult,
       postgresAlone: aloneResult,
