@@ -59,6 +59,33 @@ describe('start-up', function () {
     assert.doesNotMatch(second.output(), /creating the embedded database/);
   });
 
+  it('keeps what the embedded database committed when the server is killed (SIGKILL), and starts again on it', async () => {
+    const database = await createTestDatabase('embedded', { migrated: true });
+    const env = { ...database.env, JWT_SECRET: 'x'.repeat(40) };
+    const killed = await startServer(env, FIRST_START_MS);
+    const credentials = { email: 'survivor@example.com', password: 'Survivor-Passw0rd' };
+    const registered = await fetch(`${killed.url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    assert.equal(registered.status, 201, await registered.text());
+    await killed.stop('SIGKILL'); // no shutdown, no checkpoint: only what each commit wrote is on disk
+
+    const restarted = await startServerInProcess(env);
+    try {
+      const login = await fetch(`${restarted.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
+      assert.equal(login.status, 200, `the account registered before the kill signs in after it: ${await login.text()}`);
+    } finally {
+      await restarted.stop();
+      await database.drop();
+    }
+  });
+
   describe('config show runs the production checks npm start runs', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ac-prod-'));
     const base = {
