@@ -5,7 +5,7 @@ import { authenticate, findUser, type AccountsContext, type UserRow } from '../a
 import { registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
 import type { Translator } from '../i18n/index.js';
-import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { isPermissionOf, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import type { Logger } from '../logger.js';
 import { rateLimit } from '../http/rate-limit.js';
@@ -181,10 +181,9 @@ async function saveConsent(provider: Provider, interaction: Interaction): Promis
 async function permissionsOnConsent(provider: Provider, interaction: Interaction, user: UserRow | undefined, roles: RolesConfig): Promise<string[]> {
   if (!user) return [];
   const client = await provider.Client.find(String(interaction.params.client_id));
-  const known = new Set(allPermissions(roles));
   const asked = String(interaction.params.scope ?? '')
     .split(' ')
-    .filter((scope) => known.has(scope));
+    .filter(isPermissionOf(roles));
   return tokenPermissions({ audience: 'third-party', held: permissionsOfRole(roles, user.role), clientAllows: registeredPermissions(client), asked });
 }
 

@@ -3,7 +3,7 @@ import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById, type UserRow } from '../accounts/users-repository.js';
 import type { AuthConfig, RolesConfig } from '../config/types.js';
 import { isFirstParty, registeredPermissions } from '../clients/client-policy.js';
-import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { isPermissionOf, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import { findUserTouchingSession } from '../sessions/sessions-repository.js';
 import { startSession } from '../sessions/sessions-service.js';
@@ -68,8 +68,7 @@ export function accountOf(user: UserRow, roles: RolesConfig, sessionId?: string,
     user,
     sessionId,
     claims: (_use: string, scope: string) => {
-      const known = new Set(allPermissions(roles));
-      const asked = (scope ?? '').split(' ').filter((s) => known.has(s));
+      const asked = (scope ?? '').split(' ').filter(isPermissionOf(roles));
       return {
         sub: user.id,
         email: user.email,

@@ -3,7 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById } from '../accounts/users-repository.js';
 import { isFirstParty, registeredPermissions } from '../clients/client-policy.js';
 import type { RolesConfig } from '../config/types.js';
-import { allPermissions, permissionsOfRole } from '../rbac/roles.js';
+import { isPermissionOf, permissionsOfRole } from '../rbac/roles.js';
 import { tokenPermissions } from '../rbac/token-permissions.js';
 import type { UserAccount } from './find-account.js';
 import { issuanceOf } from './issuance-context.js';
@@ -34,8 +34,8 @@ export const IDENTITY_SCOPES = new Set(['openid', 'email', 'roles']);
  * plus its identity scopes, so the token response, the JWT and `permissions` agree.
  */
 export function tokenClaims(db: Knex, roles: RolesConfig) {
-  const known = new Set(allPermissions(roles));
-  const permissionScopes = (scope: string | undefined) => words(scope).filter((s) => known.has(s));
+  const isPermission = isPermissionOf(roles);
+  const permissionScopes = (scope: string | undefined) => words(scope).filter(isPermission);
 
   return async (ctx: KoaContextWithOIDC | undefined, token: IssuedToken): Promise<Record<string, unknown> | undefined> => {
     if (!token.resourceServer) return undefined;
