@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
+import { runStatement } from './run-statement.js';
 
 /**
  * One write that can also run as part of a combined statement: `ctes` is one or more named common table
@@ -60,14 +61,15 @@ export async function write(db: Knex, change: Write): Promise<void> {
     pending.writes.push(change);
     return;
   }
-  await db.raw(change.sql ?? `with ${change.ctes} select 1`, [...change.bindings]);
+  await runStatement(db, change.sql ?? `with ${change.ctes} select 1`, change.bindings);
 }
 
 async function send(pending: Deferral): Promise<void> {
   const { writes } = pending;
   if (writes.length === 0) return;
   pending.writes = [];
-  await pending.db.raw(
+  await runStatement(
+    pending.db,
     `with ${writes.map((w) => w.ctes).join(',\n')} select 1`,
     writes.flatMap((w) => [...w.bindings]),
   );

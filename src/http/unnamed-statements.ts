@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
+import { runOnPool } from '../db/run-statement.js';
 
 /**
  * A pg-Pool-shaped client for rate-limiter-flexible that runs its queries on our knex pool without the
@@ -9,14 +10,5 @@ import type pg from 'pg';
  * insurance would hide the failure by counting per process. Unnamed, each query carries its own text.
  */
 export function unnamedStatements(db: Knex): { query(config: pg.QueryConfig): Promise<pg.QueryResult> } {
-  return {
-    async query({ text, values }) {
-      const connection = (await db.client.acquireConnection()) as pg.Client;
-      try {
-        return await connection.query({ text, values });
-      } finally {
-        await db.client.releaseConnection(connection);
-      }
-    },
-  };
+  return { query: ({ text, values }) => runOnPool(db, { text, values }) };
 }

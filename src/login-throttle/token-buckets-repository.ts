@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { statement, write } from '../db/deferred-writes.js';
 import { readAlongJoin, readAlongRow, type ReadAlong } from '../db/read-along.js';
+import { runStatement } from '../db/run-statement.js';
 
 export interface Bucket {
   key: string;
@@ -23,11 +24,12 @@ export async function takeTokens<R = undefined>(db: Knex, buckets: readonly Buck
   const take = 'select login_throttle_take(?::text[], ?::float8[], ?::float8[], ?::timestamptz) as wait';
   const bindings = [buckets.map((b) => b.key), buckets.map((b) => b.burst), buckets.map((b) => b.perHour / HOUR_MS), now];
   const { rows } = readAlong
-    ? await db.raw<{ rows: Record<string, unknown>[] }>(
+    ? await runStatement<Record<string, unknown>>(
+        db,
         `with taken as materialized (${take}) select taken.wait, read_along.* from taken ${readAlongJoin(readAlong)}`,
         [...bindings, ...readAlong.bindings],
       )
-    : await db.raw<{ rows: Record<string, unknown>[] }>(take, bindings);
+    : await runStatement<Record<string, unknown>>(db, take, bindings);
   const row = rows[0]!;
   const read = (readAlong ? readAlong.map(readAlongRow(row, ['wait'])) : undefined) as R;
   const wait = Number(row.wait);
@@ -48,6 +50,6 @@ export async function returnTokens(db: Knex, buckets: readonly Bucket[]): Promis
 
 /** Deletes buckets untouched since `before`: by then they are full again, which is what no row means. */
 export async function deleteIdleBuckets(db: Knex, before: Date): Promise<number> {
-  const { rowCount } = await db.raw<{ rowCount: number }>('delete from login_throttle_buckets where updated_at < ?', [before]);
-  return rowCount;
+  const { rowCount } = await runStatement(db, 'delete from login_throttle_buckets where updated_at < ?', [before]);
+  return rowCount ?? 0;
 }

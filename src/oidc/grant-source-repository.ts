@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { UserRow } from '../accounts/users-repository.js';
 import { activeSession } from '../sessions/sessions-repository.js';
 import type { StoredPayload } from './payloads-repository.js';
+import { runStatement } from '../db/run-statement.js';
 
 /**
  * The first read of the token endpoint's code and refresh grants: the presented code or refresh token with
@@ -52,7 +53,7 @@ function withContext(row: Row): { source: GrantSourceWithContext; extra: Record<
 
 /** An authorization code (or another single-use grant source of `model`) with its grant and its user. */
 export async function findCodeWithContext(db: Knex, model: string, id: string): Promise<GrantSourceWithContext | undefined> {
-  const { rows } = await db.raw<{ rows: Row[] }>(`select ${SOURCE_COLUMNS}, u.* from oidc_payloads src ${SOURCE_JOINS} where src.model = ? and src.id = ?`, [
+  const { rows } = await runStatement<Row>(db, `select ${SOURCE_COLUMNS}, u.* from oidc_payloads src ${SOURCE_JOINS} where src.model = ? and src.id = ?`, [
     model,
     id,
   ]);
@@ -64,7 +65,8 @@ export async function findRefreshTokenWithContext(
   db: Knex,
   input: { id: string; graceSeconds: number; sessionTimeoutMinutes: number },
 ): Promise<RefreshTokenWithContext | undefined> {
-  const { rows } = await db.raw<{ rows: Row[] }>(
+  const { rows } = await runStatement<Row>(
+    db,
     `select ${SOURCE_COLUMNS}, src.successor_seed as src_successor_seed,
        coalesce(src.consumed_at > now() - make_interval(secs => ?), false) as src_retryable,
        s.id as src_session_id, u.*

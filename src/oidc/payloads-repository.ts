@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { statement, write } from '../db/deferred-writes.js';
+import { runStatement } from '../db/run-statement.js';
 
 /** SQL for the oidc_payloads table; one row per oidc-provider model instance. */
 
@@ -27,13 +28,14 @@ export async function upsertPayload(
 }
 
 export async function findPayload(db: Knex, model: string, id: string): Promise<StoredPayload | undefined> {
-  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and id = ?', [model, id]);
+  const { rows } = await runStatement<StoredPayload>(db, 'select payload, consumed_at from oidc_payloads where model = ? and id = ?', [model, id]);
   return rows[0];
 }
 
 /** The newest row with this uid: uids are not unique (see the migration), so "newest" keeps lookups deterministic. */
 export async function findPayloadByUid(db: Knex, model: string, uid: string): Promise<StoredPayload | undefined> {
-  const { rows } = await db.raw<{ rows: StoredPayload[] }>(
+  const { rows } = await runStatement<StoredPayload>(
+    db,
     'select payload, consumed_at from oidc_payloads where model = ? and uid = ? order by created_at desc limit 1',
     [model, uid],
   );
@@ -41,10 +43,7 @@ export async function findPayloadByUid(db: Knex, model: string, uid: string): Pr
 }
 
 export async function findPayloadByUserCode(db: Knex, model: string, userCode: string): Promise<StoredPayload | undefined> {
-  const { rows } = await db.raw<{ rows: StoredPayload[] }>('select payload, consumed_at from oidc_payloads where model = ? and user_code = ?', [
-    model,
-    userCode,
-  ]);
+  const { rows } = await runStatement<StoredPayload>(db, 'select payload, consumed_at from oidc_payloads where model = ? and user_code = ?', [model, userCode]);
   return rows[0];
 }
 
@@ -53,16 +52,14 @@ export async function findPayloadByUserCode(db: Knex, model: string, userCode: s
  * refresh token redeemable exactly once, however many requests race for it.
  */
 export async function consumePayload(db: Knex, model: string, id: string): Promise<boolean> {
-  const { rowCount } = await db.raw<{ rowCount: number }>('update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null', [
-    model,
-    id,
-  ]);
+  const { rowCount } = await runStatement(db, 'update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null', [model, id]);
   return rowCount === 1;
 }
 
 /** Deletes every row of the grant that `id` belongs to, and the grant itself; returns the grant id. */
 export async function deleteGrantOf(db: Knex, model: string, id: string): Promise<string | undefined> {
-  const { rows } = await db.raw<{ rows: { grant_id: string }[] }>(
+  const { rows } = await runStatement<{ grant_id: string }>(
+    db,
     `with target as (select grant_id from oidc_payloads where model = ? and id = ? and grant_id is not null)
      delete from oidc_payloads where grant_id in (select grant_id from target)
         or (model = 'Grant' and id in (select grant_id from target))
@@ -73,21 +70,22 @@ export async function deleteGrantOf(db: Knex, model: string, id: string): Promis
 }
 
 export async function deletePayload(db: Knex, model: string, id: string): Promise<void> {
-  await db.raw('delete from oidc_payloads where model = ? and id = ?', [model, id]);
+  await runStatement(db, 'delete from oidc_payloads where model = ? and id = ?', [model, id]);
 }
 
 export async function deletePayloadsOfGrant(db: Knex, model: string, grantId: string): Promise<void> {
-  await db.raw('delete from oidc_payloads where model = ? and grant_id = ?', [model, grantId]);
+  await runStatement(db, 'delete from oidc_payloads where model = ? and grant_id = ?', [model, grantId]);
 }
 
 /** Deletes up to `batch` rows expired before `before`; returns how many. */
 export async function deleteExpiredBatch(db: Knex, before: Date, batch: number): Promise<number> {
-  const { rowCount } = await db.raw<{ rowCount: number }>(
+  const { rowCount } = await runStatement(
+    db,
     `delete from oidc_payloads where ctid in (
        select ctid from oidc_payloads where expires_at < ? limit ?)`,
     [before, batch],
   );
-  return rowCount;
+  return rowCount ?? 0;
 }
 
 /**
@@ -107,21 +105,23 @@ export async function deleteGrantsOfAccount(db: Knex, accountId: string): Promis
  * except those that carry one of `keepGrantIds`; the next authorization request then asks for the password.
  */
 export async function deleteBrowserSessionsOfAccount(db: Knex, accountId: string, keepGrantIds: readonly string[] = []): Promise<number> {
-  const { rowCount } = await db.raw<{ rowCount: number }>(
+  const { rowCount } = await runStatement(
+    db,
     `delete from oidc_payloads where model = 'Session' and payload->>'accountId' = ?
        and not exists (select 1 from jsonb_each(coalesce(payload->'authorizations', '{}'::jsonb)) a where a.value->>'grantId' = any(?::text[]))`,
     [accountId, [...keepGrantIds]],
   );
-  return rowCount;
+  return rowCount ?? 0;
 }
 
 /** Deletes the browser sign-ins that carry any of these grants (the same sign-in as the sessions ended). */
 export async function deleteBrowserSessionsHoldingGrants(db: Knex, accountId: string, grantIds: readonly string[]): Promise<number> {
   if (grantIds.length === 0) return 0;
-  const { rowCount } = await db.raw<{ rowCount: number }>(
+  const { rowCount } = await runStatement(
+    db,
     `delete from oidc_payloads where model = 'Session' and payload->>'accountId' = ?
        and exists (select 1 from jsonb_each(coalesce(payload->'authorizations', '{}'::jsonb)) a where a.value->>'grantId' = any(?::text[]))`,
     [accountId, [...grantIds]],
   );
-  return rowCount;
+  return rowCount ?? 0;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { activeSession } from '../sessions/sessions-repository.js';
+import { runStatement } from '../db/run-statement.js';
 
 /**
  * SQL of the refresh grant's writes (its read is in grant-source-repository.ts): one statement rotates. The
@@ -27,7 +28,8 @@ export async function rotateRefreshToken(
     successor: { id: string; payload: object; grantId?: string; expiresAt: Date | null; successorSeed: string };
   },
 ): Promise<Rotation> {
-  const { rows } = await db.raw<{ rows: { session_active: boolean; rotated: boolean }[] }>(
+  const { rows } = await runStatement<{ session_active: boolean; rotated: boolean }>(
+    db,
     `with touched as (
        update user_sessions set last_used_at = now() where id = ? and ${activeSession()} returning id),
      consumed as (
@@ -62,7 +64,8 @@ export async function touchSessionForRetry(
   db: Knex,
   input: { sessionId: string; sessionTimeoutMinutes: number; successorId: string },
 ): Promise<{ sessionActive: boolean; successorUnused: boolean }> {
-  const { rows } = await db.raw<{ rows: { session_active: boolean; successor_unused: boolean }[] }>(
+  const { rows } = await runStatement<{ session_active: boolean; successor_unused: boolean }>(
+    db,
     `with touched as (
        update user_sessions set last_used_at = now() where id = ? and ${activeSession()} returning id)
      select exists (select 1 from touched) as session_active,
@@ -77,7 +80,8 @@ export async function touchSessionForRetry(
  * and its successor stored and unused. A new statement, so it sees what the winner committed.
  */
 export async function mayShareRotation(db: Knex, input: { rotatedId: string; successorId: string; graceSeconds: number }): Promise<boolean> {
-  const { rows } = await db.raw<{ rows: { shareable: boolean }[] }>(
+  const { rows } = await runStatement<{ shareable: boolean }>(
+    db,
     `select exists (
        select 1 from oidc_payloads rt
          join oidc_payloads successor on successor.model = 'RefreshToken' and successor.id = ? and successor.consumed_at is null

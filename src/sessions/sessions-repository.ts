@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { deferring, write } from '../db/deferred-writes.js';
 import type { UserRow } from '../accounts/users-repository.js';
+import { runStatement } from '../db/run-statement.js';
 
 export interface SessionRow {
   id: string;
@@ -69,7 +70,8 @@ export async function consumeCodeStartingSession(
   limit: SessionLimit,
 ): Promise<{ consumed: boolean; sessionId: string | null }> {
   const start = startingSession(row, limit, 'exists (select 1 from consumed)');
-  const { rows } = await db.raw<{ rows: { consumed: boolean; session_id: string | null }[] }>(
+  const { rows } = await runStatement<{ consumed: boolean; session_id: string | null }>(
+    db,
     `with consumed as (
        update oidc_payloads set consumed_at = now() where model = ? and id = ? and consumed_at is null returning id),
      ${start.sql}
