@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { RuntimeSettings } from '../config/types.js';
 import type { Logger } from '../logger.js';
 
@@ -31,27 +31,49 @@ export function createMailTransport(runtime: Pick<RuntimeSettings, 'smtpUrl' | '
   const messageId = (id: string) => `<${id}@${host}>`;
   if (runtime.smtpUrl) {
     const ms = timeoutSeconds * 1000;
-    const smtp = nodemailer.createTransport(runtime.smtpUrl, { connectionTimeout: ms, greetingTimeout: ms, socketTimeout: ms });
+    const smtpUrl = runtime.smtpUrl;
+    const smtp = onFirstMail(async () =>
+      (await import('nodemailer')).default.createTransport(smtpUrl, { connectionTimeout: ms, greetingTimeout: ms, socketTimeout: ms }),
+    );
     const url = new URL(runtime.smtpUrl);
     return {
       description: `SMTP at ${url.protocol}//${url.host}`,
       async send(mail) {
-        await smtp.sendMail({ ...mail, messageId: messageId(mail.id) });
+        await (await smtp.get()).sendMail({ ...mail, messageId: messageId(mail.id) });
       },
-      close: () => smtp.close(),
+      close: () => smtp.made?.close(),
     };
   }
   const dir = path.join(runtime.dataDir, 'outbox');
-  const files = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const files = onFirstMail(async () => (await import('nodemailer')).default.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }));
   return {
     description: `files in ${dir}`,
     async send(mail) {
-      const { message } = (await files.sendMail({ ...mail, messageId: messageId(mail.id) })) as { message: Buffer };
+      const { message } = (await (await files.get()).sendMail({ ...mail, messageId: messageId(mail.id) })) as { message: Buffer };
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.id}.eml`);
       writeFileSync(file, message, { mode: 0o600 });
       log.info({ file, to: mail.to }, `mail to ${mail.to} written to ${file} (no SMTP_URL set)`);
     },
-    close: () => files.close(),
+    close: () => files.made?.close(),
+  };
+}
+
+/**
+ * A transporter made when the first mail goes out: nodemailer is loaded then, not at start, since most of a
+ * server's life sends no mail (it holds about 4 MB of heap).
+ */
+function onFirstMail(make: () => Promise<Transporter>): { get(): Promise<Transporter>; readonly made: Transporter | undefined } {
+  let pending: Promise<Transporter> | undefined;
+  let made: Transporter | undefined;
+  return {
+    get: () =>
+      (pending ??= make().then((transporter) => {
+        made = transporter;
+        return transporter;
+      })),
+    get made() {
+      return made;
+    },
   };
 }

@@ -1,13 +1,9 @@
 import type { Knex } from 'knex';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { findUser, type UserRow } from '../accounts/accounts-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
@@ -21,6 +17,9 @@ import { insertChallenge, takeChallenge } from './webauthn-challenges-repository
 import type { SecondFactorNotifier } from './second-factor-notices.js';
 
 export type { PasskeyRow };
+
+/** The WebAuthn library, loaded at the first passkey ceremony: a server whose users never use passkeys does not hold it (about 7 MB of heap). */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** Who the browser talks to: the RP ID and origin come from the issuer, never from a request header. */
 export interface RelyingParty {
@@ -53,7 +52,7 @@ export async function passkeyRegistrationOptions(
   boundTo: string,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await listPasskeys(ctx.db, user.id);
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userName: user.email,
@@ -81,13 +80,15 @@ export async function addPasskey(
   const challenge = challengeOf(input.response);
   const taken = challenge ? await takeChallenge(ctx.db, challenge, 'register', boundTo) : undefined;
   if (!challenge || taken?.userId !== user.id) return undefined;
-  const verification = await verifyRegistrationResponse({
-    response: input.response,
-    expectedChallenge: challenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.id,
-    requireUserVerification: true,
-  }).catch(() => undefined);
+  const verification = await (await webauthn())
+    .verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: true,
+    })
+    .catch(() => undefined);
   if (!verification?.verified) return undefined;
   const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
   return ctx.db.transaction(async (db) => {
@@ -130,7 +131,11 @@ export async function passkeyAuthenticationOptions(
   userId?: string,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allowCredentials = userId ? (await listPasskeys(ctx.db, userId)).map((p) => ({ id: p.credential_id, transports: p.transports as never })) : undefined;
-  const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', ...(allowCredentials ? { allowCredentials } : {}) });
+  const options = await (await webauthn()).generateAuthenticationOptions({
+    rpID: rp.id,
+    userVerification: 'required',
+    ...(allowCredentials ? { allowCredentials } : {}),
+  });
   await storeChallenge(ctx.db, options.challenge, 'authenticate', userId ?? null, boundTo);
   return options;
 }
@@ -163,19 +168,21 @@ export async function signInWithPasskey(
   if (!passkey || (expectedUserId && passkey.user_id !== expectedUserId)) return undefined;
   const user = await findUser(ctx, passkey.user_id);
   if (!user?.is_active) return undefined;
-  const verification = await verifyAuthenticationResponse({
-    response,
-    expectedChallenge: challenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.id,
-    requireUserVerification: true,
-    credential: {
-      id: passkey.credential_id,
-      publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')),
-      counter: Number(passkey.sign_count),
-      transports: passkey.transports,
-    },
-  }).catch(() => undefined);
+  const verification = await (await webauthn())
+    .verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: true,
+      credential: {
+        id: passkey.credential_id,
+        publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')),
+        counter: Number(passkey.sign_count),
+        transports: passkey.transports,
+      },
+    })
+    .catch(() => undefined);
   if (!verification?.verified || !verification.authenticationInfo.userVerified) return undefined;
   if (!(await recordPasskeyUse(ctx.db, passkey.id, passkey.sign_count, verification.authenticationInfo.newCounter))) return undefined;
   const backedUp = verification.authenticationInfo.credentialBackedUp;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import QRCode from 'qrcode';
 import type { UserRow } from '../accounts/accounts-service.js';
 import type { ChangeOrigin } from '../audit/actor.js';
 import { auditOwnChange } from './mfa-audit.js';
@@ -88,6 +87,8 @@ export async function currentTotpEnrolment(ctx: MfaContext, user: UserRow): Prom
 
 async function enrolmentOf(ctx: MfaContext, user: UserRow, secret: string): Promise<TotpEnrolment> {
   const otpauthUri = totpUri(secret, ctx.config.auth.server.organization_name, user.email);
+  // loaded when an authenticator app is first set up: most requests never draw a QR code
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, otpauthUri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
 }
