@@ -42,7 +42,7 @@ function numbered(sql: string): string {
   let text = numberedSql.get(sql);
   if (text === undefined) {
     let count = 0;
-    text = sql.replace(/(\\*)(\?)/g, (match, escapes: string) => (escapes.length % 2 ? '?' : `$${++count}`));
+    text = sql.replace(/(\\*)(\?)/g, (_match, escapes: string) => (escapes.length % 2 ? '?' : `$${++count}`));
     numberedSql.set(sql, text);
   }
   return text;
