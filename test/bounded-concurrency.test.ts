@@ -49,6 +49,23 @@ describe('bounded concurrency (the argon2 queue)', () => {
     assert.deepEqual(await Promise.all([first, second]), ['done', 'done']);
   });
 
+  it('says before a call whether it would be refused (assertRoom), so a request can be turned away before other work', async () => {
+    const run = boundedConcurrency('password checks', 1, 1);
+    const [running, queued] = [heldTask(), heldTask()];
+    const first = run(running.task);
+    run.assertRoom(); // one running, none waiting: a call now would wait, not be refused
+    const second = run(queued.task);
+    assert.throws(
+      () => run.assertRoom(),
+      (error: unknown) => error instanceof OverloadedError && error.status === 503,
+    );
+    running.finish();
+    await first;
+    run.assertRoom();
+    queued.finish();
+    await second;
+  });
+
   it('frees its place when a task fails, so a failure never shrinks the bound', async () => {
     const run = boundedConcurrency('checks', 1, 0);
     await assert.rejects(

@@ -7,7 +7,7 @@ import { assertRoleExists } from '../rbac/roles.js';
 import { assertEmailNotDeceptive } from './deceptive-email.js';
 import { normaliseEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
+import { hashPassword, refuseWhenPasswordChecksFull, verifyAgainstDummy, verifyPassword } from './password-hashing.js';
 import type { LoginSource, LoginThrottle } from '../login-throttle/login-throttle.js';
 import { endUserSessions } from '../sessions/sessions-service.js';
 import {
@@ -128,6 +128,7 @@ export async function authenticate(
   source: LoginSource,
   origin: SignInOrigin,
 ): Promise<SignIn> {
+  refuseWhenPasswordChecksFull();
   const email = throttleEmail(credentials.email);
   // the account and its second factors are read in the statement that takes the throttle's token
   const account = isEmail(email) ? userWithSecondFactorsByEmail(email) : undefined;
@@ -187,7 +188,8 @@ export async function changePassword(
  * A signed-in user's current password, checked through the login throttle before a sensitive change
  * (password, email): a stolen access token gives no more guesses than the login page.
  */
-export function verifyCurrentPassword(ctx: AccountsContext, throttle: LoginThrottle, user: UserRow, password: unknown, source: LoginSource) {
+export async function verifyCurrentPassword(ctx: AccountsContext, throttle: LoginThrottle, user: UserRow, password: unknown, source: LoginSource) {
+  refuseWhenPasswordChecksFull();
   return throttle.check(user.email, source, async () => {
     const candidate = boundedPassword(ctx, password);
     if (candidate === undefined) return verifyAgainstDummy('', ctx.config.auth.password.argon2).then(() => undefined);

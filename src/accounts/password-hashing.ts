@@ -9,6 +9,14 @@ import { boundedConcurrency } from '../util/bounded-concurrency.js';
  */
 const runHash = boundedConcurrency('password checks', Math.max(2, availableParallelism()), 64);
 
+/**
+ * Throws OverloadedError (503, Retry-After) when a password check now would be refused: a sign-in calls it
+ * before its throttle and account reads, so an overloaded server refuses without touching the database.
+ */
+export function refuseWhenPasswordChecksFull(): void {
+  runHash.assertRoom();
+}
+
 export interface VerifyResult {
   valid: boolean;
   /** The stored hash was made with weaker settings (or another algorithm) than configured now. */

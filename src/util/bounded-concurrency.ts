@@ -13,10 +13,13 @@ export class OverloadedError extends AuthConnectError {
 /**
  * Runs at most `concurrency` tasks at once and lets at most `maxQueued` wait; beyond that a call fails
  * at once with OverloadedError, so overload gives fast refusals instead of unbounded latency.
+ * `assertRoom()` throws the same error when a call now would be refused, so a request can be turned away
+ * before it spends anything else (database reads) on work that could not run.
  */
 export function boundedConcurrency(what: string, concurrency: number, maxQueued: number) {
   let running = 0;
   const waiting: (() => void)[] = [];
+  const full = () => running >= concurrency && waiting.length >= maxQueued;
 
   const release = () => {
     running--;
@@ -27,9 +30,9 @@ export function boundedConcurrency(what: string, concurrency: number, maxQueued:
     }
   };
 
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
+  async function run<T>(task: () => Promise<T>): Promise<T> {
     if (running >= concurrency) {
-      if (waiting.length >= maxQueued) throw new OverloadedError(what);
+      if (full()) throw new OverloadedError(what);
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else {
       running++;
@@ -39,5 +42,11 @@ export function boundedConcurrency(what: string, concurrency: number, maxQueued:
     } finally {
       release();
     }
-  };
+  }
+
+  return Object.assign(run, {
+    assertRoom(): void {
+      if (full()) throw new OverloadedError(what);
+    },
+  });
 }
