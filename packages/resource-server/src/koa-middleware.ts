@@ -45,8 +45,10 @@ export function authenticate(verifier: AccessTokenVerifier, options: AuthMiddlew
         token: credentials.token,
         dpopProofs: dpopHeaderValues(ctx.req),
         method: ctx.method,
-        // Koa 3's ctx.origin is the Origin header, not the request's own origin
-        url: requestUrl(options.origin ?? `${ctx.protocol}://${ctx.host}`, ctx.originalUrl),
+        // read only to check a DPoP proof; Koa 3's ctx.origin is the Origin header, not the request's own origin
+        get url() {
+          return requestUrl(options.origin ?? `${ctx.protocol}://${ctx.host}`, ctx.originalUrl);
+        },
       });
     } catch (error) {
       const response = verificationFailureResponse(realm, error, credentials.scheme);

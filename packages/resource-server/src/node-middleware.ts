@@ -43,16 +43,18 @@ export function expressAuthenticate(verifier: AccessTokenVerifier, options: Auth
     const credentials = accessTokenCredentials(req.headers.authorization);
     if (credentials.kind === 'absent') return send(res, missingTokenResponse(realm));
     if (credentials.kind === 'malformed') return send(res, malformedTokenResponse(realm, credentials.scheme));
-    // Express rewrites req.url inside mounted routers; originalUrl is what the client called
-    const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const origin = options.origin ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
     verifier
       .verifyRequest({
         scheme: credentials.scheme,
         token: credentials.token,
         dpopProofs: dpopHeaderValues(req),
         method: req.method ?? 'GET',
-        url: requestUrl(origin, target),
+        // read only to check a DPoP proof; Express rewrites req.url inside mounted routers, originalUrl is what the client called
+        get url() {
+          const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+          const origin = options.origin ?? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+          return requestUrl(origin, target);
+        },
       })
       .then(
         (claims) => {

@@ -7,8 +7,13 @@ export function requestUrl(origin: string, target: string): string {
   return `${origin.replace(/\/+$/, '')}${path}`;
 }
 
-/** Every value of the DPoP header (Node joins repeated unknown headers into one; headersDistinct keeps them apart). */
+/**
+ * Every value of the DPoP header (Node joins repeated unknown headers into one; headersDistinct keeps them
+ * apart). Node builds headersDistinct from all the headers when it is first read, so a request without a
+ * DPoP header (every Bearer request) never reads it.
+ */
 export function dpopHeaderValues(headers: { headersDistinct?: Record<string, string[] | undefined>; headers: Record<string, unknown> }): string[] {
+  if (headers.headers.dpop === undefined) return [];
   const distinct = headers.headersDistinct?.dpop;
   if (distinct) return distinct;
   const joined = headers.headers.dpop;

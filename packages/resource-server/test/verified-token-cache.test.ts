@@ -51,4 +51,38 @@ describe('resource-server VerifiedTokenCache', () => {
     cache.set('b', 'B', now + 60_000);
     assert.deepEqual([cache.get('a'), cache.get('b'), cache.size], ['A2', 'B', 2]);
   });
+
+  it('evicts by second chance: the oldest entry goes unless it was used since eviction last passed it, over thousands of steps and a clear', () => {
+    const cache = new VerifiedTokenCache<string>(7, clock);
+    // the model: oldest first, each with its mark
+    const model: { token: string; used: boolean }[] = [];
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 5_000; step++) {
+      if (step === 2_500) {
+        cache.clear();
+        model.length = 0;
+      }
+      const token = `t${random(20)}`;
+      const held = model.find((entry) => entry.token === token);
+      if (random(2) === 0) {
+        assert.equal(cache.get(token), held ? token.toUpperCase() : undefined, `step ${step}: get ${token}`);
+        if (held) held.used = true;
+      } else if (held) {
+        cache.set(token, token.toUpperCase(), now + 60_000);
+        held.used = true;
+      } else {
+        cache.set(token, token.toUpperCase(), now + 60_000);
+        while (model.length >= 7) {
+          const oldest = model.shift()!;
+          if (oldest.used) model.push({ token: oldest.token, used: false });
+        }
+        model.push({ token, used: false });
+      }
+      assert.equal(cache.size, model.length, `step ${step}: size`);
+    }
+  });
 });
