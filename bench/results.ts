@@ -16,7 +16,13 @@ export interface RoundTrips {
 export interface Results {
   machine: { cpus: number; cpuModel: string; node: string; postgres: string; date: string; quick: boolean; command: string };
   /** firstOnEmptyDatabase: the first start also migrated a fresh database (false when DATABASE_URL was given). */
-  startup: { firstMs: number; restartMs: number[]; firstOnEmptyDatabase: boolean };
+  startup: {
+    firstMs: number;
+    restartMs: number[];
+    idleMb: number;
+    firstOnEmptyDatabase: boolean;
+    embedded: { firstMs: number; restartMs: number[]; idleMb: number };
+  };
   clientCredentials: { ours: LoadResult; bare: LoadResult };
   /** client_credentials again, with wrk as the load generator (when installed). */
   wrk: WrkResult;

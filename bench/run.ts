@@ -69,7 +69,12 @@ async function main(): Promise<void> {
     const profile = process.env.BENCH_PROFILE ? { NODE_CPU_PROF: process.env.BENCH_PROFILE } : {};
 
     const startupResult = want('startup')
-      ? { ...(await startup(() => startOurs('a', {}, issuerPort), log)), firstOnEmptyDatabase: database.created }
+      ? {
+          ...(await startup(() => startOurs('a', {}, issuerPort), log)),
+          firstOnEmptyDatabase: database.created,
+          // npm start with nothing set: the embedded database in its own DATA_DIR (created by the first start)
+          embedded: await startup(() => startOurs('embedded', { DATABASE_URL: '' }), log),
+        }
       : undefined;
 
     const counterPort = await freePort();
