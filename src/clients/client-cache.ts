@@ -98,13 +98,14 @@ export class ClientCache {
 const caches = new WeakMap<Knex, ClientCache>();
 
 /**
- * The cache of one database handle (shared by the providers built on it), started on first use. It learns of
- * changes only through notifyClientChanged, which every change in clients-service.ts sends.
+ * The cache of one database handle (shared by the providers built on it), started on first use with `options`
+ * (later callers' options are not applied). It learns of changes only through notifyClientChanged, which every
+ * change in clients-service.ts sends.
  */
-export function clientCacheFor(db: Knex): ClientCache {
+export function clientCacheFor(db: Knex, options: Partial<ClientCacheOptions> = {}): ClientCache {
   let cache = caches.get(db);
   if (!cache) {
-    cache = new ClientCache(db);
+    cache = new ClientCache(db, options);
     caches.set(db, cache);
     cache.start();
   }

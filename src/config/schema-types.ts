@@ -168,6 +168,13 @@ export interface AuthConfigDocument {
     retire_after_seconds?: number;
     check_interval_seconds: number;
   };
+  /**
+   * Work each instance does beside requests. Expired OIDC rows (codes, tokens and sessions past their expiry and a 10-minute grace) are first removed first_cleanup_seconds after the start, then every 10 minutes. Registered clients are cached once a probe notification sent through the pool has come back on the instance's listening connection within notification_probe_seconds; where none comes back (the embedded database, PgBouncer in transaction mode), every lookup reads the clients table. The project's round-trip tests move both out of the way of what they count.
+   */
+  background_work: {
+    first_cleanup_seconds: number;
+    notification_probe_seconds: number;
+  };
   pages: {
     /**
      * Language of the pages (login, consent, sign-out, device, error, landing) when neither ui_locales, the language cookie nor Accept-Language names one the server has.

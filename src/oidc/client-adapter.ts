@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { clientCacheFor } from '../clients/client-cache.js';
+import { clientCacheFor, type ClientCacheOptions } from '../clients/client-cache.js';
 import { clientMetadataFromRow } from '../clients/client-metadata.js';
 import { findClientRow } from '../clients/clients-repository.js';
 import { isClientId } from '../input/client-id.js';
@@ -14,14 +14,17 @@ import { withProviderErrors } from './database-unavailable.js';
  */
 export class ClientAdapter implements Adapter {
   readonly #db: Knex;
+  readonly #cacheOptions: Partial<ClientCacheOptions>;
 
-  constructor(db: Knex) {
+  /** `cacheOptions` apply when this adapter is the first to use the cache of `db` (clientCacheFor). */
+  constructor(db: Knex, cacheOptions: Partial<ClientCacheOptions> = {}) {
     this.#db = db;
+    this.#cacheOptions = cacheOptions;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isClientId(id)) return undefined;
-    return clientCacheFor(this.#db).get(id, async () => {
+    return clientCacheFor(this.#db, this.#cacheOptions).get(id, async () => {
       const row = await withProviderErrors(() => findClientRow(this.#db, id));
       return row ? (clientMetadataFromRow(row) as AdapterPayload) : undefined;
     });

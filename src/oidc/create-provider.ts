@@ -75,7 +75,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const configuration: Configuration = {
     adapter: (model: string) => {
-      if (model === 'Client') return new ClientAdapter(db);
+      if (model === 'Client') return new ClientAdapter(db, { probeTimeoutMs: auth.background_work.notification_probe_seconds * 1000 });
       if (model === 'RefreshToken') return refreshTokens;
       if (model === 'AuthorizationCode') return authorizationCodes;
       return new KnexAdapter(db, model, onReplay);

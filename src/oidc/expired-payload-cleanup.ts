@@ -24,8 +24,8 @@ export async function removeExpiredPayloads(db: Knex): Promise<number | undefine
   });
 }
 
-/** Runs the cleanup every `intervalMs` until the returned function is called. */
-export function scheduleExpiredPayloadCleanup(db: Knex, log: Logger, intervalMs = 10 * 60_000): () => void {
+/** Runs the cleanup `firstRunMs` after the call, then every `intervalMs`, until the returned function is called. */
+export function scheduleExpiredPayloadCleanup(db: Knex, log: Logger, { firstRunMs = 5_000, intervalMs = 10 * 60_000 } = {}): () => void {
   let running = false;
   const run = async () => {
     if (running) return;
@@ -41,7 +41,7 @@ export function scheduleExpiredPayloadCleanup(db: Knex, log: Logger, intervalMs 
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  const first = setTimeout(run, 5_000);
+  const first = setTimeout(run, firstRunMs);
   first.unref();
   return () => {
     clearTimeout(first);

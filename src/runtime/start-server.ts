@@ -141,7 +141,7 @@ export async function startServer({ config, env, logDestination, exit, startedAt
       keyEncryptionKey: kek,
       draining,
     });
-    background.push(scheduleExpiredPayloadCleanup(database.knex, log));
+    background.push(scheduleExpiredPayloadCleanup(database.knex, log, { firstRunMs: config.auth.background_work.first_cleanup_seconds * 1000 }));
     server = await listen(app.callback(), config.runtime.port, config.runtime.host);
     if (config.runtime.metricsPort !== undefined) metricsServer = await listenForMetrics(metrics, config.runtime.metricsPort, config.runtime.metricsHost);
   } catch (error) {
