@@ -89,12 +89,23 @@ async function main(): Promise<void> {
     );
     const ours = await startOurs('a', { ...extraEnv, ...queryCounterEnv(counterPort), ...withProfile(nodeOptions, profile) }, issuerPort);
     processes.push(ours);
-    log('seeding users and clients');
-    const seeded = await seed(database.url, dirs.configDir);
+    log('seeding users and clients, starting the anchor');
     const barePort = await freePort();
-    const bare = await startProcess('bare oidc-provider', BARE_SERVER, barePort, { PORT: String(barePort), ...withProfile('', profile) }, '/bench/ready');
-    processes.push(bare);
-    await sleep(1000);
+    // the anchor starts while the seeding runs: neither needs the other (both settle before either failure is
+    // thrown, so a started anchor is in `processes` and stopped)
+    const [seeding, starting] = await Promise.allSettled([
+      seed(database.url, dirs.configDir),
+      startProcess('bare oidc-provider', BARE_SERVER, barePort, { PORT: String(barePort), ...withProfile('', profile) }, '/bench/ready').then((started) => {
+        processes.push(started);
+        return started;
+      }),
+    ]);
+    if (seeding.status === 'rejected') throw seeding.reason;
+    if (starting.status === 'rejected') throw starting.reason;
+    const seeded = seeding.value;
+    const bare = starting.value;
+    // idle memory after a settling second; a smoke run reports no memory, so it does not wait
+    if (!settings.smoke) await sleep(1000);
     const idleMb = ours.rssMb() ?? 0;
 
     let underLoadMb = 0;
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
     const scale = want('scale') && cc ? await scaleOut(ctx, cc.ours) : undefined;
     const workersResult = want('workers') ? await workers(ctx) : undefined;
     const trips = want('trips') ? await roundTrips(ctx) : undefined;
-    await sleep(2000);
+    if (!settings.smoke) await sleep(2000);
     const afterLoadMb = ours.rssMb() ?? 0;
     const peakMb = ours.peakRssMb() ?? 0;
     const kitResult = want('kit') ? await kit(ctx, profile) : undefined;
@@ -195,7 +206,7 @@ async function main(): Promise<void> {
     if (settings.write) log(`wrote ${writeBenchmarksFile(section)}`);
     log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
-    for (const p of processes.reverse()) await p.stop().catch(() => {});
+    await Promise.all(processes.map((p) => p.stop().catch(() => {})));
     await database.drop().catch((error: Error) => log(`could not drop the bench database: ${error.message}`));
     dirs.remove();
   }

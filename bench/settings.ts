@@ -25,6 +25,12 @@ export const settings = {
   overloadSeconds: quick ? 2 : 5,
   /** Seconds spent creating authorization codes for the code-redemption row (codes live 60 s). */
   codeMintSeconds: smoke ? 1 : quick ? 2 : 6,
+  /**
+   * Codes the anchor redeems at least (and, before them, as warm-up) in the code-redemption row; a smoke run
+   * redeems as many as auth-connect does: it looks for errors, not at rates.
+   */
+  anchorCodes: smoke ? 0 : 2000,
+  anchorCodesWarmup: smoke ? 16 : 500, // smoke: one per connection
   /** argon2id parameters of the default configuration (OWASP's minimum). */
   argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
   /** Requests per grant when counting database round trips. */

@@ -48,13 +48,16 @@ export async function clientCredentials(ctx: BenchContext): Promise<{ ours: Load
  */
 export async function refresh(ctx: BenchContext): Promise<{ ours: LoadResult; bare: LoadResult; pool: number }> {
   const perUser = 4; // below the default max_sessions_per_user (5): no login ends another's session
+  const needed = settings.connections * (settings.rounds + 3);
+  // each login is a full-cost argon2 verification (a second or more per 16 on two cores): a smoke run makes
+  // only the pool it needs, the full bench a pool of every seeded user
+  const emails = settings.smoke ? ctx.seeded.refreshEmails.slice(0, Math.ceil(needed / perUser)) : ctx.seeded.refreshEmails;
   const tokens: string[] = [];
-  for (const email of ctx.seeded.refreshEmails) {
+  for (const email of emails) {
     const logins = await Promise.all(Array.from({ length: perUser }, () => apiLogin(ctx.ours.url, email, PASSWORD)));
     tokens.push(...logins.map((l) => l.refresh_token));
   }
-  if (tokens.length < settings.connections * (settings.rounds + 3))
-    throw new Error(`a pool of ${tokens.length} refresh tokens is too small for ${settings.rounds} rounds`);
+  if (tokens.length < needed) throw new Error(`a pool of ${tokens.length} refresh tokens is too small for ${settings.rounds} rounds`);
   const bareTokens = (await (await fetch(`${ctx.bare.url}/bench/seed?kind=refresh&n=${tokens.length}`, { method: 'POST' })).json()) as string[];
   ctx.log(`refresh_token: auth-connect and bare oidc-provider, interleaved (pool of ${tokens.length} each)`);
   const result = await compare(
@@ -87,8 +90,12 @@ export async function codes(ctx: BenchContext): Promise<{ ours: LoadResult; bare
   const warmupCount = Math.max(settings.connections, Math.floor(minted.length / 5));
   const warmup = minted.slice(0, warmupCount);
   const measure = minted.slice(warmupCount);
-  const bareCount = Math.max(2000, measure.length);
-  const seeded = (await (await fetch(`${ctx.bare.url}/bench/seed?kind=codes&n=${bareCount + 500}`, { method: 'POST' })).json()) as AuthorizationCodeItem[];
+  // the anchor redeems at least settings.anchorCodes, so its rate is measured over more than a blink
+  const bareCount = Math.max(settings.anchorCodes, measure.length);
+  const bareWarmup = settings.anchorCodesWarmup;
+  const seeded = (await (
+    await fetch(`${ctx.bare.url}/bench/seed?kind=codes&n=${bareCount + bareWarmup}`, { method: 'POST' })
+  ).json()) as AuthorizationCodeItem[];
   ctx.log(`authorization_code: auth-connect (${minted.length} codes made in ${mintSeconds.toFixed(1)} s) and bare oidc-provider, interleaved`);
   const byAmount = { warmupSeconds: 0, durationSeconds: undefined };
   const result = await compare(
@@ -103,9 +110,9 @@ export async function codes(ctx: BenchContext): Promise<{ ours: LoadResult; bare
     tokenLoad('authorization_code (bare)', ctx.bare, {
       ...byAmount,
       headers: { ...FORM, authorization: basicAuth(BARE_CLIENTS.app) },
-      warmupAmount: 500,
+      warmupAmount: bareWarmup,
       amount: bareCount,
-      feed: { kind: 'codes', warmup: seeded.slice(0, 500), measure: seeded.slice(500), redirectUri: REDIRECT_URI },
+      feed: { kind: 'codes', warmup: seeded.slice(0, bareWarmup), measure: seeded.slice(bareWarmup), redirectUri: REDIRECT_URI },
     }),
   );
   return { ...result, minted: minted.length, mintSeconds };
