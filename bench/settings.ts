@@ -12,10 +12,10 @@ export const settings = {
   /** Seconds of load before each measurement, thrown away (JIT, pools, caches). */
   warmupSeconds: smoke ? 0.5 : quick ? 1 : 3,
   /** Seconds each row is measured. */
-  durationSeconds: smoke ? 1 : quick ? 2 : 8,
+  durationSeconds: smoke ? 1 : quick ? 2 : 7,
   /** Shorter rows for the resource-server kit, which has five of them and no database. */
   kitWarmupSeconds: quick ? 1 : 2,
-  kitDurationSeconds: quick ? 2 : 6,
+  kitDurationSeconds: quick ? 2 : 4,
   /** Rows that compare loads measure them in this many alternating slices (A B A B …), so background noise hits both. */
   rounds: smoke ? 1 : quick ? 2 : 4,
   /** Connections of the load generator (keep-alive, one request in flight each). */

@@ -48,12 +48,12 @@ export async function wrkCrossCheck(ctx: BenchContext): Promise<WrkResult> {
     };
     const ours = { url: `${ctx.ours.url}/token`, script: script(basicAuth(ctx.seeded.machine)) };
     const bare = { url: `${ctx.bare.url}/token`, script: script(basicAuth(BARE_CLIENTS.machine)) };
-    const sliceSeconds = settings.quick ? 1 : 4;
+    const sliceSeconds = settings.quick ? 1 : 3;
     const slice = async (target: { url: string; script: string }, seconds: number) => parseWrk(await wrk(target, seconds));
     await slice(ours, 1); // warm-up, thrown away: the autocannon row already warmed both servers
     await slice(bare, 1);
     const result = { ours: [] as WrkSlice[], bare: [] as WrkSlice[] };
-    for (let round = 0; round < Math.max(2, settings.rounds - 1); round++) {
+    for (let round = 0; round < 3; round++) {
       result.ours.push(await slice(ours, sliceSeconds));
       result.bare.push(await slice(bare, sliceSeconds));
     }
