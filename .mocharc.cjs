@@ -56,4 +56,8 @@ module.exports = {
   exit: true,
   parallel: true,
   jobs: 3,
+  // the workers (which inherit mocha's node flags) run on two busy cores: Liftoff alone compiles the embedded
+  // database's WebAssembly without optimising it again in the background for the second each instance lives,
+  // and a larger young generation scavenges less often
+  'node-option': ['liftoff-only', 'max-semi-space-size=32'],
 };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../src/paths.js';
+import { npmStart } from '../test/helpers/processes.js';
 
 /** The server as `npm start` runs it; BENCH_SERVER_ENTRY measures another build instead (e.g. a baseline checkout's dist). */
 export const SERVER_ENTRY = process.env.BENCH_SERVER_ENTRY ?? path.join(packageRoot, 'dist', 'src', 'main.js');
@@ -22,22 +23,9 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-/**
- * How `npm start` runs the server: node flags and environment assignments in package.json's start script
- * (e.g. "MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 dist/src/main.js"), so the bench measures the
- * server as it ships.
- */
+/** How `npm start` runs the server, with the script the bench measures (SERVER_ENTRY). */
 export function startScript(): { nodeArgs: string[]; env: Record<string, string>; script: string } {
-  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  const tokens = (manifest.scripts?.start ?? '').trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (tokens[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[0])) {
-    const [name, ...value] = tokens.shift()!.split('=');
-    env[name!] = value.join('=');
-  }
-  const nodeArgs: string[] = [];
-  if (tokens.shift() === 'node') while (tokens[0]?.startsWith('-')) nodeArgs.push(tokens.shift()!);
-  return { nodeArgs, env, script: SERVER_ENTRY };
+  return { ...npmStart(), script: SERVER_ENTRY };
 }
 
 export { freePort } from '../test/helpers/auth-server.js';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 
@@ -33,6 +34,23 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
+/**
+ * How `npm start` runs the server: the environment assignments and node flags of package.json's start script
+ * (e.g. "MALLOC_ARENA_MAX=1 node --liftoff-only dist/src/main.js"), so that spawned servers run as they ship.
+ */
+export function npmStart(): { nodeArgs: string[]; env: Record<string, string> } {
+  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const tokens = (manifest.scripts?.start ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (tokens[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[0])) {
+    const [name, ...value] = tokens.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  const nodeArgs: string[] = [];
+  if (tokens.shift() === 'node') while (tokens[0]?.startsWith('-')) nodeArgs.push(tokens.shift()!);
+  return { nodeArgs, env };
+}
+
 /** A server under test, in its own process (RunningServer) or in this one (in-process-server.ts). */
 export interface ServerHandle {
   url: string;
@@ -47,11 +65,12 @@ export interface RunningServer extends ServerHandle {
   process: ChildProcess;
 }
 
-/** Starts the server (`npm start`'s entry point) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
+/** Starts the server as `npm start` does (its node flags and environment) on a free port and waits for its "listening" log line; `user` runs it as another user (needs root). */
 export async function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, user?: { uid: number; gid: number }): Promise<RunningServer> {
-  const child = spawn(process.execPath, [serverPath], {
+  const shipped = npmStart();
+  const child = spawn(process.execPath, [...shipped.nodeArgs, serverPath], {
     cwd: packageRoot,
-    env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
+    env: childEnv({ ...shipped.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...user,
   });
