@@ -1,22 +1,7 @@
 import './runtime/node-check-server.js';
-import { loadConfig } from './config/load-config.js';
-import { describeFailure } from './describe-failure.js';
-import { startServer } from './runtime/start-server.js';
-import { runWorkersIfAsked } from './runtime/workers.js';
+import { enableCompileCache } from './runtime/compile-cache.js';
 
-/** `npm start`: the server (src/runtime/start-server.ts), plus what belongs to the process: signal handlers and exit. */
-async function main(): Promise<void> {
-  const startedAt = performance.now();
-  const { log, shutdown } = await startServer({ config: loadConfig(), env: process.env, startedAt });
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-}
-
-// WORKERS on Postgres: this process becomes the primary that forks workers (src/runtime/workers.ts), each running main()
-runWorkersIfAsked()
-  .then((primary) => (primary ? undefined : main()))
-  .catch((error) => {
-    process.stderr.write(`auth-connect: ${describeFailure(error)}\n`);
-    process.exit(1);
-  });
+// `npm start`. The compile cache works for modules loaded after it is switched on, so the server's own modules
+// (src/runtime/server-process.ts and everything it imports) are loaded here, once it is
+enableCompileCache();
+await import('./runtime/server-process.js');

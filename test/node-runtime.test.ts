@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../src/paths.js';
+import { compileCacheDir } from '../src/runtime/compile-cache.js';
 import { isSupportedNode } from '../src/runtime/supported-node.js';
+import { childEnv } from './helpers/processes.js';
 
 const bundledNode = path.join(packageRoot, 'node_modules', '.bin', process.platform === 'win32' ? 'node.exe' : 'node');
 
@@ -53,6 +56,30 @@ describe('Node.js runtime', () => {
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0]!, /^auth-connect: needs Node\.js 24 .*this is v\d+/);
       assert.ok(lines[0]!.includes(hint), lines[0]);
+    });
+  }
+
+  for (const [entry, firstOwnModule] of [
+    ['dist/src/main.js', 'dist/src/runtime/server-process.js'],
+    ['dist/src/cli/main.js', 'dist/src/cli/command-line.js'],
+  ] as const) {
+    it(`${entry} keeps V8's compiled code in the install's own folder and reads it at the next start`, () => {
+      // Node says what its compile cache does when NODE_DEBUG_NATIVE names it. The CLI answers --version; the server
+      // stops at once on a Postgres that refuses the connection, its modules loaded by then
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'ac-compile-cache-'));
+      const env = { NODE_DEBUG_NATIVE: 'COMPILE_CACHE', DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+      const run = () =>
+        spawnSync(process.execPath, [path.join(packageRoot, entry), '--version'], { cwd: packageRoot, encoding: 'utf8', env: childEnv(env), timeout: 30_000 });
+      run();
+      const second = run();
+      const debug = `${second.stdout}${second.stderr}`;
+      assert.ok(compileCacheDir.startsWith(path.join(packageRoot, 'node_modules')), compileCacheDir);
+      assert.ok(debug.includes(`resolved path ${compileCacheDir}`), debug.slice(0, 2000));
+      rmSync(dataDir, { recursive: true, force: true });
+      const own = new RegExp(
+        `reading cache from \\S+ for ESM file://${path.join(packageRoot, firstOwnModule).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\.\\.\\[[\\d ]+\\]\\.\\.\\. success`,
+      );
+      assert.match(debug, own);
     });
   }
 });
