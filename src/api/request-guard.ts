@@ -52,16 +52,36 @@ type None = Record<string, never>;
  * INVALID_REQUEST with a sentence naming where it was and what is expected.
  */
 export function guard<P = None, Q = None, B = undefined>(schemas: RequestSchemas<P, Q, B>): (ctx: Context) => GuardedRequest<P, Q, B> {
-  const params = schemas.params && texts.compile(schemas.params);
-  const query = schemas.query && texts.compile(schemas.query);
-  const body = schemas.body && bodies.compile(schemas.body);
-  const paramsFromText = fromText(schemas.params);
-  const queryFromText = fromText(schemas.query);
-  return (ctx) => ({
-    params: check(params, paramsFromText({ ...ctx.params }), 'path parameter') as P,
-    query: check(query, queryFromText({ ...ctx.query }), 'query parameter') as Q,
-    body: check(body, (ctx.request as { body?: unknown }).body, 'field') as B,
-  });
+  let validators: Validators<P, Q, B> | undefined;
+  return (ctx) => {
+    // compiled at the route's first request, not when the module loads: a process compiles only the schemas of
+    // the routes it serves (compiling all of them was about a tenth of a server start's CPU)
+    validators ??= compileValidators(schemas);
+    const { params, query, body, paramsFromText, queryFromText } = validators;
+    return {
+      params: check(params, paramsFromText({ ...ctx.params }), 'path parameter') as P,
+      query: check(query, queryFromText({ ...ctx.query }), 'query parameter') as Q,
+      body: check(body, (ctx.request as { body?: unknown }).body, 'field') as B,
+    };
+  };
+}
+
+interface Validators<P, Q, B> {
+  params: ValidateFunction<P> | undefined;
+  query: ValidateFunction<Q> | undefined;
+  body: ValidateFunction<B> | undefined;
+  paramsFromText: (values: Record<string, unknown>) => Record<string, unknown>;
+  queryFromText: (values: Record<string, unknown>) => Record<string, unknown>;
+}
+
+function compileValidators<P, Q, B>(schemas: RequestSchemas<P, Q, B>): Validators<P, Q, B> {
+  return {
+    params: schemas.params && texts.compile(schemas.params),
+    query: schemas.query && texts.compile(schemas.query),
+    body: schemas.body && bodies.compile(schemas.body),
+    paramsFromText: fromText(schemas.params),
+    queryFromText: fromText(schemas.query),
+  };
 }
 
 function check<T>(validate: ValidateFunction<T> | undefined, value: unknown, place: Place): T | undefined {
