@@ -10,9 +10,9 @@ export const settings = {
   /** BENCH_SMOKE=1 (CI): the token rows and the Postgres-alone row, briefly, failing only on errors, never on speed. */
   smoke,
   /** Seconds of load before each measurement, thrown away (JIT, pools, caches). */
-  warmupSeconds: smoke ? 0.5 : quick ? 1 : 3,
+  warmupSeconds: smoke ? 0.25 : quick ? 1 : 3,
   /** Seconds each row is measured. */
-  durationSeconds: smoke ? 1 : quick ? 2 : 7,
+  durationSeconds: smoke ? 0.5 : quick ? 2 : 7,
   /** Shorter rows for the resource-server kit, which has five of them and no database. */
   kitWarmupSeconds: quick ? 1 : 2,
   kitDurationSeconds: quick ? 2 : 4,
@@ -24,13 +24,18 @@ export const settings = {
   overloadConnections: 256,
   overloadSeconds: quick ? 2 : 5,
   /** Seconds spent creating authorization codes for the code-redemption row (codes live 60 s). */
-  codeMintSeconds: smoke ? 1 : quick ? 2 : 6,
+  codeMintSeconds: smoke ? 0.5 : quick ? 2 : 6,
+  /**
+   * A smoke run's token rows send this many requests per connection, with no warm-up: autocannon ends a load on
+   * its one-second tick, so every slice, however short, takes a second, and a smoke run looks for errors only.
+   */
+  smokeRequestsPerConnection: 8,
   /**
    * Codes the anchor redeems at least (and, before them, as warm-up) in the code-redemption row; a smoke run
    * redeems as many as auth-connect does: it looks for errors, not at rates.
    */
   anchorCodes: smoke ? 0 : 2000,
-  anchorCodesWarmup: smoke ? 16 : 500, // smoke: one per connection
+  anchorCodesWarmup: smoke ? 0 : 500,
   /** argon2id parameters of the default configuration (OWASP's minimum). */
   argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
   /** Requests per grant when counting database round trips. */

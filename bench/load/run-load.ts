@@ -94,7 +94,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 export async function runInterleaved(specs: LoadSpec[], rounds: number, seconds?: number): Promise<LoadResult[]> {
   const generators: LoadGenerator[] = [];
   try {
-    for (const spec of specs) generators.push(await LoadGenerator.start(spec));
+    // the generators start side by side (a second of Node start each), then warm up one after the other
+    const starting = await Promise.allSettled(specs.map((spec) => LoadGenerator.start(spec)));
+    for (const started of starting) if (started.status === 'fulfilled') generators.push(started.value);
+    const failed = starting.find((started) => started.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const generator of generators) await generator.warmup();
     for (let round = 0; round < rounds; round++) {
       for (const generator of generators) {

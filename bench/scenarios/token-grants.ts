@@ -19,8 +19,14 @@ function tokenLoad(label: string, server: BenchProcess, extra: Partial<LoadSpec>
     connections: settings.connections,
     warmupSeconds: settings.warmupSeconds,
     durationSeconds: settings.durationSeconds,
+    ...(settings.smoke ? smokeAmounts() : {}),
     ...extra,
   };
+}
+
+/** A smoke run's token loads: a fixed number of requests and no warm-up (settings.smokeRequestsPerConnection). */
+function smokeAmounts(): Partial<LoadSpec> {
+  return { warmupSeconds: 0, durationSeconds: undefined, amount: settings.smokeRequestsPerConnection * settings.connections };
 }
 
 /** auth-connect and the anchor measured in alternating slices, with auth-connect's RSS sampled throughout. */
@@ -48,7 +54,9 @@ export async function clientCredentials(ctx: BenchContext): Promise<{ ours: Load
  */
 export async function refresh(ctx: BenchContext): Promise<{ ours: LoadResult; bare: LoadResult; pool: number }> {
   const perUser = 4; // below the default max_sessions_per_user (5): no login ends another's session
-  const needed = settings.connections * (settings.rounds + 3);
+  // a timed slice abandons up to one token per connection when it stops; a smoke run's loads are counted, and
+  // every request it sends gets its answer
+  const needed = settings.connections * (settings.smoke ? 2 : settings.rounds + 3);
   // each login is a full-cost argon2 verification (a second or more per 16 on two cores): a smoke run makes
   // only the pool it needs, the full bench a pool of every seeded user
   const emails = settings.smoke ? ctx.seeded.refreshEmails.slice(0, Math.ceil(needed / perUser)) : ctx.seeded.refreshEmails;
@@ -87,7 +95,7 @@ export async function codes(ctx: BenchContext): Promise<{ ours: LoadResult; bare
     }),
   );
   const mintSeconds = (performance.now() - started) / 1000;
-  const warmupCount = Math.max(settings.connections, Math.floor(minted.length / 5));
+  const warmupCount = settings.smoke ? 0 : Math.max(settings.connections, Math.floor(minted.length / 5));
   const warmup = minted.slice(0, warmupCount);
   const measure = minted.slice(warmupCount);
   // the anchor redeems at least settings.anchorCodes, so its rate is measured over more than a blink
