@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServerInProcess } from './helpers/in-process-server.js';
@@ -69,10 +69,12 @@ describe('start-up', function () {
       /listening/,
     ]);
     assert.doesNotMatch(second.output(), /creating the embedded database/);
+    rmSync(dataDir, { recursive: true, force: true }); // 40 MB, left in the temporary directory by every run before
   });
 
   describe('config show runs the production checks npm start runs', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ac-prod-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
     const base = {
       NODE_ENV: 'production',
       DATA_DIR: path.join(dir, 'data'),
